@@ -1,0 +1,332 @@
+"""The value objects that flow through kolrules.
+
+Every class here is a frozen attrs class: plugins return them from hooks, the engine
+passes them along, and nothing mutates them. The data flows one way:
+
+``read`` (a :class:`Reader` turns a file into text columns) ->
+``normalise`` (a :class:`Platform` maps headers and parses numbers) ->
+``compile`` (a ruleset becomes a plan) -> ``evaluate`` -> ``score`` (a :class:`Scorer`) ->
+``report`` (a :class:`Reporter` writes :class:`Decision` records).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+import attrs
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+    import polars as pl
+
+    from kolrules.report import Report
+
+__all__ = [
+    "CANONICAL_FIELDS",
+    "COUNT_FIELDS",
+    "TEXT_FIELDS",
+    "DataError",
+    "Decision",
+    "FieldType",
+    "Finding",
+    "Outcome",
+    "Platform",
+    "PriceAssessment",
+    "PricePosition",
+    "Reader",
+    "Reporter",
+    "RowError",
+    "RulesetRef",
+    "Scorer",
+    "Severity",
+    "Tier",
+    "Verdict",
+]
+
+Verdict = Literal["accept", "review", "reject"]
+Outcome = Literal["pass", "fail", "not_applicable"]
+Severity = Literal["reject", "review", "warn", "info"]
+PricePosition = Literal["below", "within", "above"]
+FieldType = Literal["number", "text"]
+
+#: Canonical profile fields and their types. Every platform maps its export headers onto these.
+CANONICAL_FIELDS: Mapping[str, FieldType] = {
+    "id": "text",
+    "platform": "text",
+    "handle": "text",
+    "followers": "number",
+    "posts": "number",
+    "total_likes": "number",
+    "avg_likes": "number",
+    "avg_comments": "number",
+    "avg_collects": "number",
+    "avg_shares": "number",
+    "avg_views": "number",
+    "price": "number",
+    "account_age_days": "number",
+    "origin": "text",
+    "category": "text",
+}
+#: Text fields among the canonical ones.
+TEXT_FIELDS = frozenset(k for k, v in CANONICAL_FIELDS.items() if v == "text")
+#: Numeric fields that can never be negative (a negative value is a data error).
+COUNT_FIELDS = frozenset(k for k, v in CANONICAL_FIELDS.items() if v == "number")
+#: The values ``origin`` may take once normalised.
+ORIGINS = ("homegrown", "cross_platform", "celebrity")
+
+
+def _tuple_of_str(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
+
+
+def _freeze_columns(value: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
+    return {str(k): _tuple_of_str(v) for k, v in value.items()}
+
+
+@attrs.frozen
+class Tier:
+    """A follower tier and its fair price band (RMB per post).
+
+    ``min_followers`` is inclusive, ``max_followers`` exclusive (``None``: no upper bound).
+    ``price_min`` / ``price_max`` may be ``None`` where the ruleset gives no band.
+    """
+
+    name: str
+    min_followers: float
+    max_followers: float | None = None
+    price_min: float | None = None
+    price_max: float | None = None
+    description: str = ""
+
+
+@attrs.frozen
+class Platform:
+    """A social platform: how its exports look and what it derives.
+
+    Registered by plugins through ``kolrules_register_platforms``. Usually built from a
+    data file shipped in the plugin with :meth:`Platform.from_toml`.
+
+    - ``columns`` maps a field (canonical or extra) to the export headers that mean it,
+      matched case-insensitively after trimming.
+    - ``fields`` declares platform-specific extra input fields and their types.
+    - ``metrics`` are platform-specific derived metrics, as expressions in the kolrules
+      expression language; every ruleset for this platform can use them.
+    - ``units`` are the number suffixes exports use (``万`` = 10000); ``plus_adds`` is what a
+      trailing ``+`` adds (``10万+`` is stored as 100001 by WeChat tools).
+    - ``missing`` are the cell texts that mean "no value" (``-``, ``N/A``, ``暂无``).
+    - ``origins`` maps export wording for the account's origin onto
+      ``homegrown`` / ``cross_platform`` / ``celebrity``.
+    - ``tiers`` is the platform's default tier table, used when a ruleset gives none.
+    """
+
+    name: str
+    label: str = ""
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    columns: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, converter=_freeze_columns)
+    fields: Mapping[str, FieldType] = attrs.field(factory=dict)
+    metrics: Mapping[str, str] = attrs.field(factory=dict)
+    units: Mapping[str, float] = attrs.field(factory=dict)
+    plus_adds: float = 0.0
+    missing: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    origins: Mapping[str, str] = attrs.field(factory=dict)
+    tiers: tuple[Tier, ...] = ()
+    description: str = ""
+
+    @classmethod
+    def from_toml(cls, path: str | Path | Traversable) -> Platform:
+        """Build a platform from a TOML data file shipped with a plugin.
+
+        ``path`` may be a path or an ``importlib.resources`` traversable
+        (``files(__name__) / "platform.toml"``). See ``docs/platforms.md`` for the keys.
+        """
+        if isinstance(path, str):
+            path = Path(path)
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return cls.from_mapping(data)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Platform:
+        """Build a platform from a mapping shaped like the TOML data file."""
+        info = dict(data.get("platform", {}))
+        numbers = dict(data.get("numbers", {}))
+        tiers = tuple(
+            Tier(
+                name=str(t["name"]),
+                min_followers=float(t.get("min_followers", 0)),
+                max_followers=_opt_float(t.get("max_followers")),
+                price_min=_opt_float(t.get("price_min")),
+                price_max=_opt_float(t.get("price_max")),
+                description=str(t.get("description", "")),
+            )
+            for t in data.get("tiers", ())
+        )
+        return cls(
+            name=str(info["name"]),
+            label=str(info.get("label", info["name"])),
+            aliases=info.get("aliases", ()),
+            description=str(info.get("description", "")),
+            columns=data.get("columns", {}),
+            fields={str(k): v for k, v in data.get("fields", {}).items()},
+            metrics={str(k): str(v) for k, v in data.get("metrics", {}).items()},
+            units={str(k): float(v) for k, v in numbers.get("units", {}).items()},
+            plus_adds=float(numbers.get("plus_adds", 0.0)),
+            missing=numbers.get("missing", ()),
+            origins={str(k): str(v) for k, v in data.get("origins", {}).items()},
+            tiers=tiers,
+        )
+
+    def names(self) -> tuple[str, ...]:
+        """The platform's name followed by its aliases."""
+        return (self.name, *self.aliases)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+@attrs.frozen
+class Scorer:
+    """A scoring strategy, picked by a ruleset's ``[scoring] strategy = "<name>"``.
+
+    ``build(params)`` receives the ruleset's ``[scoring.params]`` table and returns the score
+    as an expression in the kolrules expression language (a string). The engine compiles
+    that expression once, for both the one-profile path and the columnar path, so a scorer
+    never runs per row and both paths give the same score. The expression may use every
+    field and metric and the names ``tier``, ``band_min``, ``band_max``, ``cpe`` and
+    ``engagement``; the engine clamps its value to 0..100.
+
+    ``build`` raises :class:`kolrules.errors.ScoringParamError` for bad parameters.
+    """
+
+    name: str
+    build: Callable[[Mapping[str, Any]], str]
+    description: str = ""
+
+
+@attrs.frozen
+class Reader:
+    """An input format. ``read(path)`` returns a polars DataFrame whose columns are the
+    file's columns, in order, all of dtype String (cells as written; ``None`` for empty).
+    It raises :class:`kolrules.errors.InputFileError` when the file cannot be read.
+    """
+
+    name: str
+    extensions: tuple[str, ...]
+    read: Callable[[Path], pl.DataFrame]
+    description: str = ""
+
+
+@attrs.frozen
+class Reporter:
+    """An output format. ``render(report, stream)`` writes a :class:`kolrules.report.Report`
+    to a text stream. ``binary`` reporters are not supported yet.
+    """
+
+    name: str
+    extension: str
+    render: Callable[[Report, IO[str]], None]
+    description: str = ""
+
+
+@attrs.frozen
+class RulesetRef:
+    """Which ruleset made a decision: its name, version and the SHA-256 of its file."""
+
+    name: str
+    version: str
+    hash: str
+
+
+@attrs.frozen
+class Finding:
+    """What one rule said about one profile."""
+
+    rule: str
+    stage: str
+    outcome: Outcome
+    severity: Severity
+    message: str
+
+
+@attrs.frozen
+class PriceAssessment:
+    """The quoted price against the fair band of the profile's tier.
+
+    ``position`` is ``None`` when there is no quote (``gifting`` is then true) or the tier
+    has no band. ``cpe`` is the cost per engagement (quote / expected engagements per post).
+    """
+
+    quote: float | None
+    band_min: float | None
+    band_max: float | None
+    position: PricePosition | None
+    cpe: float | None
+    gifting: bool
+
+
+@attrs.frozen
+class DataError:
+    """A cell that could not be used: its column, the value as written and why."""
+
+    column: str
+    value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        shown = "" if self.value is None else f" {self.value!r}"
+        return f"column {self.column!r}{shown}: {self.reason}"
+
+
+@attrs.frozen
+class RowError:
+    """An input row that was not evaluated, with its 1-based row number and the reasons."""
+
+    row: int
+    id: str | None
+    errors: tuple[DataError, ...]
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(str(e) for e in self.errors)
+
+    def __str__(self) -> str:
+        who = f" (id {self.id})" if self.id else ""
+        return f"row {self.row}{who}: {self.reason}"
+
+
+@attrs.frozen
+class Decision:
+    """The engine's answer for one profile."""
+
+    id: str
+    platform: str
+    row: int | None
+    verdict: Verdict
+    tier: str | None
+    score: float | None
+    price: PriceAssessment
+    findings: tuple[Finding, ...]
+    data_errors: tuple[DataError, ...]
+    ruleset: RulesetRef
+    metrics: Mapping[str, float | str | bool | None] = attrs.field(factory=dict)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Messages of the findings that failed, worst severity first."""
+        order = {"reject": 0, "review": 1, "warn": 2, "info": 3}
+        failed = sorted(
+            (f for f in self.findings if f.outcome == "fail"), key=lambda f: order[f.severity]
+        )
+        return tuple(f.message for f in failed)
+
+    def failed(self) -> Iterator[Finding]:
+        """The findings whose rule failed."""
+        return (f for f in self.findings if f.outcome == "fail")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return attrs.asdict(self, recurse=True)
