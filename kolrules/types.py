@@ -316,12 +316,13 @@ class Decision:
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        """Messages of the findings that failed, worst severity first."""
+        """Why the verdict is what it is: the data errors, then the messages of the
+        findings that failed, worst severity first."""
         order = {"reject": 0, "review": 1, "warn": 2, "info": 3}
         failed = sorted(
             (f for f in self.findings if f.outcome == "fail"), key=lambda f: order[f.severity]
         )
-        return tuple(f.message for f in failed)
+        return (*(f"data error: {e}" for e in self.data_errors), *(f.message for f in failed))
 
     def failed(self) -> Iterator[Finding]:
         """The findings whose rule failed."""

@@ -1,0 +1,452 @@
+"""Compile a ruleset against its platform into a :class:`Plan`: the "compile" step.
+
+Compiling checks every expression (names, types, dependency cycles) and reports all
+problems at once as a :class:`~kolrules.errors.RulesetError`. The plan then holds:
+
+- the metrics in dependency order, the rules, the tier table and the score expression;
+- :attr:`Plan.scalar`, a Python function generated once from the plan (as attrs generates
+  methods) that evaluates one profile with no interpretation overhead;
+- :meth:`Plan.columns`, the same plan as polars expressions for the columnar path.
+
+Both are written from the same checked expression trees, so they agree by construction;
+the property tests check it.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import string
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from kolrules.errors import ExpressionError, RulesetError, RulesetIssue, ScoringParamError
+from kolrules.expression import Expression, PythonWriter, Type, check, parse, suggest, to_polars
+from kolrules.normalise import HAS_DATA_ERRORS, Schema
+from kolrules.ruleset import Rule, Ruleset
+from kolrules.types import Platform, Scorer, Tier
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["FAIL", "NOT_APPLICABLE", "PASS", "UNKNOWN", "CompiledRule", "Plan", "compile_plan"]
+
+#: Outcome codes in plans and in ``rule:<id>`` columns. Not applicable is split by cause:
+#: ``NOT_APPLICABLE`` when the rule's ``when`` is false, ``UNKNOWN`` when an input is missing.
+PASS, FAIL, NOT_APPLICABLE, UNKNOWN = 0, 1, 2, 3
+OUTCOMES = ("pass", "fail", "not_applicable", "not_applicable")
+_MISSING_CODES = {"pass": PASS, "fail": FAIL, "not_applicable": UNKNOWN}
+VERDICTS = ("accept", "review", "reject")
+#: Names the tier table and pricing add to every ruleset's scope.
+BUILTIN_NAMES: Mapping[str, Type] = {
+    "tier": "text",
+    "band_min": "number",
+    "band_max": "number",
+    "engagement": "number",
+    "cpe": "number",
+}
+_SCORER_LIMITS = {"max_length": 20_000, "max_depth": 200}
+
+
+@attrs.frozen
+class CompiledRule:
+    """A rule with its expressions checked and its message template parsed."""
+
+    rule: Rule
+    when: Expression | None
+    require: Expression
+    template: str
+    template_names: tuple[str, ...]
+    missing_code: int
+
+
+@attrs.frozen
+class Plan:
+    """A ruleset compiled for its platform; evaluate it with :mod:`kolrules.evaluate`."""
+
+    ruleset: Ruleset
+    platform: Platform
+    schema: Schema
+    tiers: tuple[Tier, ...]
+    scope: Mapping[str, Type]
+    params: Mapping[str, float | str]
+    metrics: tuple[tuple[str, Expression | None], ...]
+    rules: tuple[CompiledRule, ...]
+    score: Expression | None
+    scalar: Callable[[Mapping[str, Any]], tuple[Any, ...]] = attrs.field(repr=False, eq=False)
+    scalar_source: str = attrs.field(repr=False, eq=False)
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.metrics)
+
+    def columns(self) -> list[pl.Expr]:
+        """The plan as polars expressions, in order, each aliased to its output column.
+
+        Apply them one after the other (``with_columns`` in sequence or in one lazy query);
+        later ones read the columns of earlier ones.
+        """
+        return _polars_plan(self)
+
+
+def compile_plan(ruleset: Ruleset, platform: Platform, scorer: Scorer | None, *, strict: bool = False) -> Plan:
+    """Compile ``ruleset`` for ``platform`` with ``scorer`` (the ruleset's strategy).
+
+    Raises :class:`RulesetError` with every problem found.
+    """
+    issues: list[RulesetIssue] = []
+    schema = Schema.build(platform, ruleset.fields, ruleset.columns, strict=strict)
+    tiers = ruleset.tiers if ruleset.tiers is not None else platform.tiers
+    if not tiers:
+        issues.append(
+            ruleset.issue(("tiers",), f"no tier table: platform {platform.name!r} has no default tiers", "add [[tiers]]")
+        )
+
+    scope: dict[str, Type] = dict(schema.fields)
+    for name, value in ruleset.params.items():
+        if name in scope or name in BUILTIN_NAMES:
+            issues.append(ruleset.issue(("params", name), f"param {name!r} has the name of a field"))
+        scope[name] = "text" if isinstance(value, str) else "number"
+    scope.update(BUILTIN_NAMES)
+
+    sources: dict[str, tuple[str, tuple[Any, ...], int]] = {}
+    for name, src in platform.metrics.items():
+        sources[name] = (src, ("platform", platform.name, "metrics", name), 1)
+    for name, src in ruleset.metrics.items():
+        sources[name] = (src, ("metrics", name), 0)
+        if name in scope:
+            issues.append(ruleset.issue(("metrics", name), f"metric {name!r} has the name of a field or param", "rename the metric"))
+    engagement_src = ruleset.engagement or ("engagement_per_post" if "engagement_per_post" in sources else None)
+    if engagement_src is not None:
+        sources["engagement"] = (engagement_src, ("pricing", "engagement"), 0)
+    sources["cpe"] = ("price / engagement", ("pricing", "engagement"), 0)
+
+    metrics, metric_issues = _compile_metrics(ruleset, platform, sources, scope)
+    issues.extend(metric_issues)
+    for name in sources:
+        scope.setdefault(name, "number")  # a broken metric should not also break its users
+    for name, expr in metrics:
+        if expr is not None:
+            scope[name] = expr.type
+    rules = []
+    for i, rule in enumerate(ruleset.rules):
+        compiled, rule_issues = _compile_rule(ruleset, i, rule, scope)
+        issues.extend(rule_issues)
+        if compiled is not None:
+            rules.append(compiled)
+    score, score_issues = _compile_score(ruleset, scorer, scope)
+    issues.extend(score_issues)
+    if issues:
+        raise RulesetError(issues)
+    source, fn = _write_scalar(schema, tiers, ruleset.params, metrics, rules, score)
+    return Plan(
+        ruleset=ruleset,
+        platform=platform,
+        schema=schema,
+        tiers=tuple(tiers),
+        scope=scope,
+        params=dict(ruleset.params),
+        metrics=tuple(metrics),
+        rules=tuple(rules),
+        score=score,
+        scalar=fn,
+        scalar_source=source,
+    )
+
+
+def _located(rs: Ruleset, path: tuple[Any, ...], exc: ExpressionError, what: str) -> RulesetIssue:
+    if path and path[0] == "platform":
+        return RulesetIssue(f"platform {path[1]!r} (plugin data)", ".".join(map(str, path[2:])), f"{what}: {exc.render()}")
+    return rs.issue(path, f"{what}: {exc.render()}")
+
+
+def _names_in(tree: ast.expr) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _compile_metrics(
+    rs: Ruleset, platform: Platform, sources: Mapping[str, tuple[str, tuple[Any, ...], int]], scope: Mapping[str, Type]
+) -> tuple[list[tuple[str, Expression | None]], list[RulesetIssue]]:
+    issues: list[RulesetIssue] = []
+    trees: dict[str, ast.expr] = {}
+    for name, (src, path, _) in sources.items():
+        try:
+            trees[name] = parse(src)
+        except ExpressionError as exc:
+            issues.append(_located(rs, path, exc, f"metric {name!r}"))
+    deps = {n: _names_in(t) & set(sources) for n, t in trees.items()}
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(n: str, chain: list[str]) -> None:
+        if state.get(n) == 2:
+            return
+        if state.get(n) == 1:
+            cycle = [*chain[chain.index(n) :], n]
+            issues.append(rs.issue(sources[n][1], "metrics refer to each other in a circle: " + " -> ".join(cycle)))
+            return
+        state[n] = 1
+        for d in sorted(deps.get(n, ())):
+            if d in trees:
+                visit(d, [*chain, n])
+        state[n] = 2
+        order.append(n)
+
+    for n in trees:
+        visit(n, [])
+    if issues:
+        return [], issues
+    full_scope: dict[str, Type] = dict(scope)
+    out: list[tuple[str, Expression | None]] = []
+    all_names = [*scope, *sources]
+    for n in order:
+        src, path, _ = sources[n]
+        text = " ".join(src.split())
+        try:
+            t, names = check(trees[n], text, full_scope)
+        except ExpressionError as exc:
+            if exc.message.startswith("unknown name"):
+                close = suggest(exc.message.split("'")[1], all_names)
+                hint = f"did you mean {close!r}?" if close else exc.hint
+                exc = ExpressionError(exc.message, exc.source, exc.position, hint)
+            issues.append(_located(rs, path, exc, f"metric {n!r}"))
+            continue
+        full_scope[n] = t
+        out.append((n, Expression(text, trees[n], names, t)))
+    if "engagement" not in sources:
+        out.insert(0, ("engagement", None))
+    return out, issues
+
+
+def _check(rs: Ruleset, path: tuple[Any, ...], src: str, scope: Mapping[str, Type], want: Type, what: str, **limits: int) -> tuple[Expression | None, RulesetIssue | None]:
+    try:
+        tree = parse(src, **limits)
+        text = " ".join(src.split())
+        t, names = check(tree, text, scope)
+    except ExpressionError as exc:
+        return None, _located(rs, path, exc, what)
+    if t != want:
+        article = {"bool": "a true/false test", "number": "a number", "text": "text"}
+        return None, rs.issue(path, f"{what} must be {article[want]}, but {text!r} is {article[t]}")
+    return Expression(text, tree, names, t), None
+
+
+def _compile_rule(rs: Ruleset, i: int, rule: Rule, scope: Mapping[str, Type]) -> tuple[CompiledRule | None, list[RulesetIssue]]:
+    issues: list[RulesetIssue] = []
+    when = None
+    if rule.when is not None:
+        when, issue = _check(rs, ("rules", i, "when"), rule.when, scope, "bool", f"rule {rule.id!r} when")
+        if issue:
+            issues.append(issue)
+    require, issue = _check(rs, ("rules", i, "require"), rule.require, scope, "bool", f"rule {rule.id!r} require")
+    if issue:
+        issues.append(issue)
+    template = rule.message
+    if template is None and require is not None:
+        shown = ", ".join(f"{n} = {{{n}}}" for n in require.names if n not in rs.params)
+        template = f"{rule.id}: needs {require.source}" + (f" ({shown})" if shown else "")
+    names: list[str] = []
+    try:
+        for _, field, spec, conv in string.Formatter().parse(template or ""):
+            if field is None:
+                continue
+            if field not in scope:
+                close = suggest(field, list(scope))
+                issues.append(rs.issue(("rules", i, "message"), f"unknown name {{{field}}} in the message", f"did you mean {{{close}}}?" if close else None))
+                continue
+            if conv:
+                issues.append(rs.issue(("rules", i, "message"), f"conversions like !{conv} are not allowed in messages"))
+            sample: Any = 1.5 if scope[field] == "number" else ("x" if scope[field] == "text" else True)
+            try:
+                format(sample, spec or "")
+            except ValueError as exc:
+                issues.append(rs.issue(("rules", i, "message"), f"bad format {{{field}:{spec}}}: {exc}"))
+            names.append(field)
+    except ValueError as exc:
+        issues.append(rs.issue(("rules", i, "message"), f"cannot read the message template: {exc}", "write literal braces as {{ and }}"))
+    if issues or require is None:
+        return None, issues
+    return CompiledRule(rule, when, require, template or "", tuple(dict.fromkeys(names)), _MISSING_CODES[rule.missing]), []
+
+
+def _compile_score(rs: Ruleset, scorer: Scorer | None, scope: Mapping[str, Type]) -> tuple[Expression | None, list[RulesetIssue]]:
+    if rs.scoring_strategy is None or scorer is None:
+        return None, []
+    try:
+        src = scorer.build(rs.scoring_params)
+    except ScoringParamError as exc:
+        path = ("scoring", "params", *exc.key.split(".")) if exc.key else ("scoring", "params")
+        return None, [rs.issue(path, exc.message)]
+    try:
+        tree = parse(src, **_SCORER_LIMITS)
+        t, names = check(tree, src, scope)
+    except ExpressionError as exc:
+        path: tuple[Any, ...] = ("scoring", "params")
+        if exc.message.startswith("unknown name"):
+            bad = exc.message.split("'")[1]
+            metrics = rs.scoring_params.get("metrics")
+            if isinstance(metrics, Mapping) and bad in metrics:
+                path = ("scoring", "params", "metrics", bad)
+                close = suggest(bad, list(scope))
+                hint = f"did you mean {close!r}?" if close else "name a field or metric"
+                return None, [rs.issue(path, f"unknown metric {bad!r}", hint)]
+        return None, [rs.issue(path, f"scoring strategy {scorer.name!r} built an expression that does not compile: {exc.message}")]
+    if t != "number":
+        return None, [rs.issue(("scoring",), f"scoring strategy {scorer.name!r} must give a number")]
+    return Expression(src, tree, names, t), []
+
+
+# -- code generation: the one-profile path ----------------------------------------------
+
+
+def _var(prefix: str, name: str) -> str:
+    return f"{prefix}_{name}"
+
+
+def _write_scalar(
+    schema: Schema,
+    tiers: Iterable[Tier],
+    params: Mapping[str, float | str],
+    metrics: list[tuple[str, Expression | None]],
+    rules: list[CompiledRule],
+    score: Expression | None,
+) -> tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]]:
+    names: dict[str, str] = {f: _var("f", f) for f in schema.fields}
+    names.update({p: repr(float(v)) if not isinstance(v, str) else repr(v) for p, v in params.items()})
+    names.update({"tier": "_tier", "band_min": "_band_min", "band_max": "_band_max"})
+    names.update({m: _var("m", m) for m, _ in metrics})
+    writer = PythonWriter(names)  # one writer: temporaries are unique in the whole function
+    lines = ["def _evaluate(v):"]
+    lines += [f"    {names[f]} = v[{f!r}]" for f in schema.fields]
+    lines.append(f"    if {names['followers']} is None:")
+    lines.append("        _tier = _band_min = _band_max = None")
+    for t in tiers:
+        cond = f"{t.min_followers!r} <= {names['followers']}"
+        if t.max_followers is not None:
+            cond += f" < {t.max_followers!r}"
+        lines.append(f"    elif {cond}:")
+        lines.append(f"        _tier, _band_min, _band_max = {t.name!r}, {t.price_min!r}, {t.price_max!r}")
+    lines.append("    else:")
+    lines.append("        _tier = _band_min = _band_max = None")
+    for m, expr in metrics:
+        lines.append(f"    {names[m]} = {'None' if expr is None else writer.write(expr.tree)}")
+    outcomes = []
+    for i, r in enumerate(rules):
+        req = writer.write(r.require.tree)
+        code = f"(0 if (_r{i} := {req}) is True else (1 if _r{i} is False else {r.missing_code}))"
+        if r.when is not None:
+            code = f"(2 if ({writer.write(r.when.tree)}) is not True else {code})"
+        lines.append(f"    _o{i} = {code}")
+        outcomes.append(f"_o{i}")
+    if score is None:
+        lines.append("    _score = None")
+    else:
+        lines.append(f"    _s = {writer.write(score.tree)}")
+        lines.append("    _score = None if _s is None else (0.0 if _s < 0.0 else (100.0 if _s > 100.0 else _s))")
+    metric_tuple = "".join(f"{names[m]}, " for m, _ in metrics)
+    outcome_tuple = "".join(f"{o}, " for o in outcomes)
+    lines.append(f"    return (_tier, _band_min, _band_max, ({metric_tuple}), ({outcome_tuple}), _score)")
+    source = "\n".join(lines) + "\n"
+    namespace: dict[str, Any] = {"_INF": math.inf, "_log": math.log}
+    exec(compile(source, "<kolrules plan>", "exec"), namespace)  # noqa: S102 - generated from checked trees only
+    return source, namespace["_evaluate"]
+
+
+# -- code generation: the columnar path -------------------------------------------------
+
+
+def _polars_plan(plan: Plan) -> list[pl.Expr]:
+    import polars as pl
+
+    params = plan.params
+
+    def resolve(name: str) -> pl.Expr:
+        if name in params:
+            v = params[name]
+            return pl.lit(v, dtype=pl.String) if isinstance(v, str) else pl.lit(float(v), dtype=pl.Float64)
+        return pl.col(name)
+
+    followers = pl.col("followers")
+    tier: Any = pl
+    band_min: Any = pl
+    band_max: Any = pl
+    for t in plan.tiers:
+        cond = followers >= t.min_followers
+        if t.max_followers is not None:
+            cond = cond & (followers < t.max_followers)
+        tier = tier.when(cond).then(pl.lit(t.name, dtype=pl.String))
+        band_min = band_min.when(cond).then(pl.lit(t.price_min, dtype=pl.Float64))
+        band_max = band_max.when(cond).then(pl.lit(t.price_max, dtype=pl.Float64))
+    out: list[pl.Expr] = []
+    if plan.tiers:
+        out += [tier.alias("tier"), band_min.alias("band_min"), band_max.alias("band_max")]
+    else:  # pragma: no cover - compile_plan refuses a plan without tiers
+        out += [pl.lit(None, dtype=pl.String).alias("tier")]
+    for name, expr in plan.metrics:
+        if expr is None:
+            out.append(pl.lit(None, dtype=pl.Float64).alias(name))
+        else:
+            out.append(to_polars(expr.tree, resolve).alias(name))
+    for r in plan.rules:
+        req = to_polars(r.require.tree, resolve)
+        code = pl.when(req.is_null()).then(r.missing_code).when(req).then(PASS).otherwise(FAIL)
+        if r.when is not None:
+            w = to_polars(r.when.tree, resolve)
+            code = pl.when(w.fill_null(False).not_()).then(NOT_APPLICABLE).otherwise(code)
+        out.append(code.cast(pl.UInt8).alias(rule_column(r.rule.id)))
+    score: pl.Expr = pl.lit(None, dtype=pl.Float64)
+    if plan.score is not None:
+        s = to_polars(plan.score.tree, resolve)
+        score = pl.when(s < 0.0).then(0.0).when(s > 100.0).then(100.0).otherwise(s)
+    out.append(score.alias("score"))
+    out.append(_verdict_expr(plan).alias("verdict"))
+    return out
+
+
+def rule_column(rule_id: str) -> str:
+    """The output column holding a rule's outcome."""
+    return f"rule:{rule_id}"
+
+
+def verdict_of(plan: Plan, outcomes: tuple[int, ...], has_data_errors: bool) -> str:
+    """The verdict from rule outcomes (the one-profile path; see :func:`_verdict_expr`)."""
+    rank = 0
+    counts: dict[str, int] = {}
+    for r, o in zip(plan.rules, outcomes, strict=True):
+        if o == FAIL:
+            sev = r.rule.severity
+            counts[sev] = counts.get(sev, 0) + 1
+            if sev == "reject":
+                rank = 2
+            elif sev == "review":
+                rank = max(rank, 1)
+    for e in plan.ruleset.escalate:
+        if counts.get(e.severity, 0) >= e.count:
+            rank = max(rank, VERDICTS.index(e.to))
+    if has_data_errors:
+        rank = max(rank, VERDICTS.index(plan.ruleset.data_errors))
+    return VERDICTS[rank]
+
+
+def _verdict_expr(plan: Plan) -> pl.Expr:
+    import polars as pl
+
+    def failures(severity: str) -> pl.Expr:
+        cols = [
+            (pl.col(rule_column(r.rule.id)) == FAIL).cast(pl.Int32)
+            for r in plan.rules
+            if r.rule.severity == severity
+        ]
+        return pl.sum_horizontal(cols) if cols else pl.lit(0, dtype=pl.Int32)
+
+    ranks = [
+        pl.when(failures("reject") > 0).then(2).otherwise(0),
+        pl.when(failures("review") > 0).then(1).otherwise(0),
+    ]
+    for e in plan.ruleset.escalate:
+        ranks.append(pl.when(failures(e.severity) >= e.count).then(VERDICTS.index(e.to)).otherwise(0))
+    ranks.append(pl.when(pl.col(HAS_DATA_ERRORS)).then(VERDICTS.index(plan.ruleset.data_errors)).otherwise(0))
+    rank = pl.max_horizontal(ranks)
+    return pl.when(rank == 2).then(pl.lit("reject")).when(rank == 1).then(pl.lit("review")).otherwise(pl.lit("accept"))

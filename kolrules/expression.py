@@ -1,0 +1,625 @@
+"""The safe expression language of rulesets: parse, check, and compile two ways.
+
+An expression is parsed with Python's own parser (``ast.parse(mode="eval")``) and then
+only a small whitelist of node kinds is accepted: numbers, strings, names, ``+ - * /``,
+comparisons, ``and``/``or``/``not``, ``in`` against a literal list, and calls of the
+functions in :data:`FUNCTIONS`. Nothing is ever passed to ``eval`` as written: a checked
+tree is compiled either to Python source for the one-profile path (:func:`to_python`) or
+to a polars expression for the columnar path (:func:`to_polars`). Both implement the same
+missing-value semantics, documented in ``docs/rulesets.md``:
+
+- arithmetic, comparisons and functions with a missing input give missing;
+- division by zero, a non-finite result and ``log`` of a non-positive number give missing;
+- ``and`` / ``or`` / ``not`` follow three-valued (Kleene) logic.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import itertools
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Literal
+
+import attrs
+
+from kolrules.errors import ExpressionError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "Expression",
+    "Type",
+    "parse",
+]
+
+Type = Literal["number", "text", "bool"]
+
+#: Longest expression accepted, in characters (after folding whitespace).
+MAX_LENGTH = 500
+#: Deepest nesting of operations accepted.
+MAX_DEPTH = 20
+
+#: The functions an expression may call, with how many arguments each takes (min, max).
+FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
+    "min": (1, None),
+    "max": (1, None),
+    "abs": (1, 1),
+    "log": (1, 1),
+    "missing": (1, 1),
+    "present": (1, 1),
+    "coalesce": (2, None),
+    "clamp": (3, 3),
+    "ifelse": (3, 3),
+}
+
+_BINOPS: Mapping[type[ast.operator], str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+}
+_CMPOPS: Mapping[type[ast.cmpop], str] = {
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+}
+_REFUSED: Mapping[type[ast.AST], str] = {
+    ast.Attribute: "attribute access ('.name') is not allowed",
+    ast.Subscript: "subscripts ('[...]') are not allowed",
+    ast.Lambda: "lambdas are not allowed",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed",
+    ast.IfExp: "'x if c else y' is not allowed; use ifelse(c, x, y)",
+    ast.Dict: "dicts are not allowed",
+    ast.Set: "sets are not allowed",
+    ast.JoinedStr: "f-strings are not allowed",
+    ast.NamedExpr: "assignments are not allowed",
+    ast.Starred: "'*' unpacking is not allowed",
+    ast.Await: "'await' is not allowed",
+    ast.Yield: "'yield' is not allowed",
+    ast.YieldFrom: "'yield' is not allowed",
+}
+_REFUSED_OPS: Mapping[type[ast.AST], str] = {
+    ast.Pow: "'**' is not allowed",
+    ast.Mod: "'%' is not allowed",
+    ast.FloorDiv: "'//' is not allowed; use '/'",
+    ast.MatMult: "'@' is not allowed",
+    ast.BitAnd: "'&' is not allowed; use 'and'",
+    ast.BitOr: "'|' is not allowed; use 'or'",
+    ast.BitXor: "'^' is not allowed",
+    ast.LShift: "'<<' is not allowed",
+    ast.RShift: "'>>' is not allowed",
+    ast.Invert: "'~' is not allowed; use 'not'",
+    ast.Is: "'is' is not allowed; use missing(x) or ==",
+    ast.IsNot: "'is not' is not allowed; use present(x) or !=",
+}
+
+
+def _fold(source: str) -> str:
+    return " ".join(source.split())
+
+
+def suggest(name: str, candidates: Iterator[str] | list[str] | tuple[str, ...]) -> str | None:
+    """The closest candidate to ``name``, or ``None``."""
+    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+@attrs.frozen
+class Expression:
+    """A parsed and checked expression.
+
+    ``names`` are the names it reads (fields, metrics, params), ``type`` its result type.
+    """
+
+    source: str
+    tree: ast.expr = attrs.field(repr=False, eq=False)
+    names: tuple[str, ...]
+    type: Type
+
+
+def parse(source: str, *, max_length: int = MAX_LENGTH, max_depth: int = MAX_DEPTH) -> ast.expr:
+    """Parse ``source`` and check that it only uses the allowed syntax.
+
+    Names are not resolved here (see :func:`check`). Raises :class:`ExpressionError`.
+    """
+    if not isinstance(source, str):
+        raise ExpressionError(f"an expression must be a string, not {type(source).__name__}", "")
+    text = _fold(source)
+    if not text:
+        raise ExpressionError("the expression is empty", text)
+    if len(text) > max_length:
+        raise ExpressionError(
+            f"the expression is {len(text)} characters long; the limit is {max_length}",
+            text[: max_length + 20] + ("..." if len(text) > max_length + 20 else ""),
+            max_length,
+            "split it into named metrics and refer to them by name",
+        )
+    try:
+        tree = ast.parse(text, mode="eval").body
+    except SyntaxError as exc:
+        pos = (exc.offset or 1) - 1
+        msg = exc.msg.replace("invalid syntax. ", "").rstrip(".")
+        raise ExpressionError(f"cannot parse the expression: {msg}", text, pos) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(
+            "the expression is nested too deeply", text, 0, f"at most {max_depth} levels"
+        ) from None
+    _check_syntax(tree, text, 1, max_depth)
+    return tree
+
+
+def _check_syntax(node: ast.AST, source: str, depth: int, max_depth: int) -> None:
+    pos = getattr(node, "col_offset", 0)
+    if depth > max_depth:
+        raise ExpressionError(
+            f"the expression is nested more than {max_depth} levels deep",
+            source,
+            pos,
+            "split it into named metrics and refer to them by name",
+        )
+    for kind, why in _REFUSED.items():
+        if isinstance(node, kind):
+            raise ExpressionError(why, source, pos)
+    if isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINOPS:
+            raise ExpressionError(
+                _REFUSED_OPS.get(type(node.op), "operator not allowed"),
+                source,
+                node.left.end_col_offset or pos,
+            )
+    elif isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, ast.Invert):
+            raise ExpressionError(_REFUSED_OPS[ast.Invert], source, pos)
+    elif isinstance(node, ast.Compare):
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            if type(op) in _REFUSED_OPS:
+                raise ExpressionError(_REFUSED_OPS[type(op)], source, right.col_offset)
+            if isinstance(op, ast.In | ast.NotIn):
+                _check_literal_list(right, source)
+    elif isinstance(node, ast.Call):
+        _check_call_syntax(node, source)
+    elif isinstance(node, ast.Constant):
+        if not isinstance(node.value, int | float | str | bool) or isinstance(node.value, complex):
+            raise ExpressionError(f"literal {node.value!r} is not allowed", source, pos)
+    elif isinstance(node, ast.List | ast.Tuple):
+        raise ExpressionError(
+            "a list is only allowed on the right of 'in' or 'not in'", source, pos
+        )
+    elif not isinstance(node, ast.BoolOp | ast.Name):
+        raise ExpressionError(f"{type(node).__name__} is not allowed here", source, pos)
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.expr_context | ast.operator | ast.cmpop | ast.unaryop):
+            continue
+        if isinstance(child, ast.boolop):
+            continue
+        if isinstance(node, ast.Compare) and isinstance(child, ast.List | ast.Tuple):
+            continue
+        if isinstance(node, ast.Call) and child is node.func:
+            continue
+        _check_syntax(child, source, depth + 1, max_depth)
+
+
+def _check_literal_list(node: ast.expr, source: str) -> None:
+    if not isinstance(node, ast.List | ast.Tuple):
+        raise ExpressionError(
+            "'in' needs a literal list on its right, like ['a', 'b']", source, node.col_offset
+        )
+    if not node.elts:
+        raise ExpressionError("the list after 'in' is empty", source, node.col_offset)
+    for elt in node.elts:
+        ok = isinstance(elt, ast.Constant) and isinstance(elt.value, int | float | str)
+        if not ok or isinstance(getattr(elt, "value", None), bool):
+            raise ExpressionError(
+                "the list after 'in' may only hold numbers or strings", source, elt.col_offset
+            )
+
+
+def _check_call_syntax(node: ast.Call, source: str) -> None:
+    if not isinstance(node.func, ast.Name):
+        raise ExpressionError(
+            "only the built-in functions can be called", source, node.func.col_offset
+        )
+    name = node.func.id
+    if name not in FUNCTIONS:
+        close = suggest(name, list(FUNCTIONS))
+        hint = f"did you mean {close}()?" if close else "functions: " + ", ".join(FUNCTIONS)
+        raise ExpressionError(f"unknown function {name!r}", source, node.func.col_offset, hint)
+    if node.keywords:
+        raise ExpressionError(
+            f"{name}() takes no keyword arguments", source, node.keywords[0].value.col_offset - 1
+        )
+    low, high = FUNCTIONS[name]
+    n = len(node.args)
+    if n < low or (high is not None and n > high):
+        want = str(low) if low == high else f"at least {low}" if high is None else f"{low}-{high}"
+        raise ExpressionError(
+            f"{name}() takes {want} argument{'s' if want != '1' else ''}, not {n}",
+            source,
+            node.col_offset,
+        )
+
+
+# -- type checking ----------------------------------------------------------------------
+
+
+def check(
+    tree: ast.expr, source: str, scope: Mapping[str, Type]
+) -> tuple[Type, tuple[str, ...]]:
+    """Resolve names against ``scope`` and infer types.
+
+    Returns the expression's type and the names it reads, in first-use order.
+    Raises :class:`ExpressionError` for an unknown name (with the closest known name) or
+    a type mismatch.
+    """
+    used: dict[str, None] = {}
+    t = _type_of(tree, source, scope, used)
+    return t, tuple(used)
+
+
+def compile_expression(source: str, scope: Mapping[str, Type], **limits: int) -> Expression:
+    """Parse and check ``source`` in one go."""
+    tree = parse(source, **limits)
+    text = _fold(source)
+    t, names = check(tree, text, scope)
+    return Expression(text, tree, names, t)
+
+
+def _expect(
+    node: ast.expr, want: Type, source: str, scope: Mapping[str, Type], used: dict[str, None],
+    what: str,
+) -> None:
+    got = _type_of(node, source, scope, used)
+    if got != want:
+        raise ExpressionError(f"{what} needs {_a(want)}, got {_a(got)}", source, node.col_offset)
+
+
+def _a(t: Type) -> str:
+    return {"number": "a number", "text": "text", "bool": "a true/false value"}[t]
+
+
+def _type_of(  # noqa: C901, PLR0911, PLR0912 - one branch per node kind reads best
+    node: ast.expr, source: str, scope: Mapping[str, Type], used: dict[str, None]
+) -> Type:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool):
+            return "bool"
+        return "text" if isinstance(node.value, str) else "number"
+    if isinstance(node, ast.Name):
+        if node.id not in scope:
+            close = suggest(node.id, list(scope))
+            raise ExpressionError(
+                f"unknown name {node.id!r}",
+                source,
+                node.col_offset,
+                f"did you mean {close!r}?" if close else "see docs/rulesets.md for the names",
+            )
+        used.setdefault(node.id)
+        return scope[node.id]
+    if isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, ast.Not):
+            _expect(node.operand, "bool", source, scope, used, "'not'")
+            return "bool"
+        _expect(node.operand, "number", source, scope, used, "a sign")
+        return "number"
+    if isinstance(node, ast.BinOp):
+        sym = _BINOPS[type(node.op)]
+        _expect(node.left, "number", source, scope, used, f"'{sym}'")
+        _expect(node.right, "number", source, scope, used, f"'{sym}'")
+        return "number"
+    if isinstance(node, ast.BoolOp):
+        word = "and" if isinstance(node.op, ast.And) else "or"
+        for value in node.values:
+            _expect(value, "bool", source, scope, used, f"'{word}'")
+        return "bool"
+    if isinstance(node, ast.Compare):
+        left = node.left
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            lt = _type_of(left, source, scope, used)
+            if isinstance(op, ast.In | ast.NotIn):
+                assert isinstance(right, ast.List | ast.Tuple)
+                for elt in right.elts:
+                    et = _type_of(elt, source, scope, used)
+                    if et != lt:
+                        raise ExpressionError(
+                            f"'in' compares {_a(lt)} with {_a(et)}", source, elt.col_offset
+                        )
+            else:
+                rt = _type_of(right, source, scope, used)
+                sym = _CMPOPS[type(op)]
+                if sym in {"<", "<=", ">", ">="} and (lt != "number" or rt != "number"):
+                    bad = left if lt != "number" else right
+                    raise ExpressionError(
+                        f"'{sym}' compares numbers, got {_a(lt)} and {_a(rt)}",
+                        source,
+                        bad.col_offset,
+                    )
+                if lt != rt:
+                    raise ExpressionError(
+                        f"'{sym}' compares {_a(lt)} with {_a(rt)}", source, right.col_offset
+                    )
+            left = right
+        return "bool"
+    if isinstance(node, ast.Call):
+        assert isinstance(node.func, ast.Name)
+        return _type_of_call(node.func.id, node, source, scope, used)
+    raise ExpressionError(f"{type(node).__name__} is not allowed", source, node.col_offset)
+
+
+def _type_of_call(
+    name: str, node: ast.Call, source: str, scope: Mapping[str, Type], used: dict[str, None]
+) -> Type:
+    args = node.args
+    if name in {"missing", "present"}:
+        _type_of(args[0], source, scope, used)
+        return "bool"
+    if name == "ifelse":
+        _expect(args[0], "bool", source, scope, used, "ifelse()'s condition")
+        t = _type_of(args[1], source, scope, used)
+        _expect(args[2], t, source, scope, used, "ifelse()'s third argument")
+        return t
+    if name == "coalesce":
+        t = _type_of(args[0], source, scope, used)
+        for arg in args[1:]:
+            _expect(arg, t, source, scope, used, "coalesce()")
+        return t
+    for arg in args:
+        _expect(arg, "number", source, scope, used, f"{name}()")
+    return "number"
+
+
+# -- the one-profile path: Python source ------------------------------------------------
+
+
+class PythonWriter:
+    """Writes checked trees as Python source over local variables.
+
+    ``names`` maps an expression name to the Python expression that reads it (usually a
+    local variable). Temporaries are named ``_t<n>`` and assigned with ``:=`` so every
+    sub-expression is evaluated once. The generated code needs ``_INF`` and ``_log``
+    (``math.log``) in its globals.
+    """
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self.names = names
+        self._counter = itertools.count()
+
+    def tmp(self) -> str:
+        return f"_t{next(self._counter)}"
+
+    def write(self, node: ast.expr) -> str:  # noqa: C901, PLR0911, PLR0912
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, bool | str):
+                return repr(v)
+            return repr(float(v))
+        if isinstance(node, ast.Name):
+            return self.names[node.id]
+        if isinstance(node, ast.UnaryOp):
+            a, ta = self.write(node.operand), self.tmp()
+            if isinstance(node.op, ast.Not):
+                return f"(None if ({ta} := {a}) is None else not {ta})"
+            if isinstance(node.op, ast.USub):
+                return f"(None if ({ta} := {a}) is None else -{ta})"
+            return a
+        if isinstance(node, ast.BinOp):
+            return self._binop(_BINOPS[type(node.op)], self.write(node.left), self.write(node.right))
+        if isinstance(node, ast.BoolOp):
+            parts = [self.write(v) for v in node.values]
+            return self._fold_bool(isinstance(node.op, ast.And), parts)
+        if isinstance(node, ast.Compare):
+            return self._fold_bool(True, list(self._comparisons(node)))
+        if isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)
+            return self._call(node.func.id, [self.write(a) for a in node.args])
+        raise TypeError(f"unexpected node {type(node).__name__}")  # pragma: no cover
+
+    def _finite(self, expr: str) -> str:
+        t = self.tmp()
+        return f"({t} if -_INF < ({t} := {expr}) < _INF else None)"
+
+    def _binop(self, sym: str, a: str, b: str) -> str:
+        ta, tb = self.tmp(), self.tmp()
+        guard = f"({ta} := {a}) is None or ({tb} := {b}) is None"
+        if sym == "/":
+            guard += f" or {tb} == 0"
+        return f"(None if {guard} else {self._finite(f'{ta} {sym} {tb}')})"
+
+    def _fold_bool(self, is_and: bool, parts: list[str]) -> str:
+        acc = parts[0]
+        for part in parts[1:]:
+            acc = self._and(acc, part) if is_and else self._or(acc, part)
+        return acc
+
+    def _and(self, a: str, b: str) -> str:
+        ta, tb = self.tmp(), self.tmp()
+        return (
+            f"(False if ({ta} := {a}) is False else (False if ({tb} := {b}) is False else "
+            f"(None if {ta} is None or {tb} is None else True)))"
+        )
+
+    def _or(self, a: str, b: str) -> str:
+        ta, tb = self.tmp(), self.tmp()
+        return (
+            f"(True if ({ta} := {a}) is True else (True if ({tb} := {b}) is True else "
+            f"(None if {ta} is None or {tb} is None else False)))"
+        )
+
+    def _comparisons(self, node: ast.Compare) -> Iterator[str]:
+        left = self.write(node.left)
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            ta = self.tmp()
+            if isinstance(op, ast.In | ast.NotIn):
+                assert isinstance(right, ast.List | ast.Tuple)
+                consts = tuple(
+                    float(e.value) if not isinstance(e.value, str) else e.value
+                    for e in right.elts
+                    if isinstance(e, ast.Constant)
+                )
+                neg = "not " if isinstance(op, ast.NotIn) else ""
+                yield f"(None if ({ta} := {left}) is None else {ta} {neg}in {frozenset(consts)!r})"
+                return
+            r, tb = self.write(right), self.tmp()
+            sym = _CMPOPS[type(op)]
+            yield f"(None if ({ta} := {left}) is None or ({tb} := {r}) is None else {ta} {sym} {tb})"
+            left = r
+
+    def _call(self, name: str, args: list[str]) -> str:  # noqa: PLR0911
+        temps = [self.tmp() for _ in args]
+        bind = " or ".join(f"({t} := {a}) is None" for t, a in zip(temps, args, strict=True))
+        if name == "missing":
+            return f"({args[0]} is None)"
+        if name == "present":
+            return f"({args[0]} is not None)"
+        if name == "coalesce":
+            out = args[-1]
+            for t, a in zip(reversed(temps[:-1]), reversed(args[:-1]), strict=True):
+                out = f"({t} if ({t} := {a}) is not None else {out})"
+            return out
+        if name == "ifelse":
+            return f"({args[1]} if ({args[0]}) is True else {args[2]})"
+        if name in {"min", "max"}:
+            inner = temps[0] if len(temps) == 1 else f"{name}({', '.join(temps)})"
+            return f"(None if {bind} else {inner})"
+        if name == "abs":
+            return f"(None if {bind} else abs({temps[0]}))"
+        if name == "log":
+            t = temps[0]
+            return f"(None if {bind} or {t} <= 0 else _log({t}))"
+        if name == "clamp":
+            x, lo, hi = temps
+            return f"(None if {bind} else ({lo} if {x} < {lo} else ({hi} if {x} > {hi} else {x})))"
+        raise TypeError(f"unexpected function {name}")  # pragma: no cover
+
+
+def to_python(tree: ast.expr, names: Mapping[str, str]) -> str:
+    """Python source computing the checked ``tree`` (see :class:`PythonWriter`)."""
+    return PythonWriter(names).write(tree)
+
+
+# -- the columnar path: polars ----------------------------------------------------------
+
+
+def to_polars(tree: ast.expr, resolve: Callable[[str], pl.Expr]) -> pl.Expr:  # noqa: C901, PLR0911, PLR0912
+    """A polars expression computing the checked ``tree``; ``resolve`` maps names to
+    expressions (columns or literals)."""
+    import polars as pl
+
+    def fin(e: pl.Expr) -> pl.Expr:
+        return pl.when(e.is_finite()).then(e)
+
+    def go(node: ast.expr) -> pl.Expr:  # noqa: C901, PLR0911, PLR0912
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, bool):
+                return pl.lit(v, dtype=pl.Boolean)
+            if isinstance(v, str):
+                return pl.lit(v, dtype=pl.String)
+            return pl.lit(float(v), dtype=pl.Float64)
+        if isinstance(node, ast.Name):
+            return resolve(node.id)
+        if isinstance(node, ast.UnaryOp):
+            a = go(node.operand)
+            if isinstance(node.op, ast.Not):
+                return a.not_()
+            return -a if isinstance(node.op, ast.USub) else a
+        if isinstance(node, ast.BinOp):
+            a, b = go(node.left), go(node.right)
+            sym = _BINOPS[type(node.op)]
+            if sym == "+":
+                return fin(a + b)
+            if sym == "-":
+                return fin(a - b)
+            if sym == "*":
+                return fin(a * b)
+            r = a / b
+            return pl.when((b != 0) & r.is_finite()).then(r)
+        if isinstance(node, ast.BoolOp):
+            parts = [go(v) for v in node.values]
+            acc = parts[0]
+            for p in parts[1:]:
+                acc = (acc & p) if isinstance(node.op, ast.And) else (acc | p)
+            return acc
+        if isinstance(node, ast.Compare):
+            results: list[pl.Expr] = []
+            left = go(node.left)
+            for op, right in zip(node.ops, node.comparators, strict=True):
+                if isinstance(op, ast.In | ast.NotIn):
+                    assert isinstance(right, ast.List | ast.Tuple)
+                    values = [
+                        e.value if isinstance(e.value, str) else float(e.value)
+                        for e in right.elts
+                        if isinstance(e, ast.Constant)
+                    ]
+                    hit = left.is_in(pl.lit(pl.Series(values)).implode())
+                    if isinstance(op, ast.NotIn):
+                        hit = hit.not_()
+                    results.append(pl.when(left.is_not_null()).then(hit))
+                    continue
+                r = go(right)
+                sym = _CMPOPS[type(op)]
+                results.append(_compare(sym, left, r))
+                left = r
+            acc = results[0]
+            for p in results[1:]:
+                acc = acc & p
+            return acc
+        if isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)
+            return _polars_call(node.func.id, [go(a) for a in node.args])
+        raise TypeError(f"unexpected node {type(node).__name__}")  # pragma: no cover
+
+    return go(tree)
+
+
+def _compare(sym: str, a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    if sym == "<":
+        return a < b
+    if sym == "<=":
+        return a <= b
+    if sym == ">":
+        return a > b
+    if sym == ">=":
+        return a >= b
+    if sym == "==":
+        return a == b
+    return a != b
+
+
+def _polars_call(name: str, args: list[pl.Expr]) -> pl.Expr:  # noqa: PLR0911
+    import polars as pl
+
+    if name == "missing":
+        return args[0].is_null()
+    if name == "present":
+        return args[0].is_not_null()
+    if name == "coalesce":
+        return pl.coalesce(args)
+    if name == "ifelse":
+        return pl.when(args[0]).then(args[1]).otherwise(args[2])
+    any_null = args[0].is_null()
+    for a in args[1:]:
+        any_null = any_null | a.is_null()
+    if name in {"min", "max"}:
+        combined = pl.min_horizontal(args) if name == "min" else pl.max_horizontal(args)
+        return pl.when(any_null.not_()).then(combined)
+    if name == "abs":
+        return args[0].abs()
+    if name == "log":
+        return pl.when(args[0] > 0).then(args[0].log())
+    if name == "clamp":
+        x, lo, hi = args
+        return (
+            pl.when(any_null).then(None).when(x < lo).then(lo).when(x > hi).then(hi).otherwise(x)
+        )
+    raise TypeError(f"unexpected function {name}")  # pragma: no cover
