@@ -77,6 +77,7 @@ class Plan:
     score: Expression | None
     scalar: Callable[[Mapping[str, Any]], tuple[Any, ...]] = attrs.field(repr=False, eq=False)
     scalar_source: str = attrs.field(repr=False, eq=False)
+    _cache: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False, alias="_cache")
 
     @property
     def metric_names(self) -> tuple[str, ...]:
@@ -88,7 +89,9 @@ class Plan:
         Apply them one after the other (``with_columns`` in sequence or in one lazy query);
         later ones read the columns of earlier ones.
         """
-        return _polars_plan(self)
+        if "columns" not in self._cache:
+            self._cache["columns"] = _polars_plan(self)
+        return list(self._cache["columns"])
 
 
 def compile_plan(ruleset: Ruleset, platform: Platform, scorer: Scorer | None, *, strict: bool = False) -> Plan:
@@ -317,7 +320,7 @@ def _write_scalar(
     names.update({p: repr(float(v)) if not isinstance(v, str) else repr(v) for p, v in params.items()})
     names.update({"tier": "_tier", "band_min": "_band_min", "band_max": "_band_max"})
     names.update({m: _var("m", m) for m, _ in metrics})
-    writer = PythonWriter(names)  # one writer: temporaries are unique in the whole function
+    writer = PythonWriter(names, params)  # one writer: temporaries are unique in the whole function
     lines = ["def _evaluate(v):"]
     lines += [f"    {names[f]} = v[{f!r}]" for f in schema.fields]
     lines.append(f"    if {names['followers']} is None:")
@@ -357,16 +360,30 @@ def _write_scalar(
 # -- code generation: the columnar path -------------------------------------------------
 
 
-def _polars_plan(plan: Plan) -> list[pl.Expr]:
+#: Prefix of the temporary columns a plan's polars expressions use; dropped at the end.
+TEMP_PREFIX = "__k"
+
+
+def _polars_plan(plan: Plan) -> list[pl.Expr]:  # noqa: C901
     import polars as pl
 
     params = plan.params
+    out: list[pl.Expr] = []
+    counter = iter(range(1_000_000))
 
     def resolve(name: str) -> pl.Expr:
         if name in params:
             v = params[name]
             return pl.lit(v, dtype=pl.String) if isinstance(v, str) else pl.lit(float(v), dtype=pl.Float64)
         return pl.col(name)
+
+    def bind(e: pl.Expr) -> pl.Expr:
+        name = f"{TEMP_PREFIX}{next(counter)}"
+        out.append(e.alias(name))
+        return pl.col(name)
+
+    def compiled(tree: ast.expr) -> pl.Expr:
+        return to_polars(tree, resolve, params, bind)
 
     followers = pl.col("followers")
     tier: Any = pl
@@ -379,26 +396,22 @@ def _polars_plan(plan: Plan) -> list[pl.Expr]:
         tier = tier.when(cond).then(pl.lit(t.name, dtype=pl.String))
         band_min = band_min.when(cond).then(pl.lit(t.price_min, dtype=pl.Float64))
         band_max = band_max.when(cond).then(pl.lit(t.price_max, dtype=pl.Float64))
-    out: list[pl.Expr] = []
-    if plan.tiers:
-        out += [tier.alias("tier"), band_min.alias("band_min"), band_max.alias("band_max")]
-    else:  # pragma: no cover - compile_plan refuses a plan without tiers
-        out += [pl.lit(None, dtype=pl.String).alias("tier")]
+    out += [tier.alias("tier"), band_min.alias("band_min"), band_max.alias("band_max")]
     for name, expr in plan.metrics:
         if expr is None:
             out.append(pl.lit(None, dtype=pl.Float64).alias(name))
         else:
-            out.append(to_polars(expr.tree, resolve).alias(name))
+            out.append(compiled(expr.tree).alias(name))
     for r in plan.rules:
-        req = to_polars(r.require.tree, resolve)
-        code = pl.when(req.is_null()).then(r.missing_code).when(req).then(PASS).otherwise(FAIL)
+        # True -> 0 (pass), False -> 1 (fail), missing -> the rule's missing outcome
+        code = (1 - compiled(r.require.tree).cast(pl.Int8)).fill_null(r.missing_code)
         if r.when is not None:
-            w = to_polars(r.when.tree, resolve)
-            code = pl.when(w.fill_null(False).not_()).then(NOT_APPLICABLE).otherwise(code)
+            w = compiled(r.when.tree)
+            code = pl.when(w.fill_null(False)).then(code).otherwise(NOT_APPLICABLE)
         out.append(code.cast(pl.UInt8).alias(rule_column(r.rule.id)))
     score: pl.Expr = pl.lit(None, dtype=pl.Float64)
     if plan.score is not None:
-        s = to_polars(plan.score.tree, resolve)
+        s = bind(compiled(plan.score.tree))
         score = pl.when(s < 0.0).then(0.0).when(s > 100.0).then(100.0).otherwise(s)
     out.append(score.alias("score"))
     out.append(_verdict_expr(plan).alias("verdict"))

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from kolrules.compile import (
     NOT_APPLICABLE,
     OUTCOMES,
+    TEMP_PREFIX,
     UNKNOWN,
     CompiledRule,
     Plan,
@@ -184,7 +185,7 @@ def evaluate_columns(plan: Plan, frame: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit("within"))
     )
     lf = lf.with_columns(position.alias("price_position"), price.is_null().alias("gifting"))
-    return lf.collect()
+    return lf.select(pl.exclude(f"^{TEMP_PREFIX}.*$")).collect()
 
 
 def decisions_from_columns(

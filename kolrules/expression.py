@@ -18,8 +18,9 @@ from __future__ import annotations
 import ast
 import difflib
 import itertools
+import math
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -148,7 +149,7 @@ def parse(source: str, *, max_length: int = MAX_LENGTH, max_depth: int = MAX_DEP
     try:
         tree = ast.parse(text, mode="eval").body
     except SyntaxError as exc:
-        pos = (exc.offset or 1) - 1
+        pos = (exc.offset or 0) - 1 if exc.offset else len(text)  # 0: the input ended early
         msg = exc.msg.replace("invalid syntax. ", "").rstrip(".")
         raise ExpressionError(f"cannot parse the expression: {msg}", text, pos) from None
     except (RecursionError, MemoryError):
@@ -173,11 +174,10 @@ def _check_syntax(node: ast.AST, source: str, depth: int, max_depth: int) -> Non
             raise ExpressionError(why, source, pos)
     if isinstance(node, ast.BinOp):
         if type(node.op) not in _BINOPS:
-            raise ExpressionError(
-                _REFUSED_OPS.get(type(node.op), "operator not allowed"),
-                source,
-                node.left.end_col_offset or pos,
-            )
+            at = node.left.end_col_offset or pos
+            while at < len(source) and source[at] in " )":
+                at += 1
+            raise ExpressionError(_REFUSED_OPS.get(type(node.op), "operator not allowed"), source, at)
     elif isinstance(node, ast.UnaryOp):
         if isinstance(node.op, ast.Invert):
             raise ExpressionError(_REFUSED_OPS[ast.Invert], source, pos)
@@ -237,7 +237,7 @@ def _check_call_syntax(node: ast.Call, source: str) -> None:
         raise ExpressionError(f"unknown function {name!r}", source, node.func.col_offset, hint)
     if node.keywords:
         raise ExpressionError(
-            f"{name}() takes no keyword arguments", source, node.keywords[0].value.col_offset - 1
+            f"{name}() takes no keyword arguments", source, node.keywords[0].col_offset
         )
     low, high = FUNCTIONS[name]
     n = len(node.args)
@@ -390,8 +390,9 @@ class PythonWriter:
     (``math.log``) in its globals.
     """
 
-    def __init__(self, names: Mapping[str, str]) -> None:
+    def __init__(self, names: Mapping[str, str], constants: Mapping[str, float | str] | None = None) -> None:
         self.names = names
+        self.constants = constants or {}
         self._counter = itertools.count()
 
     def tmp(self) -> str:
@@ -413,6 +414,10 @@ class PythonWriter:
                 return f"(None if ({ta} := {a}) is None else -{ta})"
             return a
         if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Div):
+                folded, value = fold_constant(node.right, self.constants)
+                if folded:
+                    return self._div_by_constant(self.write(node.left), value)
             return self._binop(_BINOPS[type(node.op)], self.write(node.left), self.write(node.right))
         if isinstance(node, ast.BoolOp):
             parts = [self.write(v) for v in node.values]
@@ -434,6 +439,14 @@ class PythonWriter:
         if sym == "/":
             guard += f" or {tb} == 0"
         return f"(None if {guard} else {self._finite(f'{ta} {sym} {tb}')})"
+
+    def _div_by_constant(self, a: str, divisor: float | None) -> str:
+        recip = reciprocal(divisor)
+        if recip is None:
+            return "None"
+        ta = self.tmp()
+        factor = {math.inf: "_INF", -math.inf: "-_INF"}.get(recip, repr(recip))
+        return f"(None if ({ta} := {a}) is None else {self._finite(f'{ta} * {factor}')})"
 
     def _fold_bool(self, is_and: bool, parts: list[str]) -> str:
         acc = parts[0]
@@ -502,21 +515,64 @@ class PythonWriter:
         raise TypeError(f"unexpected function {name}")  # pragma: no cover
 
 
-def to_python(tree: ast.expr, names: Mapping[str, str]) -> str:
+def to_python(tree: ast.expr, names: Mapping[str, str], constants: Mapping[str, float | str] | None = None) -> str:
     """Python source computing the checked ``tree`` (see :class:`PythonWriter`)."""
-    return PythonWriter(names).write(tree)
+    return PythonWriter(names, constants).write(tree)
+
+
+def _constant_source(value: float | str) -> str:
+    return repr(value) if isinstance(value, str) else repr(float(value))
+
+
+def fold_constant(tree: ast.expr, constants: Mapping[str, float | str]) -> tuple[bool, Any]:
+    """``(True, value)`` when ``tree`` reads only ``constants`` (params), else ``(False, None)``.
+
+    Used for divisions by a constant: polars divides a column by a scalar as a
+    multiplication by its reciprocal, which can differ from true division in the last
+    bit, so both paths compute ``x * (1 / constant)`` with the reciprocal taken once here.
+    """
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    if not names <= set(constants):
+        return False, None
+    source = PythonWriter({k: _constant_source(v) for k, v in constants.items()}).write(tree)
+    return True, eval(source, {"_INF": math.inf, "_log": math.log})  # noqa: S307 - generated from a checked tree
+
+
+def reciprocal(divisor: float | None) -> float | None:
+    """``1 / divisor`` as both paths use it; ``None`` for a missing or zero divisor."""
+    if divisor is None or divisor == 0:
+        return None
+    return 1.0 / divisor
 
 
 # -- the columnar path: polars ----------------------------------------------------------
 
 
-def to_polars(tree: ast.expr, resolve: Callable[[str], pl.Expr]) -> pl.Expr:  # noqa: C901, PLR0911, PLR0912
-    """A polars expression computing the checked ``tree``; ``resolve`` maps names to
-    expressions (columns or literals)."""
+def to_polars(  # noqa: C901, PLR0915
+    tree: ast.expr,
+    resolve: Callable[[str], pl.Expr],
+    constants: Mapping[str, float | str] | None = None,
+    bind: Callable[[pl.Expr], pl.Expr] | None = None,
+) -> pl.Expr:
+    """A polars expression computing the checked ``tree``.
+
+    ``resolve`` maps names to expressions (columns or literals); ``constants`` are the
+    names that are params. ``bind`` receives a sub-expression that is read more than once
+    and returns an expression reading it (the compiler stores it in a temporary column,
+    so the expression tree never grows with nesting); by default it is kept inline.
+    """
     import polars as pl
 
-    def fin(e: pl.Expr) -> pl.Expr:
-        return pl.when(e.is_finite()).then(e)
+    consts = constants or {}
+    share = bind or (lambda e: e)
+
+    def leaf(node: ast.expr) -> bool:
+        return isinstance(node, ast.Name | ast.Constant)
+
+    def once(node: ast.expr) -> pl.Expr:
+        """``node`` as an expression that may be read several times."""
+        e = go(node)
+        return e if leaf(node) else share(e)
 
     def go(node: ast.expr) -> pl.Expr:  # noqa: C901, PLR0911, PLR0912
         if isinstance(node, ast.Constant):
@@ -534,16 +590,22 @@ def to_polars(tree: ast.expr, resolve: Callable[[str], pl.Expr]) -> pl.Expr:  # 
                 return a.not_()
             return -a if isinstance(node.op, ast.USub) else a
         if isinstance(node, ast.BinOp):
-            a, b = go(node.left), go(node.right)
             sym = _BINOPS[type(node.op)]
+            if sym == "/":
+                folded, divisor = fold_constant(node.right, consts)
+                if folded:
+                    recip = reciprocal(divisor)
+                    if recip is None:
+                        return pl.lit(None, dtype=pl.Float64)
+                    return _finite(go(node.left) * pl.lit(recip, dtype=pl.Float64))
+            a, b = go(node.left), go(node.right)
             if sym == "+":
-                return fin(a + b)
+                return _finite(a + b)
             if sym == "-":
-                return fin(a - b)
+                return _finite(a - b)
             if sym == "*":
-                return fin(a * b)
-            r = a / b
-            return pl.when((b != 0) & r.is_finite()).then(r)
+                return _finite(a * b)
+            return _finite(a / b)  # x / 0 is inf or NaN here, which _finite makes missing
         if isinstance(node, ast.BoolOp):
             parts = [go(v) for v in node.values]
             acc = parts[0]
@@ -552,8 +614,10 @@ def to_polars(tree: ast.expr, resolve: Callable[[str], pl.Expr]) -> pl.Expr:  # 
             return acc
         if isinstance(node, ast.Compare):
             results: list[pl.Expr] = []
-            left = go(node.left)
-            for op, right in zip(node.ops, node.comparators, strict=True):
+            chained = len(node.ops) > 1
+            left = once(node.left) if chained else go(node.left)
+            last = len(node.ops) - 1
+            for i, (op, right) in enumerate(zip(node.ops, node.comparators, strict=True)):
                 if isinstance(op, ast.In | ast.NotIn):
                     assert isinstance(right, ast.List | ast.Tuple)
                     values = [
@@ -562,13 +626,10 @@ def to_polars(tree: ast.expr, resolve: Callable[[str], pl.Expr]) -> pl.Expr:  # 
                         if isinstance(e, ast.Constant)
                     ]
                     hit = left.is_in(pl.lit(pl.Series(values)).implode())
-                    if isinstance(op, ast.NotIn):
-                        hit = hit.not_()
-                    results.append(pl.when(left.is_not_null()).then(hit))
+                    results.append(hit.not_() if isinstance(op, ast.NotIn) else hit)
                     continue
-                r = go(right)
-                sym = _CMPOPS[type(op)]
-                results.append(_compare(sym, left, r))
+                r = once(right) if chained and i < last else go(right)
+                results.append(_compare(_CMPOPS[type(op)], left, r))
                 left = r
             acc = results[0]
             for p in results[1:]:
@@ -576,10 +637,20 @@ def to_polars(tree: ast.expr, resolve: Callable[[str], pl.Expr]) -> pl.Expr:  # 
             return acc
         if isinstance(node, ast.Call):
             assert isinstance(node.func, ast.Name)
-            return _polars_call(node.func.id, [go(a) for a in node.args])
+            name = node.func.id
+            if name in {"min", "max", "clamp"}:
+                return _polars_call(name, [once(a) for a in node.args])
+            return _polars_call(name, [go(a) for a in node.args])
         raise TypeError(f"unexpected node {type(node).__name__}")  # pragma: no cover
 
     return go(tree)
+
+
+def _finite(e: pl.Expr) -> pl.Expr:
+    """``e`` with infinities and NaN made missing (one reference to ``e``)."""
+    # replace() reads e once; fill_nan() would expand to three reads and the tree would
+    # grow exponentially with nesting.
+    return e.replace([math.inf, -math.inf, math.nan], None)
 
 
 def _compare(sym: str, a: pl.Expr, b: pl.Expr) -> pl.Expr:
@@ -616,7 +687,7 @@ def _polars_call(name: str, args: list[pl.Expr]) -> pl.Expr:  # noqa: PLR0911
     if name == "abs":
         return args[0].abs()
     if name == "log":
-        return pl.when(args[0] > 0).then(args[0].log())
+        return _finite(args[0].log())  # log(0) is -inf, log(-1) NaN: both missing
     if name == "clamp":
         x, lo, hi = args
         return (

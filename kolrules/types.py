@@ -121,6 +121,8 @@ class Platform:
     - ``origins`` maps export wording for the account's origin onto
       ``homegrown`` / ``cross_platform`` / ``celebrity``.
     - ``tiers`` is the platform's default tier table, used when a ruleset gives none.
+    - ``required`` are the fields an input must have a column for (``id`` always; RED and
+      Weibo also need ``followers``, WeChat does not, as follower counts are not public).
     """
 
     name: str
@@ -135,6 +137,9 @@ class Platform:
     origins: Mapping[str, str] = attrs.field(factory=dict)
     tiers: tuple[Tier, ...] = ()
     description: str = ""
+    required: tuple[str, ...] = attrs.field(
+        default=("id", "followers"), converter=lambda v: ("id", *(f for f in v if f != "id"))
+    )
 
     @classmethod
     def from_toml(cls, path: str | Path | Traversable) -> Platform:
@@ -177,6 +182,7 @@ class Platform:
             missing=numbers.get("missing", ()),
             origins={str(k): str(v) for k, v in data.get("origins", {}).items()},
             tiers=tiers,
+            required=tuple(info.get("required", ("id", "followers"))),
         )
 
     def names(self) -> tuple[str, ...]:

@@ -1,0 +1,635 @@
+"""The *read* step: input files become polars DataFrames of text columns.
+
+Three readers are built in and registered through the ``kolrules_readers_register`` hook
+like any plugin's: :data:`CSV` (``.csv``, ``.tsv``, ``.txt``), :data:`JSON` (``.json``) and
+:data:`JSONL` (``.jsonl``, ``.ndjson``). Each returns a frame whose columns are the file's
+columns in order, every one of dtype ``pl.String``, cells exactly as written (an empty
+cell is ``None``). Parsing numbers such as ``1.2万`` is the *normalise* step's job, not
+this one's.
+
+Encodings are detected by :func:`read_text`: a UTF-8 or UTF-16 byte-order mark, else UTF-8,
+else GB18030 (a superset of GBK and GB2312, which Chinese Excel and export tools write).
+Every problem that makes a file unusable as a whole raises
+:class:`kolrules.errors.InputFileError` with the file's path and what to do about it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import polars as pl
+
+from kolrules.errors import InputFileError, UnknownKindError
+from kolrules.hookspecs import hookimpl
+from kolrules.types import Reader
+
+__all__ = [
+    "CSV",
+    "DELIMITERS",
+    "JSON",
+    "JSONL",
+    "DecodedText",
+    "decode_bytes",
+    "kolrules_readers_register",
+    "read_csv",
+    "read_json",
+    "read_jsonl",
+    "read_text",
+    "reader_for",
+    "sniff_delimiter",
+]
+
+#: The delimiters :func:`sniff_delimiter` chooses among, in tie-break order.
+DELIMITERS = (",", "\t", ";")
+_DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon"}
+#: Keys under which a JSON object may hold its list of profiles, in the order tried.
+JSON_LIST_KEYS = ("rows", "data", "profiles")
+
+_RE_EXPORT = "save it again as 'CSV UTF-8' (or 'Unicode Text') and retry"
+
+
+class DecodedText(NamedTuple):
+    """A file's text and the encoding it was decoded with (``utf-8``, ``utf-8-sig``,
+    ``utf-16-le``, ``utf-16-be`` or ``gb18030``)."""
+
+    text: str
+    encoding: str
+
+
+# --------------------------------------------------------------------------------------
+# Bytes and text
+# --------------------------------------------------------------------------------------
+
+
+def _read_bytes(path: Path) -> bytes:
+    if path.is_dir():
+        raise InputFileError(f"input file {path} is a directory; give the path of a file in it")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(
+            f"input file {path} does not exist; check the path and the current directory"
+        ) from None
+    except PermissionError:
+        raise InputFileError(
+            f"input file {path} cannot be read (permission denied); check its permissions"
+        ) from None
+    except OSError as exc:
+        raise InputFileError(f"input file {path} cannot be read: {exc.strerror or exc}") from None
+
+
+def _binary_hint(data: bytes) -> str | None:
+    """Why ``data`` looks like a binary file rather than text, or ``None``."""
+    if data.startswith(b"PK\x03\x04"):
+        return "it looks like an Excel workbook (.xlsx) or another ZIP archive"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "it looks like an old Excel workbook (.xls)"
+    return None
+
+
+def _guess_utf16(data: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when NUL bytes fall on one parity, as in UTF-16 text
+    without a byte-order mark whose characters are mostly ASCII."""
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even = sample[0::2].count(0) / len(sample[0::2])
+    odd = sample[1::2].count(0) / len(sample[1::2])
+    if odd > 0.3 and even < 0.05:
+        return "utf-16-le"
+    if even > 0.3 and odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _strict_decode(data: bytes, encoding: str, source: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"input file {source} is not valid {encoding} (byte {exc.start}: {exc.reason}); "
+            f"{_RE_EXPORT}"
+        ) from None
+
+
+def decode_bytes(data: bytes, source: str = "<bytes>", encoding: str | None = None) -> DecodedText:
+    """Decode a file's bytes, detecting the encoding unless ``encoding`` is given.
+
+    Tried in order: a UTF-8 byte-order mark (``utf-8-sig``); a UTF-16 LE/BE byte-order mark
+    (Excel "Unicode Text" exports); UTF-16 without a mark when NUL bytes show it; strict
+    UTF-8; strict GB18030. The byte-order mark is removed from the text. ``source`` names
+    the file in error messages.
+
+    Raises :class:`InputFileError` for binary files (an Excel workbook, say) and for bytes
+    that are neither UTF-8 nor GB18030.
+    """
+    if encoding is not None:
+        return DecodedText(_strict_decode(data, encoding, source), encoding)
+    hint = _binary_hint(data)
+    if hint:
+        raise InputFileError(f"input file {source} is not a text file: {hint}; {_RE_EXPORT}")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return DecodedText(_strict_decode(data[3:], "utf-8", source), "utf-8-sig")
+    if data.startswith(b"\xff\xfe"):
+        return DecodedText(_strict_decode(data[2:], "utf-16-le", source), "utf-16-le")
+    if data.startswith(b"\xfe\xff"):
+        return DecodedText(_strict_decode(data[2:], "utf-16-be", source), "utf-16-be")
+    if b"\x00" in data:
+        utf16 = _guess_utf16(data)
+        if utf16 is None:
+            raise InputFileError(
+                f"input file {source} is not a text file (it contains NUL bytes); {_RE_EXPORT}"
+            )
+        return DecodedText(_strict_decode(data, utf16, source), utf16)
+    try:
+        return DecodedText(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError as exc:
+        utf8_error = f"byte {exc.start}: {exc.reason}"
+    try:
+        return DecodedText(data.decode("gb18030"), "gb18030")
+    except UnicodeDecodeError as exc:
+        gb_error = f"byte {exc.start}: {exc.reason}"
+    raise InputFileError(
+        f"input file {source} is in an unknown encoding: tried UTF-8 ({utf8_error}) and "
+        f"GB18030/GBK ({gb_error}); {_RE_EXPORT}"
+    )
+
+
+def read_text(path: Path, encoding: str | None = None) -> DecodedText:
+    """Read a whole file as text, detecting its encoding (see :func:`decode_bytes`).
+
+    Returns ``(text, encoding)``. Raises :class:`InputFileError` when the file does not
+    exist, is a directory, cannot be read or cannot be decoded.
+    """
+    path = Path(path)
+    return decode_bytes(_read_bytes(path), str(path), encoding)
+
+
+def _text_of(path: Path) -> str:
+    """The file's text; an :class:`InputFileError` if it is empty or only whitespace."""
+    data = _read_bytes(path)
+    if not data:
+        raise InputFileError(
+            f"input file {path} is empty (0 bytes); export the profiles again or pick another file"
+        )
+    text = decode_bytes(data, str(path)).text
+    if not text.strip():
+        raise InputFileError(
+            f"input file {path} is empty (only whitespace); export the profiles again or "
+            "pick another file"
+        )
+    return text
+
+
+# --------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------
+
+
+def _count_outside_quotes(line: str, char: str) -> int:
+    count = 0
+    quoted = False
+    for c in line:
+        if c == '"':
+            quoted = not quoted
+        elif c == char and not quoted:
+            count += 1
+    return count
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter of a CSV file, guessed from its header line.
+
+    The one of ``,``, tab and ``;`` that occurs most often outside double quotes; ties
+    (and a line with none of them: a one-column file) go to the earlier in that order.
+    """
+    counts = [_count_outside_quotes(header_line, d) for d in DELIMITERS]
+    best = max(counts)
+    return DELIMITERS[counts.index(best)] if best else ","
+
+
+def _parse_header(text: str, delimiter: str) -> list[str]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    try:
+        return next(reader, [])
+    except csv.Error:
+        return text.split("\n", 1)[0].rstrip("\r").split(delimiter)
+
+
+def _find_csv_problem(text: str, delimiter: str, width: int) -> tuple[int, str] | None:
+    """Locate the first malformed record: ``(line number, problem)``, or ``None``.
+
+    Polars reports malformed rows without a line number; this scans the text again the
+    way an RFC 4180 parser would. It runs only after polars has failed.
+    """
+    quoted = False  # inside a quoted cell that continues on the next line
+    record_line = 0
+    fields = 0
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw[:-1] if raw.endswith("\r") and not quoted else raw
+        if not quoted:
+            record_line, fields = number, 1
+            if '"' not in line:
+                fields += line.count(delimiter)
+                if fields > width:
+                    return number, _too_many(fields, width)
+                continue
+        i, n = 0, len(line)
+        at_start = not quoted
+        while i < n:
+            c = line[i]
+            if quoted:
+                if c == '"':
+                    if i + 1 < n and line[i + 1] == '"':
+                        i += 2
+                        continue
+                    quoted = False
+                    rest = line[i + 1 :].rstrip("\r")
+                    if rest and not rest.startswith(delimiter):
+                        return record_line, (
+                            f"text {rest[:12]!r} follows a closing double quote; a cell that "
+                            'holds quotes must be quoted whole, with each quote doubled ("")'
+                        )
+                i += 1
+            elif c == delimiter:
+                fields += 1
+                at_start = True
+                i += 1
+            elif c == '"' and at_start:
+                quoted = True
+                at_start = False
+                i += 1
+            else:
+                end = line.find(delimiter, i)
+                cell = line[i:] if end < 0 else line[i:end]
+                if cell.count('"') % 2:
+                    return record_line, (
+                        f"a stray double quote in the cell {cell[:24]!r}; a cell that holds "
+                        'quotes must be quoted whole, with each quote doubled ("")'
+                    )
+                at_start = False
+                i = n if end < 0 else end
+        if not quoted and fields > width:
+            return record_line, _too_many(fields, width)
+    if quoted:
+        return record_line, "a quoted cell starting on this line is never closed"
+    return None
+
+
+def _too_many(fields: int, width: int) -> str:
+    return f"{fields} cells, but the header has {width} columns"
+
+
+def _check_names(path: Path, names: list[str], what: str) -> None:
+    seen: dict[str, int] = {}
+    dups: list[str] = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] == 2:
+            dups.append(name)
+    if dups:
+        listed = ", ".join(repr(d) for d in dups)
+        raise InputFileError(
+            f"input file {path} has duplicate {what}: {listed}; rename or delete the "
+            "repeated columns so every column has its own name"
+        )
+
+
+def read_csv(path: Path, delimiter: str | None = None) -> pl.DataFrame:
+    """Read a delimited text file (CSV, TSV, Excel "Unicode Text") as String columns.
+
+    The delimiter is ``delimiter`` if given, tab for ``.tsv`` files, else sniffed from the
+    header line (:func:`sniff_delimiter`). Cells are parsed by polars with ``"`` as the quote
+    character; nothing is stripped; empty cells are ``None``. A header with no data rows
+    gives an empty frame. Rows with fewer cells than the header are padded with ``None``;
+    trailing rows with no value at all (blank lines, ``,,,`` left by spreadsheets) are
+    dropped. A column whose header is blank is dropped when it holds no value (a trailing
+    separator on every line) and is an error otherwise.
+
+    Raises :class:`InputFileError` for an empty file, duplicate headers, a row with more
+    cells than the header or malformed quoting (with the line number).
+    """
+    path = Path(path)
+    text = _text_of(path)
+    if "\n" not in text and "\r" in text:  # classic Mac line endings
+        text = text.replace("\r", "\n")
+    skipped = len(text) - len(text.lstrip("\r\n"))
+    lead = text[:skipped].count("\n")
+    text = text[skipped:]
+    if delimiter is None:
+        end = text.find("\n")
+        first_line = text if end < 0 else text[:end]
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(first_line)
+    header = _parse_header(text, delimiter)
+    if not any(name.strip() for name in header):
+        raise InputFileError(
+            f"input file {path} has no column headers (line {lead + 1} is blank); the first "
+            "line must name the columns"
+        )
+    _check_names(path, [h for h in header if h.strip()], "column headers")
+    try:
+        frame = pl.read_csv(
+            text.encode("utf-8"),
+            has_header=True,
+            separator=delimiter,
+            quote_char='"',
+            infer_schema=False,
+            null_values=[""],
+            with_column_names=lambda names: [f"_{i}" for i in range(len(names))],
+            truncate_ragged_lines=False,
+            raise_if_empty=True,
+        )
+    except pl.exceptions.PolarsError as exc:
+        problem = _find_csv_problem(text, delimiter, len(header))
+        sep = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+        if problem is not None:
+            line, what = problem
+            raise InputFileError(
+                f"input file {path}, line {lead + line}: {what}; fix that line or export the "
+                f"file again (it was read as {sep}-separated text)"
+            ) from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputFileError(
+            f"input file {path} is not a well-formed {sep}-separated file: {first}"
+        ) from None
+    if frame.width != len(header):  # polars and the csv module split the header differently
+        raise InputFileError(
+            f"input file {path}: the header line cannot be split into columns consistently; "
+            "check its quotes and separators"
+        )
+    frame = _drop_trailing_empty_rows(frame)
+    keep: list[str] = []
+    names: list[str] = []
+    for position, (placeholder, name) in enumerate(zip(frame.columns, header, strict=True), 1):
+        if name.strip():
+            keep.append(placeholder)
+            names.append(name)
+            continue
+        values = frame.get_column(placeholder).drop_nulls()
+        if values.len():
+            raise InputFileError(
+                f"input file {path}: column {position} has no header but holds values (such "
+                f"as {values[0]!r}); give it a header in the first line or delete it"
+            )
+    return frame.select(keep).rename(dict(zip(keep, names, strict=True)))
+
+
+def _drop_trailing_empty_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    if frame.height == 0 or frame.width == 0:
+        return frame
+    filled = frame.select(~pl.all_horizontal(pl.all().is_null())).to_series()
+    rows = filled.arg_true()
+    return frame.head(int(rows[-1]) + 1 if rows.len() else 0)
+
+
+# --------------------------------------------------------------------------------------
+# JSON and JSON Lines
+# --------------------------------------------------------------------------------------
+
+
+class _Object(dict[str, Any]):
+    """A decoded JSON object that remembers the keys it repeated."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        repeated: dict[str, None] = {}
+        for key, _ in pairs:
+            if key in seen:
+                repeated[key] = None
+            seen.add(key)
+        obj.duplicates = tuple(repeated)
+    return obj
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object_pairs, parse_constant=_reject_constant)
+
+
+def _loads(text: str) -> Any:
+    return _DECODER.decode(text)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "null"
+
+
+def _cell(value: Any) -> str | None:
+    """A JSON value as the text a spreadsheet cell would hold."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _frame_of(objects: Iterable[tuple[str, Mapping[str, Any]]], path: Path) -> pl.DataFrame:
+    """Build a String frame from ``(where, object)`` pairs; ``where`` names the object in
+    error messages. Columns are the union of the keys, in first-seen order."""
+    rows: list[Mapping[str, Any]] = []
+    columns: dict[str, None] = {}
+    for where, obj in objects:
+        duplicates = getattr(obj, "duplicates", ())
+        if duplicates:
+            listed = ", ".join(repr(d) for d in duplicates)
+            raise InputFileError(
+                f"input file {path}: {where} repeats the key(s) {listed}; give every field one key"
+            )
+        rows.append(obj)
+        columns.update(dict.fromkeys(obj))
+    if not columns:
+        raise InputFileError(
+            f"input file {path} holds no fields: every object is empty; export the profiles again"
+        )
+    data = {name: [_cell(row.get(name)) for row in rows] for name in columns}
+    return pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
+
+
+def read_json(path: Path) -> pl.DataFrame:
+    """Read a JSON file holding profiles as String columns.
+
+    The document is an array of objects, or an object with such an array under ``rows``,
+    ``data`` or ``profiles`` (the first present). Each object is a row; columns are the
+    union of their keys in first-seen order. Strings are kept as written (``""`` is
+    ``None``); integers become their digits (``12000`` -> ``"12000"``), other numbers their
+    ``repr``, booleans ``"true"``/``"false"``, nested objects and arrays compact JSON text.
+
+    Raises :class:`InputFileError` for invalid JSON, any other shape (saying what was
+    found), an empty array, a non-object item or a key repeated within an object.
+    """
+    path = Path(path)
+    text = _text_of(path)
+    try:
+        document = _loads(text)
+    except json.JSONDecodeError as exc:
+        hint = (
+            "; it looks like JSON Lines (one object per line): name it .jsonl or pick the "
+            "jsonl input format"
+            if exc.msg == "Extra data"
+            else ""
+        )
+        raise InputFileError(
+            f"input file {path} is not valid JSON: {exc.msg} at line {exc.lineno} column "
+            f"{exc.colno}{hint}"
+        ) from None
+    except ValueError as exc:
+        raise InputFileError(f"input file {path} is not valid JSON: {exc}") from None
+    where = "the top-level array"
+    if isinstance(document, dict):
+        key = next((k for k in JSON_LIST_KEYS if k in document), None)
+        if key is None:
+            keys = ", ".join(repr(k) for k in list(document)[:8]) or "none"
+            raise InputFileError(
+                f"input file {path} holds an object with keys {keys}; expected an array of "
+                f"profile objects, or an object with that array under "
+                f"{', '.join(repr(k) for k in JSON_LIST_KEYS)}"
+            )
+        document, where = document[key], f"the array under {key!r}"
+        if not isinstance(document, list):
+            raise InputFileError(
+                f"input file {path}: {key!r} holds {_kind(document)}; expected an array of "
+                "profile objects"
+            )
+    if not isinstance(document, list):
+        raise InputFileError(
+            f"input file {path} holds {_kind(document)}; expected an array of profile "
+            "objects (or an object with that array under "
+            f"{', '.join(repr(k) for k in JSON_LIST_KEYS)})"
+        )
+    if not document:
+        raise InputFileError(f"input file {path}: {where} is empty; it holds no profiles")
+    for index, item in enumerate(document, start=1):
+        if not isinstance(item, dict):
+            raise InputFileError(
+                f"input file {path}: item {index} of {where} is {_kind(item)}; expected an "
+                "object (one profile)"
+            )
+    return _frame_of(((f"item {i}", obj) for i, obj in enumerate(document, 1)), path)
+
+
+def read_jsonl(path: Path) -> pl.DataFrame:
+    """Read a JSON Lines file (one profile object per line) as String columns.
+
+    Blank lines are skipped. Values become text as in :func:`read_json`. Raises
+    :class:`InputFileError` naming the line that is not valid JSON or not an object.
+    """
+    path = Path(path)
+    text = _text_of(path)
+    objects: list[tuple[str, Mapping[str, Any]]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = _loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(
+                f"input file {path}, line {number}: not valid JSON: {exc.msg} at column "
+                f"{exc.colno}; every line must hold one complete JSON object"
+            ) from None
+        except ValueError as exc:
+            raise InputFileError(
+                f"input file {path}, line {number}: not valid JSON: {exc}"
+            ) from None
+        if not isinstance(value, dict):
+            hint = (
+                "; a file holding one JSON array is read by the json input format"
+                if isinstance(value, list)
+                else ""
+            )
+            raise InputFileError(
+                f"input file {path}, line {number} holds {_kind(value)}; expected a JSON "
+                f"object (one profile per line){hint}"
+            )
+        objects.append((f"line {number}", value))
+    return _frame_of(objects, path)
+
+
+# --------------------------------------------------------------------------------------
+# Registration
+# --------------------------------------------------------------------------------------
+
+#: Delimited text: CSV, TSV and Excel "Unicode Text" (.txt, UTF-16, tab-separated).
+CSV = Reader(
+    name="csv",
+    extensions=(".csv", ".tsv", ".txt"),
+    read=read_csv,
+    description="Delimited text (comma, tab or semicolon; UTF-8, UTF-16 or GBK/GB18030)",
+)
+#: A JSON array of profile objects (or an object with it under rows/data/profiles).
+JSON = Reader(
+    name="json",
+    extensions=(".json",),
+    read=read_json,
+    description="A JSON array of profile objects, or an object with it under rows/data/profiles",
+)
+#: JSON Lines: one profile object per line.
+JSONL = Reader(
+    name="jsonl",
+    extensions=(".jsonl", ".ndjson"),
+    read=read_jsonl,
+    description="JSON Lines: one profile object per line",
+)
+
+
+@hookimpl
+def kolrules_readers_register() -> Iterable[Reader]:
+    """Register the built-in input formats: csv, json, jsonl."""
+    return (CSV, JSON, JSONL)
+
+
+def _norm_ext(ext: str) -> str:
+    ext = ext.lower()
+    return ext if ext.startswith(".") else "." + ext
+
+
+def reader_for(path: Path, readers: Mapping[str, Reader], name: str | None = None) -> Reader:
+    """The reader for ``path``: the one called ``name`` if given (case-insensitive), else the
+    first in ``readers`` whose ``extensions`` include the file's suffix (case-insensitive).
+
+    Raises :class:`UnknownKindError` (kind ``"input format"``) listing the known names.
+    """
+    known = sorted({r.name for r in readers.values()})
+    if name is not None:
+        found = readers.get(name) or readers.get(name.casefold())
+        if found is None:
+            found = next(
+                (r for r in readers.values() if r.name.casefold() == name.casefold()), None
+            )
+        if found is None:
+            raise UnknownKindError("input format", name, known)
+        return found
+    suffix = Path(path).suffix.lower()
+    if suffix:
+        for reader in readers.values():
+            if suffix in {_norm_ext(e) for e in reader.extensions}:
+                return reader
+    raise UnknownKindError("input format", suffix or Path(path).name, known)

@@ -1,0 +1,432 @@
+"""The *report* step: a :class:`Report` and the built-in output formats.
+
+A :class:`Report` holds what one run decided: a :class:`~kolrules.types.Decision` per
+evaluated row and a :class:`~kolrules.types.RowError` per row that could not be evaluated,
+both in input order. Every row read is one or the other, so
+``rows_read == accepted + review + rejected + errors`` (:meth:`Report.accounted`).
+
+The reporters ``table``, ``json``, ``jsonl`` and ``csv`` are registered through the
+``kolrules_reporters_register`` hook like any plugin's. Each writes to a text stream.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any
+
+import attrs
+
+from kolrules.hookspecs import hookimpl
+from kolrules.types import DataError, Decision, Reporter, RowError, RulesetRef
+
+__all__ = [
+    "CSV",
+    "CSV_COLUMNS",
+    "JSON",
+    "JSONL",
+    "TABLE",
+    "Report",
+    "error_to_dict",
+    "kolrules_reporters_register",
+    "render_csv",
+    "render_json",
+    "render_jsonl",
+    "render_table",
+]
+
+
+@attrs.frozen
+class Report:
+    """The outcome of one run: decisions and row errors, both in input order.
+
+    ``rows_read`` counts the data rows read from the input; ``source`` names the input
+    (a path), when there was one.
+    """
+
+    decisions: tuple[Decision, ...]
+    errors: tuple[RowError, ...]
+    rows_read: int
+    ruleset: RulesetRef
+    source: str | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """``{"accepted": n, "review": n, "rejected": n, "errors": n}``."""
+        verdicts = [d.verdict for d in self.decisions]
+        return {
+            "accepted": verdicts.count("accept"),
+            "review": verdicts.count("review"),
+            "rejected": verdicts.count("reject"),
+            "errors": len(self.errors),
+        }
+
+    def summary_line(self) -> str:
+        """``rows read 40 = accepted 20 + review 11 + rejected 5 + errors 4``."""
+        c = self.counts
+        return (
+            f"rows read {self.rows_read} = accepted {c['accepted']} + review {c['review']} "
+            f"+ rejected {c['rejected']} + errors {c['errors']}"
+        )
+
+    def accounted(self) -> bool:
+        """Whether every row read is either a decision or a row error."""
+        return self.rows_read == sum(self.counts.values())
+
+    def summary(self) -> dict[str, Any]:
+        """``rows_read`` and the counts, as a JSON-ready dict."""
+        return {"rows_read": self.rows_read, **self.counts}
+
+    def in_row_order(self) -> Iterator[Decision | RowError]:
+        """Decisions and row errors merged by row number (stable; rowless decisions last)."""
+        entries: list[Decision | RowError] = [*self.decisions, *self.errors]
+        order = sorted(
+            range(len(entries)),
+            key=lambda i: (entries[i].row is None, entries[i].row or 0, i),
+        )
+        return (entries[i] for i in order)
+
+
+# --------------------------------------------------------------------------------------
+# Shared helpers
+# --------------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` with mappings as dicts, sequences as lists and NaN/infinity as ``None``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str | int | bool) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if attrs.has(type(value)):
+        return _jsonable(attrs.asdict(value, recurse=True))
+    return str(value)
+
+
+def _dumps(value: Any, indent: int | None = None) -> str:
+    separators = None if indent else (",", ":")
+    return json.dumps(
+        _jsonable(value),
+        ensure_ascii=False,
+        indent=indent,
+        allow_nan=False,
+        separators=separators,
+    )
+
+
+def _data_error_dict(error: DataError) -> dict[str, Any]:
+    return {"column": error.column, "value": error.value, "reason": error.reason}
+
+
+def error_to_dict(error: RowError) -> dict[str, Any]:
+    """A row error as ``{"row", "id", "errors": [{"column", "value", "reason"}], "reason"}``."""
+    return {
+        "row": error.row,
+        "id": error.id,
+        "errors": [_data_error_dict(e) for e in error.errors],
+        "reason": error.reason,
+    }
+
+
+def _ruleset_dict(ruleset: RulesetRef) -> dict[str, Any]:
+    return {"name": ruleset.name, "version": ruleset.version, "hash": ruleset.hash}
+
+
+# --------------------------------------------------------------------------------------
+# json / jsonl
+# --------------------------------------------------------------------------------------
+
+
+def render_json(report: Report, stream: IO[str]) -> None:
+    """One JSON document: ``ruleset``, ``source``, ``summary`` (``rows_read`` and the counts),
+    ``decisions`` (:meth:`Decision.to_dict`) and ``errors`` (:func:`error_to_dict`).
+
+    UTF-8 text as is (``ensure_ascii=False``), indented by 2; NaN and infinity become null.
+    """
+    document = {
+        "ruleset": _ruleset_dict(report.ruleset),
+        "source": report.source,
+        "summary": report.summary(),
+        "decisions": [d.to_dict() for d in report.decisions],
+        "errors": [error_to_dict(e) for e in report.errors],
+    }
+    stream.write(_dumps(document, indent=2))
+    stream.write("\n")
+
+
+def render_jsonl(report: Report, stream: IO[str]) -> None:
+    """JSON Lines: ``{"kind": "decision", ...}`` per decision, then ``{"kind": "error", ...}``
+    per row error, then one ``{"kind": "summary", ...}`` line with the counts and ruleset.
+    """
+    for decision in report.decisions:
+        stream.write(_dumps({"kind": "decision", **decision.to_dict()}) + "\n")
+    for error in report.errors:
+        stream.write(_dumps({"kind": "error", **error_to_dict(error)}) + "\n")
+    summary = {
+        "kind": "summary",
+        **report.summary(),
+        "ruleset": _ruleset_dict(report.ruleset),
+        "source": report.source,
+    }
+    stream.write(_dumps(summary) + "\n")
+
+
+# --------------------------------------------------------------------------------------
+# csv
+# --------------------------------------------------------------------------------------
+
+#: The fixed columns of the csv reporter; one ``rule:<id>`` column per rule follows.
+CSV_COLUMNS = (
+    "row",
+    "id",
+    "platform",
+    "status",
+    "verdict",
+    "tier",
+    "score",
+    "quote",
+    "band_min",
+    "band_max",
+    "position",
+    "cpe",
+    "gifting",
+    "reasons",
+    "errors",
+)
+#: What joins several reasons or errors in one csv cell.
+CSV_JOIN = " | "
+
+
+def _csv_number(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return ""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(round(float(value), 6))
+
+
+def _rule_ids(decisions: Iterable[Decision]) -> list[str]:
+    seen: dict[str, None] = {}
+    for decision in decisions:
+        for finding in decision.findings:
+            seen.setdefault(finding.rule, None)
+    return list(seen)
+
+
+def render_csv(report: Report, stream: IO[str]) -> None:
+    """One row per input row, in input order (decisions and row errors merged by row).
+
+    Columns: :data:`CSV_COLUMNS`, then ``rule:<rule id>`` per rule (first-seen order across
+    decisions) holding ``pass``/``fail``/``not_applicable``. ``status`` is ``evaluated`` or
+    ``error``; ``reasons`` and ``errors`` join messages with ``" | "``. Minimal quoting,
+    ``\\n`` line ends; the caller chooses the file encoding.
+    """
+    rules = _rule_ids(report.decisions)
+    writer = csv.writer(stream, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS, *(f"rule:{r}" for r in rules)])
+    for entry in report.in_row_order():
+        row = "" if entry.row is None else str(entry.row)
+        if isinstance(entry, RowError):
+            cells = dict.fromkeys(CSV_COLUMNS, "")
+            cells.update(
+                row=row,
+                id=entry.id or "",
+                status="error",
+                errors=CSV_JOIN.join(str(e) for e in entry.errors),
+            )
+            writer.writerow([*cells.values(), *([""] * len(rules))])
+            continue
+        price = entry.price
+        outcomes: dict[str, str] = {}
+        for finding in entry.findings:
+            outcomes.setdefault(finding.rule, finding.outcome)
+        writer.writerow(
+            [
+                row,
+                entry.id,
+                entry.platform,
+                "evaluated",
+                entry.verdict,
+                entry.tier or "",
+                _csv_number(entry.score),
+                _csv_number(price.quote),
+                _csv_number(price.band_min),
+                _csv_number(price.band_max),
+                price.position or "",
+                _csv_number(price.cpe),
+                "true" if price.gifting else "false",
+                CSV_JOIN.join(entry.reasons),
+                CSV_JOIN.join(str(e) for e in entry.data_errors),
+                *(outcomes.get(r, "") for r in rules),
+            ]
+        )
+
+
+# --------------------------------------------------------------------------------------
+# table
+# --------------------------------------------------------------------------------------
+
+#: Width of the table when the stream is not a terminal.
+TABLE_WIDTH = 100
+_VERDICT_STYLE = {"accept": "bold green", "review": "bold yellow", "reject": "bold red"}
+
+
+def _money(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{value:,.0f}"
+
+
+def _band(low: float | None, high: float | None) -> str:
+    if low is None and high is None:
+        return "-"
+    if high is None:
+        return f"≥{_money(low)}"
+    if low is None:
+        return f"≤{_money(high)}"
+    return f"{_money(low)}–{_money(high)}"
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def render_table(report: Report, stream: IO[str], *, width: int | None = None) -> None:
+    """A human-readable table of the decisions, a table of the row errors (if any) and the
+    summary line, drawn with rich.
+
+    ``width`` defaults to the terminal's width, or :data:`TABLE_WIDTH` when ``stream`` is
+    not a terminal; colour is used only on a terminal. Cell text is never read as rich
+    markup.
+    """
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    terminal = _is_terminal(stream)
+    # Off a terminal, draw into a buffer and strip rich's padding at the ends of lines, so
+    # saved reports diff cleanly.
+    buffer = None if terminal else io.StringIO()
+    console = Console(
+        file=buffer or stream,
+        width=width if width is not None or terminal else TABLE_WIDTH,
+        color_system="auto" if terminal else None,
+        force_terminal=terminal,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+    heading = f"ruleset {report.ruleset.name} {report.ruleset.version}"
+    if report.source:
+        heading += f" · {report.source}"
+    console.print(Text(heading, style="bold"))
+
+    if report.decisions:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+        table.add_column("id", overflow="fold", max_width=18)
+        table.add_column("tier", overflow="fold", max_width=8)
+        table.add_column("verdict", no_wrap=True)
+        table.add_column("score", justify="right", no_wrap=True)
+        table.add_column("quote", justify="right", no_wrap=True)
+        table.add_column("band", justify="right", no_wrap=True)
+        table.add_column("position", no_wrap=True)
+        table.add_column("reasons", overflow="fold")
+        for d in report.decisions:
+            price = d.price
+            position = price.position or ("gifting" if price.gifting else "-")
+            reasons = list(d.reasons[:2])
+            if len(d.reasons) > 2:
+                reasons.append(f"(+{len(d.reasons) - 2} more)")
+            score = "-" if d.score is None or not math.isfinite(d.score) else f"{d.score:.1f}"
+            table.add_row(
+                Text(d.id),
+                Text(d.tier or "-"),
+                Text(d.verdict, style=_VERDICT_STYLE.get(d.verdict, "")),
+                Text(score),
+                Text(_money(price.quote)),
+                Text(_band(price.band_min, price.band_max)),
+                Text(position),
+                Text("\n".join(reasons) or "-"),
+            )
+        console.print(table)
+    else:
+        console.print(Text("no profiles were evaluated"))
+
+    if report.errors:
+        console.print()
+        errors = Table(
+            title="rows not evaluated",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            collapse_padding=True,
+        )
+        errors.add_column("row", justify="right", no_wrap=True)
+        errors.add_column("id", overflow="fold", max_width=18)
+        errors.add_column("reason", overflow="fold")
+        for e in report.errors:
+            errors.add_row(Text(str(e.row)), Text(e.id or "-"), Text(e.reason))
+        console.print(errors)
+
+    console.print()
+    console.print(Text(report.summary_line()))
+    if buffer is not None:
+        stream.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
+
+
+# --------------------------------------------------------------------------------------
+# Registration
+# --------------------------------------------------------------------------------------
+
+
+def _table(report: Report, stream: IO[str]) -> None:
+    render_table(report, stream)
+
+
+#: A rich table for people.
+TABLE = Reporter(
+    name="table",
+    extension=".txt",
+    render=_table,
+    description="A table for people (colour on a terminal)",
+)
+#: One JSON document.
+JSON = Reporter(
+    name="json",
+    extension=".json",
+    render=render_json,
+    description="One JSON document: ruleset, summary, decisions, errors",
+)
+#: JSON Lines: decisions, row errors, then a summary line.
+JSONL = Reporter(
+    name="jsonl",
+    extension=".jsonl",
+    render=render_jsonl,
+    description="JSON Lines: one line per decision and row error, then a summary line",
+)
+#: One CSV row per input row, with a column per rule.
+CSV = Reporter(
+    name="csv",
+    extension=".csv",
+    render=render_csv,
+    description="One CSV row per input row, with a pass/fail column per rule",
+)
+
+
+@hookimpl
+def kolrules_reporters_register() -> Iterable[Reporter]:
+    """Register the built-in output formats: table, json, jsonl, csv."""
+    return (TABLE, JSON, JSONL, CSV)
