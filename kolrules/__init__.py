@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kolrules.engine import DEFAULT_RULESET, Engine, RowInputError
 from kolrules.errors import (
     ExpressionError,
     InputFileError,
@@ -13,6 +14,8 @@ from kolrules.errors import (
     UnknownKindError,
 )
 from kolrules.hookspecs import hookimpl
+from kolrules.report import Report
+from kolrules.ruleset import Rule, Ruleset, load_ruleset, parse_ruleset
 from kolrules.types import (
     DataError,
     Decision,
@@ -30,8 +33,10 @@ from kolrules.types import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_RULESET",
     "DataError",
     "Decision",
+    "Engine",
     "ExpressionError",
     "Finding",
     "InputFileError",
@@ -40,8 +45,12 @@ __all__ = [
     "PluginError",
     "PriceAssessment",
     "Reader",
+    "Report",
     "Reporter",
     "RowError",
+    "RowInputError",
+    "Rule",
+    "Ruleset",
     "RulesetError",
     "RulesetIssue",
     "RulesetRef",
@@ -51,4 +60,6 @@ __all__ = [
     "UnknownKindError",
     "__version__",
     "hookimpl",
+    "load_ruleset",
+    "parse_ruleset",
 ]

@@ -94,7 +94,9 @@ class Plan:
         return list(self._cache["columns"])
 
 
-def compile_plan(ruleset: Ruleset, platform: Platform, scorer: Scorer | None, *, strict: bool = False) -> Plan:
+def compile_plan(
+    ruleset: Ruleset, platform: Platform, scorer: Scorer | None, *, strict: bool = False
+) -> Plan:
     """Compile ``ruleset`` for ``platform`` with ``scorer`` (the ruleset's strategy).
 
     Raises :class:`RulesetError` with every problem found.
@@ -104,13 +106,19 @@ def compile_plan(ruleset: Ruleset, platform: Platform, scorer: Scorer | None, *,
     tiers = ruleset.tiers if ruleset.tiers is not None else platform.tiers
     if not tiers:
         issues.append(
-            ruleset.issue(("tiers",), f"no tier table: platform {platform.name!r} has no default tiers", "add [[tiers]]")
+            ruleset.issue(
+                ("tiers",),
+                f"no tier table: platform {platform.name!r} has no default tiers",
+                "add [[tiers]]",
+            )
         )
 
     scope: dict[str, Type] = dict(schema.fields)
     for name, value in ruleset.params.items():
         if name in scope or name in BUILTIN_NAMES:
-            issues.append(ruleset.issue(("params", name), f"param {name!r} has the name of a field"))
+            issues.append(
+                ruleset.issue(("params", name), f"param {name!r} has the name of a field")
+            )
         scope[name] = "text" if isinstance(value, str) else "number"
     scope.update(BUILTIN_NAMES)
 
@@ -120,8 +128,16 @@ def compile_plan(ruleset: Ruleset, platform: Platform, scorer: Scorer | None, *,
     for name, src in ruleset.metrics.items():
         sources[name] = (src, ("metrics", name), 0)
         if name in scope:
-            issues.append(ruleset.issue(("metrics", name), f"metric {name!r} has the name of a field or param", "rename the metric"))
-    engagement_src = ruleset.engagement or ("engagement_per_post" if "engagement_per_post" in sources else None)
+            issues.append(
+                ruleset.issue(
+                    ("metrics", name),
+                    f"metric {name!r} has the name of a field or param",
+                    "rename the metric",
+                )
+            )
+    engagement_src = ruleset.engagement or (
+        "engagement_per_post" if "engagement_per_post" in sources else None
+    )
     if engagement_src is not None:
         sources["engagement"] = (engagement_src, ("pricing", "engagement"), 0)
     sources["cpe"] = ("price / engagement", ("pricing", "engagement"), 0)
@@ -161,7 +177,11 @@ def compile_plan(ruleset: Ruleset, platform: Platform, scorer: Scorer | None, *,
 
 def _located(rs: Ruleset, path: tuple[Any, ...], exc: ExpressionError, what: str) -> RulesetIssue:
     if path and path[0] == "platform":
-        return RulesetIssue(f"platform {path[1]!r} (plugin data)", ".".join(map(str, path[2:])), f"{what}: {exc.render()}")
+        return RulesetIssue(
+            f"platform {path[1]!r} (plugin data)",
+            ".".join(map(str, path[2:])),
+            f"{what}: {exc.render()}",
+        )
     return rs.issue(path, f"{what}: {exc.render()}")
 
 
@@ -170,7 +190,10 @@ def _names_in(tree: ast.expr) -> set[str]:
 
 
 def _compile_metrics(
-    rs: Ruleset, platform: Platform, sources: Mapping[str, tuple[str, tuple[Any, ...], int]], scope: Mapping[str, Type]
+    rs: Ruleset,
+    platform: Platform,
+    sources: Mapping[str, tuple[str, tuple[Any, ...], int]],
+    scope: Mapping[str, Type],
 ) -> tuple[list[tuple[str, Expression | None]], list[RulesetIssue]]:
     issues: list[RulesetIssue] = []
     trees: dict[str, ast.expr] = {}
@@ -188,7 +211,11 @@ def _compile_metrics(
             return
         if state.get(n) == 1:
             cycle = [*chain[chain.index(n) :], n]
-            issues.append(rs.issue(sources[n][1], "metrics refer to each other in a circle: " + " -> ".join(cycle)))
+            issues.append(
+                rs.issue(
+                    sources[n][1], "metrics refer to each other in a circle: " + " -> ".join(cycle)
+                )
+            )
             return
         state[n] = 1
         for d in sorted(deps.get(n, ())):
@@ -223,7 +250,15 @@ def _compile_metrics(
     return out, issues
 
 
-def _check(rs: Ruleset, path: tuple[Any, ...], src: str, scope: Mapping[str, Type], want: Type, what: str, **limits: int) -> tuple[Expression | None, RulesetIssue | None]:
+def _check(
+    rs: Ruleset,
+    path: tuple[Any, ...],
+    src: str,
+    scope: Mapping[str, Type],
+    want: Type,
+    what: str,
+    **limits: int,
+) -> tuple[Expression | None, RulesetIssue | None]:
     try:
         tree = parse(src, **limits)
         text = " ".join(src.split())
@@ -236,14 +271,20 @@ def _check(rs: Ruleset, path: tuple[Any, ...], src: str, scope: Mapping[str, Typ
     return Expression(text, tree, names, t), None
 
 
-def _compile_rule(rs: Ruleset, i: int, rule: Rule, scope: Mapping[str, Type]) -> tuple[CompiledRule | None, list[RulesetIssue]]:
+def _compile_rule(
+    rs: Ruleset, i: int, rule: Rule, scope: Mapping[str, Type]
+) -> tuple[CompiledRule | None, list[RulesetIssue]]:
     issues: list[RulesetIssue] = []
     when = None
     if rule.when is not None:
-        when, issue = _check(rs, ("rules", i, "when"), rule.when, scope, "bool", f"rule {rule.id!r} when")
+        when, issue = _check(
+            rs, ("rules", i, "when"), rule.when, scope, "bool", f"rule {rule.id!r} when"
+        )
         if issue:
             issues.append(issue)
-    require, issue = _check(rs, ("rules", i, "require"), rule.require, scope, "bool", f"rule {rule.id!r} require")
+    require, issue = _check(
+        rs, ("rules", i, "require"), rule.require, scope, "bool", f"rule {rule.id!r} require"
+    )
     if issue:
         issues.append(issue)
     template = rule.message
@@ -257,31 +298,61 @@ def _compile_rule(rs: Ruleset, i: int, rule: Rule, scope: Mapping[str, Type]) ->
                 continue
             if field not in scope:
                 close = suggest(field, list(scope))
-                issues.append(rs.issue(("rules", i, "message"), f"unknown name {{{field}}} in the message", f"did you mean {{{close}}}?" if close else None))
+                issues.append(
+                    rs.issue(
+                        ("rules", i, "message"),
+                        f"unknown name {{{field}}} in the message",
+                        f"did you mean {{{close}}}?" if close else None,
+                    )
+                )
                 continue
             if conv:
-                issues.append(rs.issue(("rules", i, "message"), f"conversions like !{conv} are not allowed in messages"))
-            sample: Any = 1.5 if scope[field] == "number" else ("x" if scope[field] == "text" else True)
+                issues.append(
+                    rs.issue(
+                        ("rules", i, "message"),
+                        f"conversions like !{conv} are not allowed in messages",
+                    )
+                )
+            sample: Any = (
+                1.5 if scope[field] == "number" else ("x" if scope[field] == "text" else True)
+            )
             try:
                 format(sample, spec or "")
             except ValueError as exc:
-                issues.append(rs.issue(("rules", i, "message"), f"bad format {{{field}:{spec}}}: {exc}"))
+                issues.append(
+                    rs.issue(("rules", i, "message"), f"bad format {{{field}:{spec}}}: {exc}")
+                )
             names.append(field)
     except ValueError as exc:
-        issues.append(rs.issue(("rules", i, "message"), f"cannot read the message template: {exc}", "write literal braces as {{ and }}"))
+        issues.append(
+            rs.issue(
+                ("rules", i, "message"),
+                f"cannot read the message template: {exc}",
+                "write literal braces as {{ and }}",
+            )
+        )
     if issues or require is None:
         return None, issues
-    return CompiledRule(rule, when, require, template or "", tuple(dict.fromkeys(names)), _MISSING_CODES[rule.missing]), []
+    return CompiledRule(
+        rule,
+        when,
+        require,
+        template or "",
+        tuple(dict.fromkeys(names)),
+        _MISSING_CODES[rule.missing],
+    ), []
 
 
-def _compile_score(rs: Ruleset, scorer: Scorer | None, scope: Mapping[str, Type]) -> tuple[Expression | None, list[RulesetIssue]]:
+def _compile_score(
+    rs: Ruleset, scorer: Scorer | None, scope: Mapping[str, Type]
+) -> tuple[Expression | None, list[RulesetIssue]]:
     if rs.scoring_strategy is None or scorer is None:
         return None, []
     try:
         src = scorer.build(rs.scoring_params)
     except ScoringParamError as exc:
-        path = ("scoring", "params", *exc.key.split(".")) if exc.key else ("scoring", "params")
-        return None, [rs.issue(path, exc.message)]
+        where = ("scoring", "params", *exc.key.split(".")) if exc.key else ("scoring", "params")
+        return None, [rs.issue(where, exc.message)]
     try:
         tree = parse(src, **_SCORER_LIMITS)
         t, names = check(tree, src, scope)
@@ -295,9 +366,17 @@ def _compile_score(rs: Ruleset, scorer: Scorer | None, scope: Mapping[str, Type]
                 close = suggest(bad, list(scope))
                 hint = f"did you mean {close!r}?" if close else "name a field or metric"
                 return None, [rs.issue(path, f"unknown metric {bad!r}", hint)]
-        return None, [rs.issue(path, f"scoring strategy {scorer.name!r} built an expression that does not compile: {exc.message}")]
+        return None, [
+            rs.issue(
+                path,
+                f"scoring strategy {scorer.name!r} built an expression that does not compile: "
+                f"{exc.message}",
+            )
+        ]
     if t != "number":
-        return None, [rs.issue(("scoring",), f"scoring strategy {scorer.name!r} must give a number")]
+        return None, [
+            rs.issue(("scoring",), f"scoring strategy {scorer.name!r} must give a number")
+        ]
     return Expression(src, tree, names, t), []
 
 
@@ -317,7 +396,9 @@ def _write_scalar(
     score: Expression | None,
 ) -> tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]]:
     names: dict[str, str] = {f: _var("f", f) for f in schema.fields}
-    names.update({p: repr(float(v)) if not isinstance(v, str) else repr(v) for p, v in params.items()})
+    names.update(
+        {p: repr(float(v)) if not isinstance(v, str) else repr(v) for p, v in params.items()}
+    )
     names.update({"tier": "_tier", "band_min": "_band_min", "band_max": "_band_max"})
     names.update({m: _var("m", m) for m, _ in metrics})
     writer = PythonWriter(names, params)  # one writer: temporaries are unique in the whole function
@@ -330,7 +411,9 @@ def _write_scalar(
         if t.max_followers is not None:
             cond += f" < {t.max_followers!r}"
         lines.append(f"    elif {cond}:")
-        lines.append(f"        _tier, _band_min, _band_max = {t.name!r}, {t.price_min!r}, {t.price_max!r}")
+        lines.append(
+            f"        _tier, _band_min, _band_max = {t.name!r}, {t.price_min!r}, {t.price_max!r}"
+        )
     lines.append("    else:")
     lines.append("        _tier = _band_min = _band_max = None")
     for m, expr in metrics:
@@ -347,13 +430,18 @@ def _write_scalar(
         lines.append("    _score = None")
     else:
         lines.append(f"    _s = {writer.write(score.tree)}")
-        lines.append("    _score = None if _s is None else (0.0 if _s < 0.0 else (100.0 if _s > 100.0 else _s))")
+        lines.append(
+            "    _score = None if _s is None else "
+            "(0.0 if _s < 0.0 else (100.0 if _s > 100.0 else _s))"
+        )
     metric_tuple = "".join(f"{names[m]}, " for m, _ in metrics)
     outcome_tuple = "".join(f"{o}, " for o in outcomes)
-    lines.append(f"    return (_tier, _band_min, _band_max, ({metric_tuple}), ({outcome_tuple}), _score)")
+    lines.append(
+        f"    return (_tier, _band_min, _band_max, ({metric_tuple}), ({outcome_tuple}), _score)"
+    )
     source = "\n".join(lines) + "\n"
     namespace: dict[str, Any] = {"_INF": math.inf, "_log": math.log}
-    exec(compile(source, "<kolrules plan>", "exec"), namespace)  # noqa: S102 - generated from checked trees only
+    exec(compile(source, "<kolrules plan>", "exec"), namespace)
     return source, namespace["_evaluate"]
 
 
@@ -364,7 +452,7 @@ def _write_scalar(
 TEMP_PREFIX = "__k"
 
 
-def _polars_plan(plan: Plan) -> list[pl.Expr]:  # noqa: C901
+def _polars_plan(plan: Plan) -> list[pl.Expr]:
     import polars as pl
 
     params = plan.params
@@ -374,7 +462,11 @@ def _polars_plan(plan: Plan) -> list[pl.Expr]:  # noqa: C901
     def resolve(name: str) -> pl.Expr:
         if name in params:
             v = params[name]
-            return pl.lit(v, dtype=pl.String) if isinstance(v, str) else pl.lit(float(v), dtype=pl.Float64)
+            return (
+                pl.lit(v, dtype=pl.String)
+                if isinstance(v, str)
+                else pl.lit(float(v), dtype=pl.Float64)
+            )
         return pl.col(name)
 
     def bind(e: pl.Expr) -> pl.Expr:
@@ -459,7 +551,17 @@ def _verdict_expr(plan: Plan) -> pl.Expr:
         pl.when(failures("review") > 0).then(1).otherwise(0),
     ]
     for e in plan.ruleset.escalate:
-        ranks.append(pl.when(failures(e.severity) >= e.count).then(VERDICTS.index(e.to)).otherwise(0))
-    ranks.append(pl.when(pl.col(HAS_DATA_ERRORS)).then(VERDICTS.index(plan.ruleset.data_errors)).otherwise(0))
+        ranks.append(
+            pl.when(failures(e.severity) >= e.count).then(VERDICTS.index(e.to)).otherwise(0)
+        )
+    ranks.append(
+        pl.when(pl.col(HAS_DATA_ERRORS)).then(VERDICTS.index(plan.ruleset.data_errors)).otherwise(0)
+    )
     rank = pl.max_horizontal(ranks)
-    return pl.when(rank == 2).then(pl.lit("reject")).when(rank == 1).then(pl.lit("review")).otherwise(pl.lit("accept"))
+    return (
+        pl.when(rank == 2)
+        .then(pl.lit("reject"))
+        .when(rank == 1)
+        .then(pl.lit("review"))
+        .otherwise(pl.lit("accept"))
+    )

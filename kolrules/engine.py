@@ -58,7 +58,9 @@ class Engine:
         load_entrypoints: bool | None = None,
         strict: bool = False,
     ) -> None:
-        self.plugin_manager: pluggy.PluginManager = make_plugin_manager(plugins, load_entrypoints=load_entrypoints)
+        self.plugin_manager: pluggy.PluginManager = make_plugin_manager(
+            plugins, load_entrypoints=load_entrypoints
+        )
         self.registry = Registry.collect(self.plugin_manager)
         self.ruleset = ruleset if isinstance(ruleset, Ruleset) else self.load_ruleset(ruleset)
         self.plan: Plan = self.compile(self.ruleset, strict=strict)
@@ -78,7 +80,13 @@ class Engine:
         try:
             platform = self.registry.platform(ruleset.platform)
         except UnknownKindError as exc:
-            raise RulesetError([ruleset.issue(("ruleset", "platform"), str(exc), "install the plugin that adds it")]) from None
+            raise RulesetError(
+                [
+                    ruleset.issue(
+                        ("ruleset", "platform"), str(exc), "install the plugin that adds it"
+                    )
+                ]
+            ) from None
         scorer = None
         if ruleset.scoring_strategy is not None:
             try:
@@ -97,7 +105,9 @@ class Engine:
             raise RowInputError(RowError(1, norm.values.get("id"), norm.row_errors))
         return evaluate_values(self.plan, norm.values, row=None, data_errors=norm.data_errors)
 
-    def evaluate(self, profiles: Iterable[Mapping[str, Any]], *, source: str | None = None) -> Report:
+    def evaluate(
+        self, profiles: Iterable[Mapping[str, Any]], *, source: str | None = None
+    ) -> Report:
         """Evaluate many profiles one by one (the one-profile path); duplicate ids and
         bad rows become row errors, so every profile is accounted for."""
         from kolrules.report import Report
@@ -110,13 +120,17 @@ class Engine:
             norm = normalise_row(profile, self.plan.schema)
             pid = norm.values.get("id")
             problems = list(norm.row_errors)
-            if pid is not None and pid in seen:
-                problems.append(DataError("id", pid, f"duplicate id, first seen at row {seen[pid]}"))
+            if isinstance(pid, str) and pid in seen:
+                problems.append(
+                    DataError("id", pid, f"duplicate id, first seen at row {seen[pid]}")
+                )
             if problems:
                 errors.append(RowError(n, pid, (*problems, *norm.data_errors)))
                 continue
-            seen[pid] = n
-            decisions.append(evaluate_values(self.plan, norm.values, row=n, data_errors=norm.data_errors))
+            seen[str(pid)] = n
+            decisions.append(
+                evaluate_values(self.plan, norm.values, row=n, data_errors=norm.data_errors)
+            )
         return Report(tuple(decisions), tuple(errors), n, self.ruleset.ref, source)
 
     def evaluate_file(self, path: str | Path, *, input_format: str | None = None) -> Report:
@@ -134,7 +148,9 @@ class Engine:
         norm = normalise_frame(df, self.plan.schema)
         out = evaluate_columns(self.plan, norm.frame)
         decisions = tuple(decisions_from_columns(self.plan, out, norm.data_errors))
-        errors = tuple(RowError(row, pid, errs) for row, (pid, errs) in sorted(norm.row_errors.items()))
+        errors = tuple(
+            RowError(row, pid, errs) for row, (pid, errs) in sorted(norm.row_errors.items())
+        )
         return Report(decisions, errors, norm.rows_read, self.ruleset.ref, source)
 
     def evaluate_frame(self, frame: Any) -> Any:
@@ -159,7 +175,9 @@ class Engine:
         norm = normalise_frame(df, self.plan.schema)
         out = evaluate_columns(self.plan, norm.frame)
         rules = [rule_column(r.rule.id) for r in self.plan.rules]
-        reasons = [list(d.reasons) for d in decisions_from_columns(self.plan, out, norm.data_errors)]
+        reasons = [
+            list(d.reasons) for d in decisions_from_columns(self.plan, out, norm.data_errors)
+        ]
         labels = dict(enumerate(OUTCOMES))
         decided = out.select(
             pl.col(ROW),
@@ -178,9 +196,12 @@ class Engine:
         )
         errs = pl.DataFrame(
             {
-                ROW: [row for row in sorted(norm.row_errors)],
+                ROW: sorted(norm.row_errors),
                 "status": ["error"] * len(norm.row_errors),
-                "error": ["; ".join(str(e) for e in norm.row_errors[r][1]) for r in sorted(norm.row_errors)],
+                "error": [
+                    "; ".join(str(e) for e in norm.row_errors[r][1])
+                    for r in sorted(norm.row_errors)
+                ],
             },
             schema={ROW: pl.Int64, "status": pl.String, "error": pl.String},
         )

@@ -68,7 +68,9 @@ def format_value(value: Any, spec: str = "") -> str:
 
 @cache
 def _pieces(template: str) -> tuple[tuple[str, str | None, str], ...]:
-    return tuple((lit, field, spec or "") for lit, field, spec, _ in string.Formatter().parse(template))
+    return tuple(
+        (lit, field, spec or "") for lit, field, spec, _ in string.Formatter().parse(template)
+    )
 
 
 def render(template: str, names: Mapping[str, Any]) -> str:
@@ -82,7 +84,9 @@ def render(template: str, names: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
-def price_position(price: float | None, band_min: float | None, band_max: float | None) -> PricePosition | None:
+def price_position(
+    price: float | None, band_min: float | None, band_max: float | None
+) -> PricePosition | None:
     """Where a quote sits against the tier's fair band."""
     if price is None or (band_min is None and band_max is None):
         return None
@@ -100,7 +104,9 @@ def _finding(r: CompiledRule, outcome: int, names: Mapping[str, Any]) -> Finding
     elif outcome == NOT_APPLICABLE:
         when = r.when.source if r.when else "when"
         gaps = [n for n in (r.when.names if r.when else ()) if names.get(n) is None]
-        message = f"not applicable: {when} is false" + (f" (missing {', '.join(gaps)})" if gaps else "")
+        message = f"not applicable: {when} is false" + (
+            f" (missing {', '.join(gaps)})" if gaps else ""
+        )
     elif outcome == UNKNOWN:
         gaps = [n for n in r.require.names if names.get(n) is None]
         message = (
@@ -155,12 +161,25 @@ def build_decision(
 
 
 def evaluate_values(
-    plan: Plan, values: Mapping[str, Any], *, row: int | None = None, data_errors: tuple[DataError, ...] = ()
+    plan: Plan,
+    values: Mapping[str, Any],
+    *,
+    row: int | None = None,
+    data_errors: tuple[DataError, ...] = (),
 ) -> Decision:
     """Evaluate one normalised profile (every schema field present, numbers as floats)."""
     tier, band_min, band_max, metric_values, outcomes, score = plan.scalar(values)
     return build_decision(
-        plan, values, tier, band_min, band_max, metric_values, outcomes, score, row=row, data_errors=data_errors
+        plan,
+        values,
+        tier,
+        band_min,
+        band_max,
+        metric_values,
+        outcomes,
+        score,
+        row=row,
+        data_errors=data_errors,
     )
 
 

@@ -110,6 +110,11 @@ def _fold(source: str) -> str:
     return " ".join(source.split())
 
 
+def _number(value: Any) -> float:
+    """A numeric literal of a checked tree as a float."""
+    return float(value)
+
+
 def suggest(name: str, candidates: Iterator[str] | list[str] | tuple[str, ...]) -> str | None:
     """The closest candidate to ``name``, or ``None``."""
     found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
@@ -177,7 +182,9 @@ def _check_syntax(node: ast.AST, source: str, depth: int, max_depth: int) -> Non
             at = node.left.end_col_offset or pos
             while at < len(source) and source[at] in " )":
                 at += 1
-            raise ExpressionError(_REFUSED_OPS.get(type(node.op), "operator not allowed"), source, at)
+            raise ExpressionError(
+                _REFUSED_OPS.get(type(node.op), "operator not allowed"), source, at
+            )
     elif isinstance(node, ast.UnaryOp):
         if isinstance(node.op, ast.Invert):
             raise ExpressionError(_REFUSED_OPS[ast.Invert], source, pos)
@@ -253,9 +260,7 @@ def _check_call_syntax(node: ast.Call, source: str) -> None:
 # -- type checking ----------------------------------------------------------------------
 
 
-def check(
-    tree: ast.expr, source: str, scope: Mapping[str, Type]
-) -> tuple[Type, tuple[str, ...]]:
+def check(tree: ast.expr, source: str, scope: Mapping[str, Type]) -> tuple[Type, tuple[str, ...]]:
     """Resolve names against ``scope`` and infer types.
 
     Returns the expression's type and the names it reads, in first-use order.
@@ -276,7 +281,11 @@ def compile_expression(source: str, scope: Mapping[str, Type], **limits: int) ->
 
 
 def _expect(
-    node: ast.expr, want: Type, source: str, scope: Mapping[str, Type], used: dict[str, None],
+    node: ast.expr,
+    want: Type,
+    source: str,
+    scope: Mapping[str, Type],
+    used: dict[str, None],
     what: str,
 ) -> None:
     got = _type_of(node, source, scope, used)
@@ -288,9 +297,7 @@ def _a(t: Type) -> str:
     return {"number": "a number", "text": "text", "bool": "a true/false value"}[t]
 
 
-def _type_of(  # noqa: C901, PLR0911, PLR0912 - one branch per node kind reads best
-    node: ast.expr, source: str, scope: Mapping[str, Type], used: dict[str, None]
-) -> Type:
+def _type_of(node: ast.expr, source: str, scope: Mapping[str, Type], used: dict[str, None]) -> Type:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool):
             return "bool"
@@ -390,7 +397,9 @@ class PythonWriter:
     (``math.log``) in its globals.
     """
 
-    def __init__(self, names: Mapping[str, str], constants: Mapping[str, float | str] | None = None) -> None:
+    def __init__(
+        self, names: Mapping[str, str], constants: Mapping[str, float | str] | None = None
+    ) -> None:
         self.names = names
         self.constants = constants or {}
         self._counter = itertools.count()
@@ -398,12 +407,12 @@ class PythonWriter:
     def tmp(self) -> str:
         return f"_t{next(self._counter)}"
 
-    def write(self, node: ast.expr) -> str:  # noqa: C901, PLR0911, PLR0912
+    def write(self, node: ast.expr) -> str:
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool | str):
                 return repr(v)
-            return repr(float(v))
+            return repr(_number(v))
         if isinstance(node, ast.Name):
             return self.names[node.id]
         if isinstance(node, ast.UnaryOp):
@@ -418,7 +427,9 @@ class PythonWriter:
                 folded, value = fold_constant(node.right, self.constants)
                 if folded:
                     return self._div_by_constant(self.write(node.left), value)
-            return self._binop(_BINOPS[type(node.op)], self.write(node.left), self.write(node.right))
+            return self._binop(
+                _BINOPS[type(node.op)], self.write(node.left), self.write(node.right)
+            )
         if isinstance(node, ast.BoolOp):
             parts = [self.write(v) for v in node.values]
             return self._fold_bool(isinstance(node.op, ast.And), parts)
@@ -475,7 +486,7 @@ class PythonWriter:
             if isinstance(op, ast.In | ast.NotIn):
                 assert isinstance(right, ast.List | ast.Tuple)
                 consts = tuple(
-                    float(e.value) if not isinstance(e.value, str) else e.value
+                    _number(e.value) if not isinstance(e.value, str) else e.value
                     for e in right.elts
                     if isinstance(e, ast.Constant)
                 )
@@ -484,10 +495,11 @@ class PythonWriter:
                 return
             r, tb = self.write(right), self.tmp()
             sym = _CMPOPS[type(op)]
-            yield f"(None if ({ta} := {left}) is None or ({tb} := {r}) is None else {ta} {sym} {tb})"
+            guard = f"({ta} := {left}) is None or ({tb} := {r}) is None"
+            yield f"(None if {guard} else {ta} {sym} {tb})"
             left = r
 
-    def _call(self, name: str, args: list[str]) -> str:  # noqa: PLR0911
+    def _call(self, name: str, args: list[str]) -> str:
         temps = [self.tmp() for _ in args]
         bind = " or ".join(f"({t} := {a}) is None" for t, a in zip(temps, args, strict=True))
         if name == "missing":
@@ -515,7 +527,9 @@ class PythonWriter:
         raise TypeError(f"unexpected function {name}")  # pragma: no cover
 
 
-def to_python(tree: ast.expr, names: Mapping[str, str], constants: Mapping[str, float | str] | None = None) -> str:
+def to_python(
+    tree: ast.expr, names: Mapping[str, str], constants: Mapping[str, float | str] | None = None
+) -> str:
     """Python source computing the checked ``tree`` (see :class:`PythonWriter`)."""
     return PythonWriter(names, constants).write(tree)
 
@@ -535,7 +549,7 @@ def fold_constant(tree: ast.expr, constants: Mapping[str, float | str]) -> tuple
     if not names <= set(constants):
         return False, None
     source = PythonWriter({k: _constant_source(v) for k, v in constants.items()}).write(tree)
-    return True, eval(source, {"_INF": math.inf, "_log": math.log})  # noqa: S307 - generated from a checked tree
+    return True, eval(source, {"_INF": math.inf, "_log": math.log})
 
 
 def reciprocal(divisor: float | None) -> float | None:
@@ -548,7 +562,7 @@ def reciprocal(divisor: float | None) -> float | None:
 # -- the columnar path: polars ----------------------------------------------------------
 
 
-def to_polars(  # noqa: C901, PLR0915
+def to_polars(
     tree: ast.expr,
     resolve: Callable[[str], pl.Expr],
     constants: Mapping[str, float | str] | None = None,
@@ -574,14 +588,14 @@ def to_polars(  # noqa: C901, PLR0915
         e = go(node)
         return e if leaf(node) else share(e)
 
-    def go(node: ast.expr) -> pl.Expr:  # noqa: C901, PLR0911, PLR0912
+    def go(node: ast.expr) -> pl.Expr:
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool):
                 return pl.lit(v, dtype=pl.Boolean)
             if isinstance(v, str):
                 return pl.lit(v, dtype=pl.String)
-            return pl.lit(float(v), dtype=pl.Float64)
+            return pl.lit(_number(v), dtype=pl.Float64)
         if isinstance(node, ast.Name):
             return resolve(node.id)
         if isinstance(node, ast.UnaryOp):
@@ -621,7 +635,7 @@ def to_polars(  # noqa: C901, PLR0915
                 if isinstance(op, ast.In | ast.NotIn):
                     assert isinstance(right, ast.List | ast.Tuple)
                     values = [
-                        e.value if isinstance(e.value, str) else float(e.value)
+                        e.value if isinstance(e.value, str) else _number(e.value)
                         for e in right.elts
                         if isinstance(e, ast.Constant)
                     ]
@@ -667,7 +681,7 @@ def _compare(sym: str, a: pl.Expr, b: pl.Expr) -> pl.Expr:
     return a != b
 
 
-def _polars_call(name: str, args: list[pl.Expr]) -> pl.Expr:  # noqa: PLR0911
+def _polars_call(name: str, args: list[pl.Expr]) -> pl.Expr:
     import polars as pl
 
     if name == "missing":
@@ -690,7 +704,5 @@ def _polars_call(name: str, args: list[pl.Expr]) -> pl.Expr:  # noqa: PLR0911
         return _finite(args[0].log())  # log(0) is -inf, log(-1) NaN: both missing
     if name == "clamp":
         x, lo, hi = args
-        return (
-            pl.when(any_null).then(None).when(x < lo).then(lo).when(x > hi).then(hi).otherwise(x)
-        )
+        return pl.when(any_null).then(None).when(x < lo).then(lo).when(x > hi).then(hi).otherwise(x)
     raise TypeError(f"unexpected function {name}")  # pragma: no cover

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -202,7 +203,9 @@ def _end_line(text: str, msg: str) -> int | None:
     return len(text.splitlines()) if "end of document" in msg else None
 
 
-def _schema_issues(doc: Mapping[str, Any], path: str, lines: Mapping[KeyPath, int]) -> Iterable[RulesetIssue]:
+def _schema_issues(
+    doc: Mapping[str, Any], path: str, lines: Mapping[KeyPath, int]
+) -> Iterable[RulesetIssue]:
     from jsonschema import Draft202012Validator
 
     from kolrules._schema import RULESET_SCHEMA
@@ -214,7 +217,9 @@ def _schema_issues(doc: Mapping[str, Any], path: str, lines: Mapping[KeyPath, in
         yield from _explain(err, at, path, lines)
 
 
-def _issue(path: str, lines: Mapping[KeyPath, int], at: KeyPath, msg: str, hint: str | None = None) -> RulesetIssue:
+def _issue(
+    path: str, lines: Mapping[KeyPath, int], at: KeyPath, msg: str, hint: str | None = None
+) -> RulesetIssue:
     return RulesetIssue(path, format_path(at), msg, line_of(lines, at), hint)
 
 
@@ -228,7 +233,9 @@ _TYPE_WORDS = {
 }
 
 
-def _explain(err: Any, at: KeyPath, path: str, lines: Mapping[KeyPath, int]) -> Iterable[RulesetIssue]:  # noqa: PLR0911
+def _explain(
+    err: Any, at: KeyPath, path: str, lines: Mapping[KeyPath, int]
+) -> Iterable[RulesetIssue]:
     schema = err.schema
     kind = err.validator
     if kind == "additionalProperties" and isinstance(err.instance, dict):
@@ -252,7 +259,7 @@ def _explain(err: Any, at: KeyPath, path: str, lines: Mapping[KeyPath, int]) -> 
     if kind == "type":
         want = schema["type"]
         wants = want if isinstance(want, list) else [want]
-        words = " or ".join(_TYPE_WORDS.get(w, w) for w in wants)
+        words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wants)
         yield _issue(path, lines, at, f"expected {words}, got {err.instance!r}")
         return
     if kind == "enum":
@@ -263,11 +270,19 @@ def _explain(err: Any, at: KeyPath, path: str, lines: Mapping[KeyPath, int]) -> 
         return
     if kind == "pattern" and at and at[-1] == "id":
         yield _issue(
-            path, lines, at, f"rule id {err.instance!r} may only use lower-case letters, digits, '-' and '_'"
+            path,
+            lines,
+            at,
+            f"rule id {err.instance!r} may only use lower-case letters, digits, '-' and '_'",
         )
         return
     if kind == "pattern" and isinstance(err.instance, str) and len(at) == 1:
-        yield _issue(path, lines, (*at, err.instance), f"{err.instance!r} is not a valid name (letters, digits, '_')")
+        yield _issue(
+            path,
+            lines,
+            (*at, err.instance),
+            f"{err.instance!r} is not a valid name (letters, digits, '_')",
+        )
         return
     if kind in {"minimum", "minItems", "minLength"}:
         yield _issue(path, lines, at, f"{err.instance!r}: {err.message}")
@@ -338,7 +353,11 @@ def _semantic_issues(rs: Ruleset) -> Iterable[RulesetIssue]:
     seen: dict[str, int] = {}
     for i, rule in enumerate(rs.rules):
         if rule.id in seen:
-            yield rs.issue(("rules", i, "id"), f"duplicate rule id {rule.id!r}, first used by rules[{seen[rule.id]}]", "give each rule its own id")
+            yield rs.issue(
+                ("rules", i, "id"),
+                f"duplicate rule id {rule.id!r}, first used by rules[{seen[rule.id]}]",
+                "give each rule its own id",
+            )
         else:
             seen[rule.id] = i
     yield from tier_issues(rs)
@@ -354,15 +373,22 @@ def tier_issues(rs: Ruleset) -> Iterable[RulesetIssue]:
             yield rs.issue(("tiers", i, "name"), f"duplicate tier name {t.name!r}")
         names.add(t.name)
         if t.max_followers is not None and t.max_followers <= t.min_followers:
-            yield rs.issue(("tiers", i, "max_followers"), f"max_followers {t.max_followers:g} is not above min_followers {t.min_followers:g}")
+            yield rs.issue(
+                ("tiers", i, "max_followers"),
+                f"max_followers {t.max_followers:g} is not above min_followers {t.min_followers:g}",
+            )
         if t.price_min is not None and t.price_max is not None and t.price_min > t.price_max:
-            yield rs.issue(("tiers", i, "price_min"), f"price_min {t.price_min:g} is above price_max {t.price_max:g}")
+            yield rs.issue(
+                ("tiers", i, "price_min"),
+                f"price_min {t.price_min:g} is above price_max {t.price_max:g}",
+            )
     ordered = sorted(enumerate(rs.tiers), key=lambda it: it[1].min_followers)
-    for (_, a), (j, b) in zip(ordered, ordered[1:], strict=False):
+    for (_, a), (j, b) in itertools.pairwise(ordered):
         upper = a.max_followers
         if upper is None or upper > b.min_followers:
             yield rs.issue(
                 ("tiers", j, "min_followers"),
                 f"tier {b.name!r} starts at {b.min_followers:g} followers, inside tier {a.name!r}",
-                "tiers must not overlap: set each tier's max_followers to the next tier's min_followers",
+                "tiers must not overlap: set each tier's max_followers to the next tier's "
+                "min_followers",
             )

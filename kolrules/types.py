@@ -83,6 +83,10 @@ def _tuple_of_str(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+def _with_id(value: Any) -> tuple[str, ...]:
+    return ("id", *(str(f) for f in value if f != "id"))
+
+
 def _freeze_columns(value: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
     return {str(k): _tuple_of_str(v) for k, v in value.items()}
 
@@ -137,9 +141,7 @@ class Platform:
     origins: Mapping[str, str] = attrs.field(factory=dict)
     tiers: tuple[Tier, ...] = ()
     description: str = ""
-    required: tuple[str, ...] = attrs.field(
-        default=("id", "followers"), converter=lambda v: ("id", *(f for f in v if f != "id"))
-    )
+    required: tuple[str, ...] = attrs.field(default=("id", "followers"), converter=_with_id)
 
     @classmethod
     def from_toml(cls, path: str | Path | Traversable) -> Platform:

@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from kolrules.errors import ExpressionError
 from kolrules.expression import MAX_DEPTH, MAX_LENGTH, compile_expression, to_polars, to_python
 
-SCOPE: dict[str, Any] = {"a": "number", "b": "number", "followers": "number", "s": "text", "c": "bool"}
+SCOPE: dict[str, Any] = {
+    "a": "number",
+    "b": "number",
+    "followers": "number",
+    "s": "text",
+    "c": "bool",
+}
 
 
 def caret_column(exc: ExpressionError) -> int:
@@ -107,7 +113,13 @@ def run_both(source: str, rows: list[dict[str, Any]]) -> tuple[list[Any], list[A
     py = [fn(**r) for r in rows]
     frame = pl.DataFrame(
         rows,
-        schema={"a": pl.Float64, "b": pl.Float64, "followers": pl.Float64, "s": pl.String, "c": pl.Boolean},
+        schema={
+            "a": pl.Float64,
+            "b": pl.Float64,
+            "followers": pl.Float64,
+            "s": pl.String,
+            "c": pl.Boolean,
+        },
     )
     col = frame.select(to_polars(e.tree, pl.col).alias("r"))["r"].to_list()
     return py, col

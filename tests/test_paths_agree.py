@@ -38,7 +38,10 @@ counts = st.one_of(
 )
 profile = st.fixed_dictionaries(
     {
-        "id": st.one_of(st.sampled_from(["a", "b", "c", "", "  "]), st.text("xyz0123456789", min_size=1, max_size=6)),
+        "id": st.one_of(
+            st.sampled_from(["a", "b", "c", "", "  "]),
+            st.text("xyz0123456789", min_size=1, max_size=6),
+        ),
         "followers": counts,
         "posts": counts,
         "total_likes": counts,
@@ -49,7 +52,9 @@ profile = st.fixed_dictionaries(
         "avg_views": counts,
         "price": counts,
         "account_age_days": counts,
-        "origin": st.sampled_from([None, "homegrown", "cross_platform", "celebrity", "明星", "跨平台", "martian"]),
+        "origin": st.sampled_from(
+            [None, "homegrown", "cross_platform", "celebrity", "明星", "跨平台", "martian"]
+        ),
         "category": st.sampled_from([None, "beauty", "food", "美妆"]),
     }
 )
@@ -57,12 +62,22 @@ profile = st.fixed_dictionaries(
 
 def as_text(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What a CSV export of the same rows would hold: text cells (repr keeps floats exact)."""
-    return [{k: (None if v is None else repr(v) if isinstance(v, float) else str(v)) for k, v in r.items()} for r in rows]
+    return [
+        {
+            k: (None if v is None else repr(v) if isinstance(v, float) else str(v))
+            for k, v in r.items()
+        }
+        for r in rows
+    ]
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=st.lists(profile, min_size=1, max_size=25))
-def test_scalar_and_columnar_paths_agree(engines: dict[str, Engine], rows: list[dict[str, Any]]) -> None:
+def test_scalar_and_columnar_paths_agree(
+    engines: dict[str, Engine], rows: list[dict[str, Any]]
+) -> None:
     for engine in engines.values():
         one_by_one = engine.evaluate(rows)
         columnar = engine._report(rows_to_frame(as_text(rows)), None)

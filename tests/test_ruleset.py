@@ -95,8 +95,12 @@ def test_wrong_types_are_named(engine: Engine, tmp_path: Path) -> None:
     assert sev.hint == "did you mean 'warn'?"
 
 
-def test_unknown_field_in_expression_has_caret_and_suggestion(engine: Engine, tmp_path: Path) -> None:
-    path = write(tmp_path, GOOD.replace('require = "lpf >= ratio"', 'require = "folowers >= ratio"'))
+def test_unknown_field_in_expression_has_caret_and_suggestion(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path, GOOD.replace('require = "lpf >= ratio"', 'require = "folowers >= ratio"')
+    )
     (issue,) = problems(engine, path)
     assert issue.key == "rules[0].require"
     assert issue.line == 25
@@ -106,7 +110,9 @@ def test_unknown_field_in_expression_has_caret_and_suggestion(engine: Engine, tm
 
 
 def test_unknown_platform_lists_known_ones(engine: Engine, tmp_path: Path) -> None:
-    (issue,) = problems(engine, write(tmp_path, GOOD.replace('platform = "red"', 'platform = "tiktok"')))
+    (issue,) = problems(
+        engine, write(tmp_path, GOOD.replace('platform = "red"', 'platform = "tiktok"'))
+    )
     assert issue.key == "ruleset.platform"
     assert issue.line == 4
     assert "unknown platform 'tiktok'; known platforms: red, wechat, weibo" in issue.message
@@ -114,7 +120,9 @@ def test_unknown_platform_lists_known_ones(engine: Engine, tmp_path: Path) -> No
 
 def test_platform_aliases_are_accepted(engine: Engine, tmp_path: Path) -> None:
     for alias in ("xhs", "小红书", "XiaoHongShu"):
-        plan = engine.compile(engine.load_ruleset(write(tmp_path, GOOD.replace('"red"', f'"{alias}"'))))
+        plan = engine.compile(
+            engine.load_ruleset(write(tmp_path, GOOD.replace('"red"', f'"{alias}"')))
+        )
         assert plan.platform.name == "red"
 
 
@@ -132,7 +140,8 @@ def test_too_long_and_too_deep_expressions(engine: Engine, tmp_path: Path) -> No
 def test_every_problem_is_reported_at_once(engine: Engine, tmp_path: Path) -> None:
     text = GOOD.replace('require = "lpf >= ratio"', 'require = "lpf >= ration"')
     text = text.replace('lpf = "total_likes / followers"', 'lpf = "total_likes / folowers"')
-    text += '\n[[rules]]\nid = "second"\nrequire = "followers + 1"\nseverity = "info"\nmessage = "{nope}"\n'
+    text += '\n[[rules]]\nid = "second"\nrequire = "followers + 1"\nseverity = "info"\n'
+    text += 'message = "{nope}"\n'
     issues = problems(engine, write(tmp_path, text))
     messages = " | ".join(i.message for i in issues)
     assert "unknown name 'folowers'" in messages
@@ -143,7 +152,9 @@ def test_every_problem_is_reported_at_once(engine: Engine, tmp_path: Path) -> No
 
 
 def test_duplicate_rule_ids_and_bad_tiers(tmp_path: Path) -> None:
-    text = GOOD.replace("max_followers = 10000", "max_followers = 20000").replace("price_max = 1000", "price_max = 10")
+    text = GOOD.replace("max_followers = 10000", "max_followers = 20000").replace(
+        "price_max = 1000", "price_max = 10"
+    )
     text += '\n[[rules]]\nid = "likes"\nrequire = "followers > 0"\nseverity = "info"\n'
     with pytest.raises(RulesetError) as info:
         load_ruleset(write(tmp_path, text))
@@ -167,7 +178,11 @@ def test_unknown_scoring_strategy_lists_known(engine: Engine, tmp_path: Path) ->
 
 
 def test_scoring_param_errors_point_into_params(engine: Engine, tmp_path: Path) -> None:
-    text = GOOD + "\n[scoring]\nstrategy = \"weighted\"\n[scoring.params.metrics.lpff]\nweight = 1\nlow = 0\nhigh = 5\n"
+    text = (
+        GOOD
+        + '\n[scoring]\nstrategy = "weighted"\n[scoring.params.metrics.lpff]\n'
+        + "weight = 1\nlow = 0\nhigh = 5\n"
+    )
     (issue,) = problems(engine, write(tmp_path, text))
     assert issue.key == "scoring.params.metrics.lpff"
     assert "unknown metric 'lpff'" in issue.message
@@ -175,10 +190,12 @@ def test_scoring_param_errors_point_into_params(engine: Engine, tmp_path: Path) 
 
 
 def test_message_templates_are_checked(engine: Engine, tmp_path: Path) -> None:
-    text = GOOD.replace('severity = "warn"', 'severity = "warn"\nmessage = "ratio {lpf:.2q} and {lpff}"')
+    text = GOOD.replace(
+        'severity = "warn"', 'severity = "warn"\nmessage = "ratio {lpf:.2q} and {lpff}"'
+    )
     issues = problems(engine, write(tmp_path, text))
     assert {i.key for i in issues} == {"rules[0].message"}
-    assert any("did you mean {lpf}?" == i.hint for i in issues)
+    assert any(i.hint == "did you mean {lpf}?" for i in issues)
     assert any("bad format {lpf:.2q}" in i.message for i in issues)
 
 
@@ -189,7 +206,9 @@ def test_not_utf8_and_missing_file(tmp_path: Path) -> None:
         load_ruleset(path)
     with pytest.raises(RulesetError, match="no such ruleset file"):
         load_ruleset(tmp_path / "nope.toml")
-    with pytest.raises(UnknownKindError, match="unknown ruleset 'nope'; known rulesets: red-default"):
+    with pytest.raises(
+        UnknownKindError, match="unknown ruleset 'nope'; known rulesets: red-default"
+    ):
         load_ruleset("nope")
 
 
