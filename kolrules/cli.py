@@ -25,7 +25,13 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import click
 
 from kolrules import __version__
-from kolrules.errors import InputFileError, KolrulesError, PluginError, RulesetError, UnknownKindError
+from kolrules.errors import (
+    InputFileError,
+    KolrulesError,
+    PluginError,
+    RulesetError,
+    UnknownKindError,
+)
 
 if TYPE_CHECKING:
     from kolrules.engine import Engine
@@ -71,7 +77,8 @@ _ruleset_option = click.option(
     "--ruleset",
     "-r",
     metavar="NAME|PATH",
-    help="A bundled ruleset's name (see `kolrules rulesets`) or a ruleset file. Default: red-default.",
+    help="A bundled ruleset's name (see `kolrules rulesets`) or a ruleset file. "
+    "Default: red-default.",
 )
 
 
@@ -103,29 +110,56 @@ def _write(report: Report, engine: Engine, fmt: str, output: Path | None) -> Non
     if output is None:
         reporter.render(report, sys.stdout)
     else:
-        with output.open("w", encoding="utf-8", newline="") as fh:
+        try:
+            fh = output.open("w", encoding="utf-8", newline="")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
+            return
+        with fh:
             reporter.render(report, fh)
     if fmt != "table" or output is not None:
         click.echo(report.summary_line(), err=True)
     if not report.accounted():  # pragma: no cover - the engine guarantees it
-        _fail("internal error: some rows were neither evaluated nor reported as errors", EXIT_INTERNAL)
+        _fail(
+            "internal error: some rows were neither evaluated nor reported as errors", EXIT_INTERNAL
+        )
 
 
-def _format_for(fmt: str | None, output: Path | None) -> str:
+def _format_for(fmt: str | None, output: Path | None, engine: Engine) -> str:
+    """``--format``, else the reporter whose extension is ``--output``'s suffix, else table."""
     if fmt:
         return fmt
-    if output is not None and output.suffix.lstrip("."):
-        return output.suffix.lstrip(".").lower()
-    return "table"
+    suffix = output.suffix.lower() if output is not None else ""
+    if not suffix.lstrip("."):
+        return "table"
+    for reporter in engine.registry.reporters.values():
+        if "." + reporter.extension.lower().lstrip(".") == suffix:
+            return reporter.name
+    return suffix.lstrip(".")
 
 
 @main.command(epilog=_EPILOG)
 @click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
 @_ruleset_option
-@click.option("--format", "-f", "fmt", metavar="FORMAT", help="table, json, jsonl or csv (default: from --output's suffix, else table).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of the terminal.")
-@click.option("--input-format", metavar="FORMAT", help="csv, json or jsonl (default: from INPUT's suffix).")
-@click.option("--strict", is_flag=True, help="Treat any unreadable cell as a row error, not a data error.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    metavar="FORMAT",
+    help="table, json, jsonl or csv (default: from --output's suffix, else table).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of the terminal.",
+)
+@click.option(
+    "--input-format", metavar="FORMAT", help="csv, json or jsonl (default: from INPUT's suffix)."
+)
+@click.option(
+    "--strict", is_flag=True, help="Treat any unreadable cell as a row error, not a data error."
+)
 @click.pass_context
 def evaluate(
     ctx: click.Context,
@@ -145,12 +179,12 @@ def evaluate(
     \b
     Examples:
       kolrules evaluate examples/candidates.csv
-      kolrules evaluate examples/candidates-gbk.csv --ruleset rulesets/red-default.toml --format json
+      kolrules evaluate examples/candidates-gbk.csv -r rulesets/red-default.toml -f json
       kolrules evaluate export.csv -r weibo-default -o decisions.csv
     """
     with _errors():
         engine = _engine(ctx, ruleset, strict)
-        chosen = _format_for(fmt, output)
+        chosen = _format_for(fmt, output, engine)
         engine.registry.reporter(chosen)  # fail on a bad format before reading the input
         report = engine.evaluate_file(input_file, input_format=input_format)
         _write(report, engine, chosen, output)
@@ -160,10 +194,26 @@ def evaluate(
 @click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("--id", "kol_id", required=True, help="The KOL's id, as in the input's id column.")
 @_ruleset_option
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--input-format", metavar="FORMAT", help="csv, json or jsonl (default: from INPUT's suffix).")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--input-format", metavar="FORMAT", help="csv, json or jsonl (default: from INPUT's suffix)."
+)
 @click.pass_context
-def explain(ctx: click.Context, input_file: Path, kol_id: str, ruleset: str | None, fmt: str, input_format: str | None) -> None:
+def explain(
+    ctx: click.Context,
+    input_file: Path,
+    kol_id: str,
+    ruleset: str | None,
+    fmt: str,
+    input_format: str | None,
+) -> None:
     """Show every finding for one KOL: each rule's outcome and message, the metrics,
     the tier and the price assessment.
 
@@ -181,7 +231,9 @@ def explain(ctx: click.Context, input_file: Path, kol_id: str, ruleset: str | No
                 click.echo(f"{kol_id} was not evaluated: {error}")
                 return
             known = ", ".join(d.id for d in report.decisions[:8])
-            _fail(f"no KOL with id {kol_id!r} in {input_file}; ids there include {known}", EXIT_USAGE)
+            _fail(
+                f"no KOL with id {kol_id!r} in {input_file}; ids there include {known}", EXIT_USAGE
+            )
             return
         if fmt == "json":
             from kolrules.report import _jsonable
@@ -199,16 +251,19 @@ def _explain_table(decision: Any, stream: IO[str]) -> None:
 
     console = Console(file=stream, width=120, highlight=False)
     p = decision.price
+    score = "missing" if decision.score is None else f"{decision.score:.1f}"
     console.print(
         f"[bold]{decision.id}[/] ({decision.platform}): verdict [bold]{decision.verdict}[/], "
-        f"tier {decision.tier or 'unknown'}, score {format_value(decision.score, '.1f' if decision.score is not None else '')}"
+        f"tier {decision.tier or 'unknown'}, score {score}"
     )
     quote = "no quote (gifting candidate)" if p.gifting else f"quote {format_value(p.quote)} RMB"
     console.print(
         f"{quote}; fair band {format_value(p.band_min)}-{format_value(p.band_max)} RMB; "
         f"position {p.position or 'n/a'}; CPE {format_value(p.cpe)}"
     )
-    console.print(f"ruleset {decision.ruleset.name} {decision.ruleset.version} ({decision.ruleset.hash[:12]})")
+    console.print(
+        f"ruleset {decision.ruleset.name} {decision.ruleset.version} ({decision.ruleset.hash[:12]})"
+    )
     for e in decision.data_errors:
         console.print(f"[yellow]data error[/]: {e}")
     table = Table(title="findings", title_justify="left")
@@ -216,7 +271,9 @@ def _explain_table(decision: Any, stream: IO[str]) -> None:
         table.add_column(col, overflow="fold")
     colours = {"fail": "red", "pass": "green", "not_applicable": "dim"}
     for f in decision.findings:
-        table.add_row(f.rule, f.stage, f"[{colours[f.outcome]}]{f.outcome}[/]", f.severity, f.message)
+        table.add_row(
+            f.rule, f.stage, f"[{colours[f.outcome]}]{f.outcome}[/]", f.severity, f.message
+        )
     console.print(table)
     metrics = Table(title="metrics", title_justify="left")
     metrics.add_column("metric")
@@ -235,7 +292,7 @@ def validate(ctx: click.Context, rulesets: tuple[str, ...]) -> None:
 
     \b
     Example:
-      kolrules validate rulesets/red-default.toml rulesets/clients/acme.toml
+      kolrules validate rulesets/red-default.toml weibo-default
     """
     from kolrules.engine import Engine
 
@@ -272,15 +329,31 @@ def list_rulesets(ctx: click.Context, as_json: bool) -> None:
 
     with _errors():
         engine = Engine(plugins=tuple(ctx.obj.get("plugins", ())))
-        rows = []
+        rows: list[dict[str, Any]] = []
         for name, path in sorted(engine.named_rulesets().items()):
             try:
                 rs = engine.load_ruleset(path)
-                rows.append({"name": name, "platform": rs.platform, "version": rs.version,
-                             "rules": len(rs.rules), "description": rs.description, "path": str(path)})
+                rows.append(
+                    {
+                        "name": name,
+                        "platform": rs.platform,
+                        "version": rs.version,
+                        "rules": len(rs.rules),
+                        "description": rs.description,
+                        "path": str(path),
+                    }
+                )
             except RulesetError as exc:
-                rows.append({"name": name, "platform": None, "version": None, "rules": None,
-                             "description": f"INVALID: {exc.issues[0].message}", "path": str(path)})
+                rows.append(
+                    {
+                        "name": name,
+                        "platform": None,
+                        "version": None,
+                        "rules": None,
+                        "description": f"INVALID: {exc.issues[0].message}",
+                        "path": str(path),
+                    }
+                )
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -291,7 +364,9 @@ def list_rulesets(ctx: click.Context, as_json: bool) -> None:
     for col in ("name", "platform", "version", "rules", "description"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(r["name"], str(r["platform"]), str(r["version"]), str(r["rules"]), r["description"])
+        table.add_row(
+            r["name"], str(r["platform"]), str(r["version"]), str(r["rules"]), r["description"]
+        )
     Console(highlight=False).print(table)
 
 

@@ -4,7 +4,7 @@ A plugin is a module (or object) with functions decorated by :data:`hookimpl` an
 after the specs below. Every hook is called once per engine, when the engine is built:
 none is called per profile, so plugins never slow the evaluation of a row.
 
-Registration hooks (``kolrules_register_*``) are *collected*: every plugin's results are
+Registration hooks (``kolrules_*_register``) are *collected*: every plugin's results are
 gathered and two plugins registering the same name is an error naming both.
 """
 

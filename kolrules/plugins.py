@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
@@ -77,11 +77,18 @@ def make_plugin_manager(
         try:
             pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         except Exception as exc:
-            raise PluginError(f"error loading a plugin from the {ENTRY_POINT_GROUP!r} entry points: {exc}") from exc
+            raise PluginError(
+                f"error loading a plugin from the {ENTRY_POINT_GROUP!r} entry points: {exc}"
+            ) from exc
     for plugin in plugins:
         obj = _import(plugin) if isinstance(plugin, str) else plugin
+        # Name every plugin readably (pluggy would name an instance by its id()), so the
+        # errors below can say which plugin failed.
+        label = name = _plugin_label(obj)
+        while pm.has_plugin(name):
+            name = f"{label}#{len(pm.get_plugins())}"
         try:
-            pm.register(obj)
+            pm.register(obj, name=name)
         except (ValueError, pluggy.PluginValidationError) as exc:
             raise PluginError(f"cannot register plugin {_plugin_label(obj)}: {exc}") from exc
     try:
@@ -98,6 +105,30 @@ def _plugin_label(plugin: object) -> str:
 K = TypeVar("K")
 
 
+def _results(
+    pm: pluggy.PluginManager, hook: str, reverse: bool = True
+) -> Iterator[tuple[str, object]]:
+    """Call one registration hook plugin by plugin, yielding ``(plugin name, item)``; a hook
+    that raises or returns something other than a list is a :class:`PluginError`."""
+    impls = getattr(pm.hook, hook).get_hookimpls()
+    for impl in reversed(impls) if reverse else impls:
+        plugin = impl.plugin_name
+        try:
+            result = impl.function()
+        except Exception as exc:
+            raise PluginError(
+                f"plugin {plugin!r} failed in {hook}: {type(exc).__name__}: {exc}"
+            ) from exc
+        if result is None:
+            continue
+        if isinstance(result, str | bytes | os.PathLike) or not isinstance(result, Iterable):
+            raise PluginError(
+                f"plugin {plugin!r} returned {type(result).__name__} from {hook}; expected a list"
+            )
+        for item in result:
+            yield plugin, item
+
+
 def _collect(
     pm: pluggy.PluginManager,
     hook: str,
@@ -108,28 +139,43 @@ def _collect(
     """Call one registration hook plugin by plugin; refuse a name claimed twice."""
     found: dict[str, K] = {}
     owner: dict[str, str] = {}
-    caller = getattr(pm.hook, hook)
-    for impl in reversed(caller.get_hookimpls()):
-        plugin = impl.plugin_name
-        try:
-            result = impl.function()
-        except Exception as exc:
-            raise PluginError(f"plugin {plugin!r} failed in {hook}: {type(exc).__name__}: {exc}") from exc
-        for item in result or ():
-            if not isinstance(item, cls):
+    for plugin, item in _results(pm, hook):
+        if not isinstance(item, cls):
+            raise PluginError(
+                f"plugin {plugin!r} returned {type(item).__name__} from {hook}; "
+                f"expected {cls.__name__}"
+            )
+        for name in names(item):
+            key = name.casefold()
+            if key in found and found[key] is not item:
                 raise PluginError(
-                    f"plugin {plugin!r} returned {type(item).__name__} from {hook}; expected {cls.__name__}"
+                    f"{kind} name {name!r} is registered by plugin {owner[key]!r} "
+                    f"and by plugin {plugin!r}; disable one of them"
                 )
-            for name in names(item):
-                key = name.casefold()
-                if key in found and found[key] is not item:
-                    raise PluginError(
-                        f"{kind} name {name!r} is registered by plugin {owner[key]!r} and by plugin {plugin!r}; "
-                        f"disable one of them"
-                    )
-                found[key] = item
-                owner[key] = plugin
+            found[key] = item
+            owner[key] = plugin
     return found, owner
+
+
+def _ruleset_dirs(pm: pluggy.PluginManager) -> tuple[list[Path], dict[str, str]]:
+    """Every plugin's ruleset directories, in registration order, and who registered each."""
+    hook = "kolrules_rulesets_register"
+    dirs: list[Path] = []
+    owner: dict[str, str] = {}
+    for plugin, item in _results(pm, hook, reverse=False):
+        if not isinstance(item, str | os.PathLike):
+            raise PluginError(
+                f"plugin {plugin!r} returned {type(item).__name__} from {hook}; "
+                "expected a directory"
+            )
+        path = Path(item)
+        if not path.is_dir():
+            raise PluginError(
+                f"plugin {plugin!r} returned {str(path)!r} from {hook}: not a directory"
+            )
+        dirs.append(path)
+        owner.setdefault(str(path), plugin)
+    return dirs, owner
 
 
 @attrs.frozen
@@ -145,15 +191,22 @@ class Registry:
 
     @classmethod
     def collect(cls, pm: pluggy.PluginManager) -> Registry:
-        platforms, po = _collect(pm, "kolrules_platforms_register", "platform", Platform, Platform.names)
-        scorers, so = _collect(pm, "kolrules_scorers_register", "scoring strategy", Scorer, lambda s: [s.name])
-        readers, ro = _collect(pm, "kolrules_readers_register", "input format", Reader, lambda r: [r.name])
-        reporters, eo = _collect(pm, "kolrules_reporters_register", "output format", Reporter, lambda r: [r.name])
-        dirs: list[Path] = []
-        for result in reversed(pm.hook.kolrules_rulesets_register()):
-            dirs.extend(Path(d) for d in result or ())
+        platforms, po = _collect(
+            pm, "kolrules_platforms_register", "platform", Platform, Platform.names
+        )
+        scorers, so = _collect(
+            pm, "kolrules_scorers_register", "scoring strategy", Scorer, lambda s: [s.name]
+        )
+        readers, ro = _collect(
+            pm, "kolrules_readers_register", "input format", Reader, lambda r: [r.name]
+        )
+        reporters, eo = _collect(
+            pm, "kolrules_reporters_register", "output format", Reporter, lambda r: [r.name]
+        )
+        dirs, do = _ruleset_dirs(pm)
         owners: dict[tuple[str, str], str] = {}
-        for kind, table in (("platform", po), ("scorer", so), ("reader", ro), ("reporter", eo)):
+        tables = {"platform": po, "scorer": so, "reader": ro, "reporter": eo, "ruleset_dir": do}
+        for kind, table in tables.items():
             owners.update({(kind, k): v for k, v in table.items()})
         return cls(platforms, scorers, readers, reporters, tuple(dirs), owners)
 
@@ -182,6 +235,13 @@ def _get(table: Mapping[str, K], name: str, kind: str) -> K:
     return found
 
 
+def _first_party(plugin: object) -> bool:
+    """Whether ``plugin`` is shipped in the kolrules wheel (a third-party module may well be
+    called ``kolrules_something`` too)."""
+    name = getattr(plugin, "__name__", "")
+    return name == "kolrules" or name.startswith("kolrules.") or name in DEFAULT_PLUGINS.values()
+
+
 def describe_plugins(pm: pluggy.PluginManager, registry: Registry) -> list[dict[str, Any]]:
     """Each plugin's name, distribution and version, hooks, and the kinds it registered."""
     dists = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
@@ -192,7 +252,7 @@ def describe_plugins(pm: pluggy.PluginManager, registry: Registry) -> list[dict[
         dist = dists.get(id(plugin))
         if dist is not None:
             dist_name, version = dist.project_name, dist.version
-        elif getattr(plugin, "__name__", "").startswith(("kolrules", "kolrules_")):
+        elif _first_party(plugin):
             from kolrules import __version__
 
             dist_name, version = "kolrules", __version__

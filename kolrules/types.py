@@ -111,7 +111,7 @@ class Tier:
 class Platform:
     """A social platform: how its exports look and what it derives.
 
-    Registered by plugins through ``kolrules_register_platforms``. Usually built from a
+    Registered by plugins through ``kolrules_platforms_register``. Usually built from a
     data file shipped in the plugin with :meth:`Platform.from_toml`.
 
     - ``columns`` maps a field (canonical or extra) to the export headers that mean it,

@@ -1,0 +1,666 @@
+"""kolrules' hooks, from a plugin author's side: every hookspec is documented and exercised
+here, and a broken plugin is refused with a :class:`PluginError` that names it.
+
+Every hook has a test named ``test_hook_<hook name>`` (a guard test checks this).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import sys
+import textwrap
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+import kolrules
+from kolrules import (
+    Platform,
+    PluginError,
+    Reader,
+    Reporter,
+    RulesetError,
+    Scorer,
+    Tier,
+    hookimpl,
+    hookspecs,
+)
+from kolrules.cli import EXIT_OK, EXIT_PLUGIN, EXIT_RULESET, main
+from kolrules.engine import Engine
+from kolrules.report import Report
+from kolrules.ruleset import bundled_rulesets_dir
+
+HOOKS = sorted(
+    name for name, obj in vars(hookspecs).items() if name.startswith("kolrules_") and callable(obj)
+)
+
+
+def engine(ruleset: str | Path = "red-default", plugins: Iterable[object] = ()) -> Engine:
+    return Engine(ruleset, plugins=list(plugins), load_entrypoints=False)
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding=encoding)
+    return path
+
+
+def cli(args: list[str], code: int = EXIT_OK) -> Any:
+    runner = CliRunner(
+        **({"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner).parameters else {})
+    )
+    result = runner.invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == code, f"{result.exit_code}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _no_autoload(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KOLRULES_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+@pytest.fixture
+def plugin_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[str, str], str]]:
+    """Write an importable plugin module for ``kolrules -p NAME``; forgotten afterwards."""
+    names: list[str] = []
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+
+    def make(name: str, source: str) -> str:
+        write(tmp_path / "site" / f"{name}.py", source)
+        names.append(name)
+        return name
+
+    yield make
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+# --------------------------------------------------------------------------------------
+# The guard
+# --------------------------------------------------------------------------------------
+
+
+def test_every_hookspec_is_documented_and_has_a_test() -> None:
+    assert len(HOOKS) >= 5, HOOKS
+    tests = {
+        name for name, obj in globals().items() if name.startswith("test_hook_") and callable(obj)
+    }
+    pm_hooks = {name for name in vars(engine().plugin_manager.hook) if name.startswith("kolrules_")}
+    assert set(HOOKS) == pm_hooks
+    for hook in HOOKS:
+        spec = getattr(hookspecs, hook)
+        assert hasattr(spec, "kolrules_spec"), f"{hook} is not marked with @hookspec"
+        doc = inspect.getdoc(spec) or ""
+        assert "Receives" in doc, f"{hook}: the docstring must say what the hook receives"
+        assert "Returns" in doc, f"{hook}: the docstring must say what the hook returns"
+        if spec.kolrules_spec.get("firstresult"):
+            assert re.search(r"first[- ]?result", doc, re.IGNORECASE), (
+                f"{hook} is firstresult: its docstring must say so (first-result)"
+            )
+        else:
+            assert re.search(r"\bCollected\b", doc), (
+                f"{hook}: its docstring must say that results are Collected"
+            )
+        assert f"test_hook_{hook}" in tests, f"no test_hook_{hook} in {__name__}"
+
+
+def test_hookimpl_is_the_kolrules_marker() -> None:
+    assert kolrules.hookimpl is hookspecs.hookimpl
+    assert hookspecs.hookimpl.project_name == "kolrules"
+
+
+# --------------------------------------------------------------------------------------
+# Platforms
+# --------------------------------------------------------------------------------------
+
+TESTLAND = Platform(
+    name="testland",
+    label="Testland",
+    aliases=("tl", "测试国"),
+    columns={"id": ("tid", "编号"), "followers": ("fans", "粉丝")},
+    units={"万": 10_000},
+    tiers=(
+        Tier("small", 0, 10_000, price_min=100, price_max=1_000),
+        Tier("big", 10_000, None, price_min=1_000, price_max=10_000),
+    ),
+    metrics={"fans_k": "followers / 1000"},
+)
+
+
+class TestlandPlugin:
+    @hookimpl
+    def kolrules_platforms_register(self) -> Iterable[Platform]:
+        return [TESTLAND]
+
+
+TESTLAND_RULESET = """\
+    [ruleset]
+    name = "testland-basic"
+    version = "1.0"
+    platform = "tl"
+
+    [[rules]]
+    id = "enough-fans"
+    require = "fans_k >= 5"
+    severity = "reject"
+    message = "only {fans_k:.1f}k fans"
+    """
+
+
+def test_hook_kolrules_platforms_register(tmp_path: Path) -> None:
+    ruleset = write(tmp_path / "testland.toml", TESTLAND_RULESET)
+    eng = engine(ruleset, [TestlandPlugin()])
+    assert eng.registry.platform("TL") is TESTLAND
+    assert eng.registry.platform("测试国") is TESTLAND
+
+    big = eng.evaluate_one({"编号": "t1", "粉丝": "1.2万"})
+    assert (big.platform, big.verdict, big.tier) == ("testland", "accept", "big")
+    assert big.metrics["fans_k"] == pytest.approx(12)
+    assert (big.price.band_min, big.price.band_max) == (1_000, 10_000)
+
+    small = eng.evaluate_one({"tid": "t2", "fans": 3000})
+    assert (small.verdict, small.tier) == ("reject", "small")
+    assert "only 3.0k fans" in small.reasons
+
+    export = write(tmp_path / "testland.csv", "编号,粉丝\nt1,1.2万\nt2,3000\n", encoding="gbk")
+    report = eng.evaluate_file(export)
+    assert [(d.id, d.verdict) for d in report.decisions] == [("t1", "accept"), ("t2", "reject")]
+
+    # Without the plugin, the platform is unknown and the ruleset cannot be compiled.
+    with pytest.raises(RulesetError) as info:
+        engine(ruleset)
+    assert "'tl'" in str(info.value)
+    assert f"{ruleset}:4" in str(info.value)  # the line of platform = "tl"
+
+
+@pytest.mark.parametrize(
+    "clash",
+    [
+        pytest.param(Platform(name="red"), id="name"),
+        pytest.param(Platform(name="RED"), id="name-other-case"),
+        pytest.param(Platform(name="rouge", aliases=("xhs",)), id="alias-of-red"),
+        pytest.param(Platform(name="xiaohongshu"), id="name-is-an-alias-of-red"),
+    ],
+)
+def test_hook_kolrules_platforms_register_clash_names_both_plugins(clash: Platform) -> None:
+    class RedClash:
+        @hookimpl
+        def kolrules_platforms_register(self) -> Iterable[Platform]:
+            return [clash]
+
+    with pytest.raises(PluginError) as info:
+        engine(plugins=[RedClash()])
+    message = str(info.value)
+    assert "'RedClash'" in message
+    assert "'red'" in message  # the first-party RED plugin
+
+
+def test_hook_kolrules_platforms_register_same_platform_twice_from_one_plugin_is_fine() -> None:
+    class Twice:
+        @hookimpl
+        def kolrules_platforms_register(self) -> Iterable[Platform]:
+            return [TESTLAND, TESTLAND]
+
+    assert engine(plugins=[Twice()]).registry.platform("testland") is TESTLAND
+
+
+# --------------------------------------------------------------------------------------
+# Scorers
+# --------------------------------------------------------------------------------------
+
+
+class PerThousand:
+    def __init__(self) -> None:
+        self.seen: list[dict[str, Any]] = []
+
+    def build(self, params: Any) -> str:
+        self.seen.append(dict(params))
+        return f"clamp(followers / {params.get('per', 1000)}, 0, 100)"
+
+    @hookimpl
+    def kolrules_scorers_register(self) -> Iterable[Scorer]:
+        return [Scorer(name="per_thousand", build=self.build, description="followers / 1000")]
+
+
+def scoring_ruleset(tmp_path: Path, strategy: str, params: str = "") -> Path:
+    return write(
+        tmp_path / f"{strategy}.toml",
+        f"""\
+        [ruleset]
+        name = "scored"
+        version = "1"
+        platform = "red"
+
+        [[rules]]
+        id = "has-followers"
+        require = "followers > 0"
+        severity = "review"
+
+        [scoring]
+        strategy = "{strategy}"
+        {params}
+        """,
+    )
+
+
+def test_hook_kolrules_scorers_register(tmp_path: Path) -> None:
+    scorer = PerThousand()
+    eng = engine(scoring_ruleset(tmp_path, "per_thousand", "params = { per = 500 }"), [scorer])
+    assert scorer.seen == [{"per": 500}]  # built once, when the ruleset is compiled
+    assert eng.evaluate_one({"id": "a", "followers": 12_000}).score == pytest.approx(24)
+    assert eng.evaluate_one({"id": "b", "followers": "10万"}).score == pytest.approx(100)  # clamped
+    csv_file = write(tmp_path / "kols.csv", "id,followers\na,12000\nb,2000\n")
+    scores = [d.score for d in eng.evaluate_file(csv_file).decisions]
+    assert scores == pytest.approx([24, 4])
+    assert len(scorer.seen) == 1  # never per row
+
+    # The first-party strategies stay available next to a plugin's.
+    assert {"weighted", "cost_efficiency", "per_thousand"} <= set(eng.registry.scorers)
+
+    with pytest.raises(RulesetError, match="per_thousand"):
+        engine(scoring_ruleset(tmp_path, "per_thousand"))
+
+
+def test_hook_kolrules_scorers_register_clash_names_both_plugins() -> None:
+    class Weighted:
+        @hookimpl
+        def kolrules_scorers_register(self) -> Iterable[Scorer]:
+            return [Scorer(name="Weighted", build=lambda params: "0")]
+
+    with pytest.raises(PluginError, match=r"'scoring'.*'Weighted'|'Weighted'.*'scoring'"):
+        engine(plugins=[Weighted()])
+
+
+# --------------------------------------------------------------------------------------
+# Readers
+# --------------------------------------------------------------------------------------
+
+
+def read_pipe(path: Path) -> pl.DataFrame:
+    lines = [line.split("|") for line in path.read_text(encoding="utf-8").splitlines() if line]
+    header, rows = lines[0], lines[1:]
+    return pl.DataFrame(
+        {h: [r[i] or None for r in rows] for i, h in enumerate(header)},
+        schema=dict.fromkeys(header, pl.String),
+    )
+
+
+class PipeReader:
+    @hookimpl
+    def kolrules_readers_register(self) -> Iterable[Reader]:
+        return [Reader(name="pipe", extensions=(".pipe",), read=read_pipe)]
+
+
+def test_hook_kolrules_readers_register(tmp_path: Path) -> None:
+    data = "id|粉丝数|获赞与收藏|报价\na|1.2万|4.8万|2500\nb|lots|5000|\n"
+    path = write(tmp_path / "kols.pipe", data)
+    report = engine(plugins=[PipeReader()]).evaluate_file(path)
+    assert report.rows_read == 2
+    assert [d.id for d in report.decisions] == ["a"]
+    assert report.decisions[0].tier == "micro"
+    assert [e.id for e in report.errors] == ["b"]
+
+    # The same file under another name: picked with input_format.
+    other = write(tmp_path / "kols.export", data)
+    assert engine(plugins=[PipeReader()]).evaluate_file(other, input_format="PIPE").rows_read == 2
+    # Without the plugin nobody reads .pipe files.
+    with pytest.raises(kolrules.UnknownKindError, match="pipe"):
+        engine().evaluate_file(path)
+
+
+def test_hook_kolrules_readers_register_clash_names_both_plugins() -> None:
+    class CsvAgain:
+        @hookimpl
+        def kolrules_readers_register(self) -> Iterable[Reader]:
+            return [Reader(name="csv", extensions=(".csv",), read=read_pipe)]
+
+    with pytest.raises(
+        PluginError, match=r"'kolrules\.read'.*'CsvAgain'|'CsvAgain'.*'kolrules\.read'"
+    ):
+        engine(plugins=[CsvAgain()])
+
+
+# --------------------------------------------------------------------------------------
+# Reporters
+# --------------------------------------------------------------------------------------
+
+
+def render_markdown(report: Report, stream: IO[str]) -> None:
+    stream.write("| id | verdict |\n| --- | --- |\n")
+    for d in report.decisions:
+        stream.write(f"| {d.id} | {d.verdict} |\n")
+    stream.write(f"\n{report.summary_line()}\n")
+
+
+class Markdown:
+    @hookimpl
+    def kolrules_reporters_register(self) -> Iterable[Reporter]:
+        return [Reporter(name="markdown", extension=".md", render=render_markdown)]
+
+
+MARKDOWN_MODULE = """\
+    from kolrules import Reporter, hookimpl
+
+
+    def render(report, stream):
+        stream.write("| id | verdict |\\n| --- | --- |\\n")
+        for d in report.decisions:
+            stream.write(f"| {d.id} | {d.verdict} |\\n")
+
+
+    @hookimpl
+    def kolrules_reporters_register():
+        return [Reporter(name="markdown", extension=".md", render=render)]
+    """
+
+
+def test_hook_kolrules_reporters_register(
+    tmp_path: Path, plugin_module: Callable[[str, str], str]
+) -> None:
+    import io
+
+    kols = write(tmp_path / "kols.csv", "id,followers,total_likes\na,12000,48000\nb,20000,5000\n")
+    eng = engine(plugins=[Markdown()])
+    buf = io.StringIO()
+    eng.registry.reporter("Markdown").render(eng.evaluate_file(kols), buf)
+    assert "| a | " in buf.getvalue()
+    assert "| b | reject |" in buf.getvalue()
+    assert "markdown" in eng.reporter_names()
+
+    module = plugin_module("kolrules_test_markdown_xyz", MARKDOWN_MODULE)
+    out = cli(["-p", module, "evaluate", str(kols), "--format", "markdown"]).stdout
+    assert out.startswith("| id | verdict |")
+    assert "| b | reject |" in out
+    # -o picks the reporter by its extension.
+    md = tmp_path / "out.md"
+    result = cli(["-p", module, "evaluate", str(kols), "-o", str(md)])
+    assert "| b | reject |" in md.read_text(encoding="utf-8")
+    assert "rows read 2" in result.stderr
+    # The plugin shows in `kolrules plugins`.
+    rows = json.loads(cli(["-p", module, "plugins", "--json"]).stdout)
+    mine = next(r for r in rows if r["name"] == module)
+    assert mine["hooks"] == ["kolrules_reporters_register"]
+    assert mine["registers"] == {"reporters": ["markdown"]}
+    assert mine["distribution"] is None
+    # Without -p the format is unknown.
+    cli(["evaluate", str(kols), "--format", "markdown"], code=2)
+
+
+def test_hook_kolrules_reporters_register_clash_names_both_plugins() -> None:
+    class Json:
+        @hookimpl
+        def kolrules_reporters_register(self) -> Iterable[Reporter]:
+            return [Reporter(name="JSON", extension=".json", render=render_markdown)]
+
+    with pytest.raises(PluginError, match=r"'kolrules\.report'.*'Json'|'Json'.*'kolrules\.report'"):
+        engine(plugins=[Json()])
+
+
+# --------------------------------------------------------------------------------------
+# Rulesets
+# --------------------------------------------------------------------------------------
+
+ACME = """\
+    [ruleset]
+    name = "acme"
+    version = "2.0"
+    platform = "red"
+    description = "Acme's RED rules"
+
+    [[rules]]
+    id = "big-enough"
+    require = "followers >= 5000"
+    severity = "reject"
+    """
+
+
+class RulesetDir:
+    def __init__(self, *dirs: Path) -> None:
+        self.dirs = dirs
+
+    @hookimpl
+    def kolrules_rulesets_register(self) -> Iterable[Path]:
+        return list(self.dirs)
+
+
+def test_hook_kolrules_rulesets_register(
+    tmp_path: Path, plugin_module: Callable[[str, str], str]
+) -> None:
+    pack = tmp_path / "acme-pack"
+    write(pack / "acme.toml", ACME)
+    write(pack / "acme.test.toml", "not a ruleset: *.test.toml files are skipped")
+
+    eng = engine("acme", [RulesetDir(pack)])
+    assert (eng.ruleset.name, eng.ruleset.version) == ("acme", "2.0")
+    assert set(eng.named_rulesets()) >= {"acme", "red-default", "weibo-default", "wechat-default"}
+    assert eng.evaluate_one({"id": "x", "followers": 100}).verdict == "reject"
+    # Without the plugin the name is unknown.
+    with pytest.raises(kolrules.UnknownKindError, match="acme"):
+        engine("acme")
+
+    module = plugin_module(
+        "kolrules_test_acme_pack_xyz",
+        f"""\
+        from pathlib import Path
+
+        from kolrules import hookimpl
+
+
+        @hookimpl
+        def kolrules_rulesets_register():
+            return [Path({str(pack)!r})]
+        """,
+    )
+    rows = json.loads(cli(["-p", module, "rulesets", "--json"]).stdout)
+    acme = next(r for r in rows if r["name"] == "acme")
+    assert (acme["platform"], acme["version"], acme["rules"]) == ("red", "2.0", 1)
+    assert "acme" in cli(["-p", module, "rulesets"]).stdout
+    assert "acme" not in cli(["rulesets"]).stdout
+    kols = write(tmp_path / "kols.csv", "id,followers\nx,100\n")
+    report = json.loads(
+        cli(["-p", module, "evaluate", str(kols), "-r", "acme", "-f", "json"]).stdout
+    )
+    assert report["ruleset"]["name"] == "acme"
+    assert report["decisions"][0]["verdict"] == "reject"
+    plugins = json.loads(cli(["-p", module, "plugins", "--json"]).stdout)
+    mine = next(r for r in plugins if r["name"] == module)
+    assert mine["registers"] == {"ruleset_dirs": [str(pack)]}
+
+
+def test_hook_kolrules_rulesets_register_same_name_twice_names_both_files(tmp_path: Path) -> None:
+    first = write(tmp_path / "one" / "acme.toml", ACME)
+    second = write(tmp_path / "two" / "acme.toml", ACME)
+    for plugins in (
+        [RulesetDir(first.parent, second.parent)],
+        [RulesetDir(first.parent), RulesetDir(second.parent)],
+    ):
+        with pytest.raises(RulesetError) as info:
+            engine("acme", plugins)
+        assert str(first) in str(info.value)
+        assert str(second) in str(info.value)
+
+
+def test_hook_kolrules_rulesets_register_cannot_shadow_a_bundled_ruleset(
+    tmp_path: Path, plugin_module: Callable[[str, str], str]
+) -> None:
+    mine = write(tmp_path / "pack" / "red-default.toml", ACME)
+    with pytest.raises(RulesetError) as info:
+        engine("red-default", [RulesetDir(mine.parent)])
+    assert str(mine) in str(info.value)
+    assert str(bundled_rulesets_dir() / "red-default.toml") in str(info.value)
+
+    module = plugin_module(
+        "kolrules_test_shadow_pack_xyz",
+        f"from kolrules import hookimpl\n\n\n@hookimpl\ndef kolrules_rulesets_register():\n"
+        f"    return [{str(mine.parent)!r}]\n",
+    )
+    result = cli(["-p", module, "rulesets"], code=EXIT_RULESET)
+    assert str(mine) in result.stderr
+
+
+def test_hook_kolrules_rulesets_register_not_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(
+        PluginError, match=r"'RulesetDir'.*kolrules_rulesets_register.*not a directory"
+    ):
+        engine(plugins=[RulesetDir(tmp_path / "missing")])
+
+
+# --------------------------------------------------------------------------------------
+# Broken plugins
+# --------------------------------------------------------------------------------------
+
+
+def test_misspelled_hook_is_refused_when_the_engine_is_built() -> None:
+    class Misspelled:
+        @hookimpl
+        def kolrules_platform_register(self) -> Iterable[Platform]:
+            return [TESTLAND]
+
+    with pytest.raises(PluginError) as info:
+        engine(plugins=[Misspelled()])
+    assert "kolrules_platform_register" in str(info.value)
+    assert "Misspelled" in str(info.value)
+
+
+def test_misspelled_hook_in_a_cli_plugin_exits_5(plugin_module: Callable[[str, str], str]) -> None:
+    module = plugin_module(
+        "kolrules_test_misspelled_xyz",
+        """\
+        from kolrules import hookimpl
+
+
+        @hookimpl
+        def kolrules_reporter_register():
+            return []
+        """,
+    )
+    result = cli(["-p", module, "rulesets"], code=EXIT_PLUGIN)
+    assert "kolrules_reporter_register" in result.stderr
+    assert module in result.stderr
+
+
+def _raising(hook: str) -> object:
+    def boom(self: object) -> None:
+        raise RuntimeError("kaboom")
+
+    return type("Exploding", (), {hook: hookimpl(boom)})()
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_a_hook_that_raises_names_the_plugin_and_the_hook(hook: str) -> None:
+    with pytest.raises(PluginError) as info:
+        engine(plugins=[_raising(hook)])
+    message = str(info.value)
+    assert "'Exploding'" in message
+    assert hook in message
+    assert "RuntimeError: kaboom" in message
+
+
+def _returning(hook: str, value: object) -> object:
+    def give(self: object) -> object:
+        return value
+
+    return type("WrongType", (), {hook: hookimpl(give)})()
+
+
+@pytest.mark.parametrize(
+    ("hook", "value"),
+    [
+        pytest.param("kolrules_platforms_register", TESTLAND, id="platform-not-in-a-list"),
+        pytest.param("kolrules_platforms_register", ["testland"], id="platform-name-not-platform"),
+        pytest.param("kolrules_platforms_register", "testland", id="platform-str"),
+        pytest.param("kolrules_platforms_register", {"testland": TESTLAND}, id="platform-dict"),
+        pytest.param("kolrules_scorers_register", [lambda params: "0"], id="scorer-function"),
+        pytest.param("kolrules_scorers_register", 42, id="scorer-int"),
+        pytest.param("kolrules_readers_register", [read_pipe], id="reader-function"),
+        pytest.param("kolrules_reporters_register", [TESTLAND], id="reporter-platform"),
+        pytest.param("kolrules_rulesets_register", [42], id="rulesets-int"),
+        pytest.param("kolrules_rulesets_register", Path(__file__).parent, id="rulesets-bare-path"),
+        pytest.param(
+            "kolrules_rulesets_register", str(Path(__file__).parent), id="rulesets-bare-str"
+        ),
+    ],
+)
+def test_a_hook_returning_the_wrong_type(hook: str, value: object) -> None:
+    with pytest.raises(PluginError) as info:
+        engine(plugins=[_returning(hook, value)])
+    message = str(info.value)
+    assert "'WrongType'" in message
+    assert hook in message
+    assert "expected" in message
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_a_hook_returning_none_or_nothing_registers_nothing(hook: str) -> None:
+    baseline = engine().registry
+    for value in (None, []):
+        registry = engine(plugins=[_returning(hook, value)]).registry
+        assert registry.platforms == baseline.platforms
+        assert registry.scorers == baseline.scorers
+        assert registry.ruleset_dirs == baseline.ruleset_dirs
+
+
+def test_the_same_plugin_twice_is_refused() -> None:
+    plugin = TestlandPlugin()
+    with pytest.raises(PluginError, match="TestlandPlugin"):
+        engine(plugins=[plugin, plugin])
+
+
+def test_two_instances_of_one_plugin_class_get_their_own_names() -> None:
+    class Empty:
+        @hookimpl
+        def kolrules_scorers_register(self) -> Iterable[Scorer]:
+            return []
+
+    names = [
+        name for name, _ in engine(plugins=[Empty(), Empty()]).plugin_manager.list_name_plugin()
+    ]
+    assert len([n for n in names if n.startswith("Empty")]) == 2
+
+
+def test_plugins_by_module_name(plugin_module: Callable[[str, str], str]) -> None:
+    module = plugin_module("kolrules_test_by_name_xyz", MARKDOWN_MODULE)
+    eng = engine(plugins=[module])
+    assert "markdown" in eng.registry.reporters
+    assert eng.registry.owners[("reporter", "markdown")] == module
+    with pytest.raises(PluginError, match="nonexistent_module_xyz"):
+        engine(plugins=["nonexistent_module_xyz"])
+
+
+# --------------------------------------------------------------------------------------
+# Isolation
+# --------------------------------------------------------------------------------------
+
+
+def test_engines_do_not_share_plugins(tmp_path: Path) -> None:
+    scorer = PerThousand()
+    with_plugins = engine(plugins=[TestlandPlugin(), scorer, Markdown(), PipeReader()])
+    plain = engine()
+    pack = tmp_path / "pack"
+    write(pack / "acme.toml", ACME)
+    with_pack = engine("acme", [RulesetDir(pack)])
+
+    assert "testland" in with_plugins.registry.platforms
+    assert "per_thousand" in with_plugins.registry.scorers
+    assert "markdown" in with_plugins.registry.reporters
+    assert "pipe" in with_plugins.registry.readers
+    for other in (plain, with_pack, engine()):
+        assert "testland" not in other.registry.platforms
+        assert "tl" not in other.registry.platforms
+        assert "per_thousand" not in other.registry.scorers
+        assert "markdown" not in other.registry.reporters
+        assert "pipe" not in other.registry.readers
+    assert "acme" in with_pack.named_rulesets()
+    assert "acme" not in with_plugins.named_rulesets()
+    assert "acme" not in plain.named_rulesets()
+    # Building the others did not take anything away from the first.
+    assert with_plugins.registry.platform("tl") is TESTLAND
+    assert with_plugins.plugin_manager is not plain.plugin_manager
