@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     import polars as pl
 
 __all__ = [
-    "REQUIRED_FIELDS",
     "ROW",
     "Schema",
     "match_columns",
@@ -44,8 +43,6 @@ __all__ = [
     "parse_number",
 ]
 
-#: Fields a file must have a column for, and a row must have a usable value in.
-REQUIRED_FIELDS = ("id", "followers")
 #: Name of the 1-based input row number column in normalised frames.
 ROW = "__row"
 #: Name of the "this row has data errors" column in normalised frames.
@@ -54,7 +51,8 @@ HAS_DATA_ERRORS = "__data_errors"
 BASE_MISSING = ("", "-", "--", "—", "N/A", "n/a", "NA", "null", "NULL", "None", "none")
 
 _CLEAN = r"[,，¥￥\s]|(?i:rmb)|元"
-_PLAIN = r"^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$"
+# ASCII digits only: Python would read full-width digits (１２) but polars would not.
+_PLAIN = r"^[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$"
 
 NOT_A_NUMBER = "not a number"
 NOT_FINITE = "not a finite number"
@@ -86,7 +84,7 @@ class Schema:
     def _units_re(self) -> str:
         units = sorted(self.platform.units, key=len, reverse=True)
         alt = "|".join(re.escape(u) for u in units) if units else r"[^\s\S]"
-        return rf"^([+-]?)(\d+)(?:\.(\d+))?({alt})?(\+)?$"
+        return rf"^([+-]?)([0-9]+)(?:\.([0-9]+))?({alt})?(\+)?$"
 
     @origins.default
     def _origins(self) -> Mapping[str, str]:
@@ -114,7 +112,8 @@ class Schema:
         fields.update(extra_fields or {})
         aliases: dict[str, tuple[str, ...]] = {}
         for name in fields:
-            spellings = [name, *platform.columns.get(name, ()), *(extra_columns or {}).get(name, ())]
+            extra = (extra_columns or {}).get(name, ())
+            spellings = [name, *platform.columns.get(name, ()), *extra]
             aliases[name] = tuple(dict.fromkeys(spellings))
         return cls(platform, fields, aliases, strict)
 
@@ -122,12 +121,13 @@ class Schema:
 def match_columns(headers: Sequence[str], schema: Schema) -> dict[str, str]:
     """Map each field to the header that holds it. Raises :class:`InputFileError` when a
     required column is missing (naming the spellings tried) or two headers mean one field."""
-    by_key: dict[str, str] = {}
-    for h in headers:
-        by_key.setdefault(_header_key(h), h)
+    by_key: dict[str, list[str]] = {}
+    for h in headers:  # all of them: 'Fans' and 'fans' are two headers meaning one field
+        by_key.setdefault(_header_key(h), []).append(h)
     found: dict[str, str] = {}
     for field, spellings in schema.aliases.items():
-        hits = list(dict.fromkeys(by_key[k] for s in spellings if (k := _header_key(s)) in by_key))
+        keys = dict.fromkeys(_header_key(s) for s in spellings)
+        hits = [h for k in keys for h in by_key.get(k, ())]
         if len(hits) > 1:
             raise InputFileError(
                 f"columns {' and '.join(repr(h) for h in hits)} both mean {field!r}; "
@@ -135,7 +135,7 @@ def match_columns(headers: Sequence[str], schema: Schema) -> dict[str, str]:
             )
         if hits:
             found[field] = hits[0]
-    for field in REQUIRED_FIELDS:
+    for field in schema.platform.required:
         if field not in found:
             tried = ", ".join(repr(s) for s in schema.aliases[field])
             raise InputFileError(
@@ -166,9 +166,11 @@ def parse_number(text: str, schema: Schema) -> float | None:
             raise ValueError(NOT_A_NUMBER)
         sign, ip, fp, unit, plus = m.groups()
         mult = schema.platform.units[unit] if unit else 1.0
-        frac = float("0." + fp) if fp else 0.0
+        digits = float(ip + (fp or ""))  # 1.2万 = 12 * 10000 / 10: exact, unlike 0.2 * 10000
+        scale = float("1" + "0" * len(fp or ""))
+        scaled = digits * mult / scale if mult >= 1 else digits / (scale / mult)
         adds = schema.platform.plus_adds if plus else 0.0
-        value = (-1.0 if sign == "-" else 1.0) * (float(ip) * mult + frac * mult) + adds
+        value = (-1.0 if sign == "-" else 1.0) * scaled + adds
     if not math.isfinite(value):
         raise ValueError(NOT_FINITE)
     return value
@@ -182,9 +184,10 @@ def _read_value(field: str, raw: Any, schema: Schema) -> Any:
         if isinstance(raw, bool):
             raise ValueError(NOT_A_NUMBER)
         if isinstance(raw, int | float):
-            value: float | None = float(raw)
-            if not math.isfinite(value):
+            number = float(raw)
+            if not math.isfinite(number):
                 raise ValueError(NOT_FINITE)
+            value: float | None = number
         else:
             value = parse_number(str(raw), schema)
         if value is not None and value < 0 and field in schema.non_negative:
@@ -227,21 +230,25 @@ def normalise_row(raw: Mapping[str, Any], schema: Schema) -> NormalisedRow:
     values: dict[str, Any] = {}
     data_errors: list[DataError] = []
     row_errors: list[DataError] = []
+    id_header = "id"
     for field, spellings in schema.aliases.items():
         key = next((keys[k] for s in spellings if (k := _header_key(s)) in keys), None)
         cell = None if key is None else raw[key]
+        if field == "id" and key is not None:
+            id_header = str(key)
         try:
             value = _read_value(field, cell, schema)
         except ValueError as exc:
             err = DataError(str(key), None if cell is None else str(cell), str(exc))
-            strict = schema.strict or field in REQUIRED_FIELDS
+            strict = schema.strict or field in schema.platform.required
             (row_errors if strict else data_errors).append(err)
             value = None
+        # In field order, with the header and the cell as written, as normalise_frame does.
+        if field == "platform" and not _platform_ok(value, schema):
+            row_errors.append(_platform_error(str(key), cell, schema))
         values[field] = value
     if values["id"] is None:
-        row_errors.insert(0, DataError("id", None, "empty id"))
-    if not _platform_ok(values["platform"], schema):
-        row_errors.append(_platform_error("platform", values["platform"], schema))
+        row_errors.insert(0, DataError(id_header, None, "empty id"))
     values["platform"] = schema.platform.name
     return NormalisedRow(values, tuple(data_errors), tuple(row_errors))
 
@@ -261,29 +268,61 @@ class NormalisedFrame:
     extra_columns: tuple[str, ...] = ()
 
 
-def _number_exprs(src: pl.Expr, field: str, schema: Schema) -> tuple[pl.Expr, pl.Expr]:
-    """(value, reason) expressions for a numeric column; reason is null when the cell is fine."""
+class _Stages:
+    """Intermediate columns, computed level by level, so each is read by name and no
+    expression is copied into several others (polars trees grow fast otherwise)."""
+
+    def __init__(self) -> None:
+        self.levels: list[list[pl.Expr]] = []
+
+    def put(self, level: int, name: str, expr: pl.Expr) -> pl.Expr:
+        import polars as pl
+
+        while len(self.levels) <= level:
+            self.levels.append([])
+        self.levels[level].append(expr.alias(name))
+        return pl.col(name)
+
+
+def _number_exprs(src: pl.Expr, field: str, schema: Schema, st: _Stages) -> tuple[pl.Expr, pl.Expr]:
+    """(value, reason) for a numeric text column; reason is null when the cell is fine."""
     import polars as pl
 
     p = schema.platform
-    s = src.str.strip_chars()
-    is_missing = s.is_null() | s.is_in(sorted(schema.missing))
-    c = s.str.replace_all(_CLEAN, "")
-    plain = c.str.contains(_PLAIN)
-    g = c.str.extract_groups(schema.units_re)
+    t = f"__n_{field}_"
+    s = st.put(0, t + "s", src.str.strip_chars())
+    is_missing = st.put(1, t + "m", s.is_null() | s.is_in(sorted(schema.missing)))
+    c = st.put(1, t + "c", s.str.replace_all(_CLEAN, ""))
+    plain = st.put(2, t + "p", c.str.contains(_PLAIN))
+    g = st.put(2, t + "g", c.str.extract_groups(schema.units_re))
     sign, ip, fp, unit, plus = (g.struct.field(str(i)) for i in range(1, 6))
-    mult = (
+    mult = st.put(
+        3,
+        t + "u",
         pl.when(unit.is_null())
         .then(1.0)
         .otherwise(unit.replace_strict(dict(p.units), default=1.0, return_dtype=pl.Float64))
         if p.units
-        else pl.lit(1.0)
+        else pl.lit(1.0),
     )
-    frac = pl.when(fp.is_null()).then(0.0).otherwise(pl.concat_str(pl.lit("0."), fp).cast(pl.Float64))
+    # Same arithmetic as parse_number: digits * unit / 10^(fraction digits).
+    frac = fp.fill_null("")
+    digits = st.put(3, t + "d", pl.concat_str(ip, frac).cast(pl.Float64))
+    scale = st.put(
+        3, t + "e", pl.concat_str(pl.lit("1"), frac.str.replace_all("[0-9]", "0")).cast(pl.Float64)
+    )
+    scaled = pl.when(mult >= 1).then(digits * mult / scale).otherwise(digits / (scale / mult))
     adds = pl.when(plus.is_null()).then(0.0).otherwise(p.plus_adds)
     signed = pl.when(sign == "-").then(-1.0).otherwise(1.0)
-    with_units = signed * (ip.cast(pl.Float64) * mult + frac * mult) + adds
-    value = pl.when(plain).then(c.cast(pl.Float64, strict=False)).when(ip.is_not_null()).then(with_units)
+    with_units = signed * scaled + adds
+    value = st.put(
+        4,
+        t + "v",
+        pl.when(plain)
+        .then(c.cast(pl.Float64, strict=False))
+        .when(ip.is_not_null())
+        .then(with_units),
+    )
     reason = (
         pl.when(is_missing)
         .then(None)
@@ -294,27 +333,33 @@ def _number_exprs(src: pl.Expr, field: str, schema: Schema) -> tuple[pl.Expr, pl
     )
     if field in schema.non_negative:
         reason = reason.when(value < 0).then(pl.lit(NEGATIVE))
-    reason = reason.otherwise(None)
-    return pl.when(reason.is_null() & is_missing.not_()).then(value), reason
+    why = st.put(5, f"__why_{field}", reason.otherwise(None))
+    return pl.when(why.is_null() & is_missing.not_()).then(value), why
 
 
-def _text_exprs(src: pl.Expr, field: str, schema: Schema) -> tuple[pl.Expr, pl.Expr]:
+def _text_exprs(src: pl.Expr, field: str, schema: Schema, st: _Stages) -> tuple[pl.Expr, pl.Expr]:
     import polars as pl
 
-    s = src.str.strip_chars()
-    is_missing = s.is_null() | s.is_in(sorted(schema.missing))
-    value = pl.when(is_missing.not_()).then(s)
+    t = f"__n_{field}_"
+    s = st.put(0, t + "s", src.str.strip_chars())
+    value = st.put(
+        1, t + "v", pl.when((s.is_null() | s.is_in(sorted(schema.missing))).not_()).then(s)
+    )
     none = pl.lit(None, dtype=pl.String)
     if field == "origin":
-        origin = value.str.to_lowercase().replace_strict(
-            dict(schema.origins), default=None, return_dtype=pl.String
+        origin = st.put(
+            2,
+            t + "o",
+            value.str.to_lowercase().replace_strict(
+                dict(schema.origins), default=None, return_dtype=pl.String
+            ),
         )
         reason = (
             pl.when(value.is_not_null() & origin.is_null())
             .then(pl.lit(f"unknown origin; expected one of {', '.join(ORIGINS)}"))
             .otherwise(none)
         )
-        return origin, reason
+        return origin, st.put(5, f"__why_{field}", reason)
     if field == "platform":
         names = sorted({n.casefold() for n in schema.platform.names()})
         folded = value.str.to_lowercase()
@@ -324,8 +369,8 @@ def _text_exprs(src: pl.Expr, field: str, schema: Schema) -> tuple[pl.Expr, pl.E
             .then(pl.lit(f"not platform {p!r}; use a ruleset for that platform"))
             .otherwise(none)
         )
-        return pl.lit(p, dtype=pl.String), reason
-    return value, none
+        return pl.lit(p, dtype=pl.String), st.put(5, f"__why_{field}", reason)
+    return value, st.put(5, f"__why_{field}", none)
 
 
 def normalise_frame(df: pl.DataFrame, schema: Schema) -> NormalisedFrame:
@@ -337,8 +382,12 @@ def normalise_frame(df: pl.DataFrame, schema: Schema) -> NormalisedFrame:
     extra = tuple(c for c in df.columns if c not in used and c not in {ROW, HAS_DATA_ERRORS})
     values: list[pl.Expr] = []
     reasons: list[tuple[str, str, pl.Expr]] = []  # (field, header, reason)
+    stages = _Stages()
     for field, ftype in schema.fields.items():
         header = mapping.get(field)
+        if field == "platform" and header is None:
+            values.append(pl.lit(schema.platform.name, dtype=pl.String).alias(field))
+            continue
         if header is None:
             dtype = pl.Float64 if ftype == "number" else pl.String
             values.append(pl.lit(None, dtype=dtype).alias(field))
@@ -346,33 +395,42 @@ def normalise_frame(df: pl.DataFrame, schema: Schema) -> NormalisedFrame:
         dt = df.schema[header]
         src = pl.col(header)
         if ftype == "number" and dt.is_numeric():
-            f = src.cast(pl.Float64)
-            bad = pl.when(f.is_finite().not_()).then(pl.lit(NOT_FINITE))
+            num = src.cast(pl.Float64)
+            bad = pl.when(num.is_finite().not_()).then(pl.lit(NOT_FINITE))
             if field in schema.non_negative:
-                bad = bad.when(f < 0).then(pl.lit(NEGATIVE))
-            reason = bad.otherwise(None)
-            value = pl.when(reason.is_null()).then(f)
+                reason = bad.when(num < 0).then(pl.lit(NEGATIVE)).otherwise(None)
+            else:
+                reason = bad.otherwise(None)
+            value: pl.Expr = pl.when(reason.is_null()).then(num)
+            reason = stages.put(5, f"__why_{field}", reason)
         else:
             src = src if dt == pl.String else src.cast(pl.String)
             maker = _number_exprs if ftype == "number" else _text_exprs
-            value, reason = maker(src, field, schema)
+            value, reason = maker(src, field, schema, stages)
         values.append(value.alias(field))
-        reasons.append((field, header, reason.alias(f"__why_{field}")))
+        reasons.append((field, header, reason))
 
     n = df.height
-    work = df.with_columns(pl.int_range(1, n + 1, dtype=pl.Int64).alias(ROW)).select(
+    lf = df.lazy().with_columns(pl.int_range(1, n + 1, dtype=pl.Int64).alias(ROW))
+    for level in stages.levels:
+        if level:
+            lf = lf.with_columns(level)
+    work = lf.select(
         pl.col(ROW), *values, *(r for _, _, r in reasons), *(pl.col(c) for c in extra)
-    )
-    hard = [f for f, _, _ in reasons if schema.strict or f in (*REQUIRED_FIELDS, "platform")]
+    ).collect()
+    always_hard = (*schema.platform.required, "platform")
+    hard = [f for f, _, _ in reasons if schema.strict or f in always_hard]
     soft = [f for f, _, _ in reasons if f not in hard]
-    first_row = pl.col(ROW).min().over("id")
-    dup = pl.col("id").is_not_null() & (first_row != pl.col(ROW))
     any_hard = pl.lit(False)
-    for f in hard:
-        any_hard = any_hard | pl.col(f"__why_{f}").is_not_null()
+    for name in hard:
+        any_hard = any_hard | pl.col(f"__why_{name}").is_not_null()
     any_soft = pl.lit(False)
-    for f in soft:
-        any_soft = any_soft | pl.col(f"__why_{f}").is_not_null()
+    for name in soft:
+        any_soft = any_soft | pl.col(f"__why_{name}").is_not_null()
+    # An id is "seen" at the first row that is evaluated, as in Engine.evaluate: a row
+    # rejected for another reason does not make a later row with its id a duplicate.
+    first_row = pl.when(any_hard.not_()).then(pl.col(ROW)).min().over("id")
+    dup = pl.col("id").is_not_null() & (first_row < pl.col(ROW)).fill_null(False)
     work = work.with_columns(
         (any_hard | pl.col("id").is_null() | dup).alias("__bad"),
         any_soft.alias(HAS_DATA_ERRORS),
@@ -390,28 +448,25 @@ def normalise_frame(df: pl.DataFrame, schema: Schema) -> NormalisedFrame:
         for rec in problems.iter_rows(named=True):
             row = rec[ROW]
             found: list[tuple[str, DataError]] = []
-            for f, header, _ in reasons:
-                why = rec[f"__why_{f}"]
+            for name, header, _ in reasons:
+                why = rec[f"__why_{name}"]
                 if why is not None:
                     cell = raw_by_row[row][header]
-                    found.append((f, DataError(header, None if cell is None else str(cell), why)))
+                    shown = None if cell is None else str(cell)
+                    found.append((name, DataError(header, shown, why)))
             if rec["__bad"]:
                 errs = [e for f, e in found if f in hard]
                 if rec["id"] is None and not any(f == "id" for f, _ in found):
                     errs.insert(0, DataError(mapping["id"], None, "empty id"))
-                if rec["id"] is not None and rec["__first"] != row:
-                    errs.append(
-                        DataError(
-                            mapping["id"], rec["id"], f"duplicate id, first seen at row {rec['__first']}"
-                        )
-                    )
+                first = rec["__first"]
+                if rec["id"] is not None and first is not None and first < row:
+                    why = f"duplicate id, first seen at row {first}"
+                    errs.append(DataError(mapping["id"], rec["id"], why))
                 errs.extend(e for f, e in found if f in soft)
                 row_errors[row] = (rec["id"], tuple(errs))
             else:
                 data_errors[row] = tuple(e for f, e in found if f in soft)
-    frame = work.filter(pl.col("__bad").not_()).select(
-        ROW, *schema.fields, HAS_DATA_ERRORS, *extra
-    )
+    frame = work.filter(pl.col("__bad").not_()).select(ROW, *schema.fields, HAS_DATA_ERRORS, *extra)
     return NormalisedFrame(frame, row_errors, data_errors, n, extra)
 
 
