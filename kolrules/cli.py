@@ -236,9 +236,9 @@ def explain(
             )
             return
         if fmt == "json":
-            from kolrules.report import _jsonable
+            from kolrules.report import jsonable
 
-            click.echo(json.dumps(_jsonable(decision.to_dict()), ensure_ascii=False, indent=2))
+            click.echo(json.dumps(jsonable(decision.to_dict()), ensure_ascii=False, indent=2))
             return
         _explain_table(decision, sys.stdout)
 

@@ -122,7 +122,7 @@ class Engine:
             problems = list(norm.row_errors)
             if isinstance(pid, str) and pid in seen:
                 problems.append(
-                    DataError("id", pid, f"duplicate id, first seen at row {seen[pid]}")
+                    DataError(norm.id_column, pid, f"duplicate id, first seen at row {seen[pid]}")
                 )
             if problems:
                 errors.append(RowError(n, pid, (*problems, *norm.data_errors)))

@@ -213,6 +213,7 @@ class NormalisedRow:
     values: dict[str, Any]
     data_errors: tuple[DataError, ...]
     row_errors: tuple[DataError, ...]
+    id_column: str = "id"
 
 
 def _platform_ok(value: Any, schema: Schema) -> bool:
@@ -250,7 +251,7 @@ def normalise_row(raw: Mapping[str, Any], schema: Schema) -> NormalisedRow:
     if values["id"] is None:
         row_errors.insert(0, DataError(id_header, None, "empty id"))
     values["platform"] = schema.platform.name
-    return NormalisedRow(values, tuple(data_errors), tuple(row_errors))
+    return NormalisedRow(values, tuple(data_errors), tuple(row_errors), id_header)
 
 
 # -- a whole frame ----------------------------------------------------------------------

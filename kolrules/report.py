@@ -31,6 +31,7 @@ __all__ = [
     "TABLE",
     "Report",
     "error_to_dict",
+    "jsonable",
     "kolrules_reporters_register",
     "render_csv",
     "render_json",
@@ -95,25 +96,25 @@ class Report:
 # --------------------------------------------------------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """``value`` with mappings as dicts, sequences as lists and NaN/infinity as ``None``."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, str | int | bool) or value is None:
         return value
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if attrs.has(type(value)):
-        return _jsonable(attrs.asdict(value, recurse=True))
+        return jsonable(attrs.asdict(value, recurse=True))
     return str(value)
 
 
 def _dumps(value: Any, indent: int | None = None) -> str:
     separators = None if indent else (",", ":")
     return json.dumps(
-        _jsonable(value),
+        jsonable(value),
         ensure_ascii=False,
         indent=indent,
         allow_nan=False,
