@@ -72,7 +72,7 @@ def as_text(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(rows=st.lists(profile, min_size=1, max_size=25))
 def test_scalar_and_columnar_paths_agree(
