@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from kolrules.errors import ExpressionError, RulesetError, RulesetIssue, ScoringParamError
-from kolrules.expression import Expression, PythonWriter, Type, check, parse, suggest, to_polars
+from kolrules.expression import (
+    Expression,
+    PythonWriter,
+    Type,
+    check,
+    compile_expression,
+    parse,
+    suggest,
+    to_polars,
+)
 from kolrules.normalise import HAS_DATA_ERRORS, Schema
 from kolrules.ruleset import Rule, Ruleset
 from kolrules.types import Platform, Scorer, Tier
@@ -260,15 +269,14 @@ def _check(
     **limits: int,
 ) -> tuple[Expression | None, RulesetIssue | None]:
     try:
-        tree = parse(src, **limits)
-        text = " ".join(src.split())
-        t, names = check(tree, text, scope)
+        expr = compile_expression(src, scope, **limits)
     except ExpressionError as exc:
         return None, _located(rs, path, exc, what)
-    if t != want:
+    if expr.type != want:
         article = {"bool": "a true/false test", "number": "a number", "text": "text"}
-        return None, rs.issue(path, f"{what} must be {article[want]}, but {text!r} is {article[t]}")
-    return Expression(text, tree, names, t), None
+        message = f"{what} must be {article[want]}, but {expr.source!r} is {article[expr.type]}"
+        return None, rs.issue(path, message)
+    return expr, None
 
 
 def _compile_rule(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from kolrules.compile import OUTCOMES, Plan, compile_plan, rule_column
 from kolrules.errors import KolrulesError, RulesetError, UnknownKindError
 from kolrules.evaluate import decisions_from_columns, evaluate_columns, evaluate_values
-from kolrules.normalise import ROW, normalise_frame, normalise_row
+from kolrules.normalise import ROW, NormalisedFrame, normalise_frame, normalise_row
 from kolrules.plugins import Registry, make_plugin_manager
 from kolrules.ruleset import Ruleset, find_rulesets, load_ruleset, resolve_source
 from kolrules.types import DataError, Decision, RowError
@@ -142,11 +142,15 @@ class Engine:
         reader = reader_for(path, self.registry.readers, input_format)
         return self._report(reader.read(path), str(path))
 
+    def _columns(self, df: pl.DataFrame) -> tuple[NormalisedFrame, pl.DataFrame]:
+        """Normalise and evaluate a frame on the columnar path."""
+        norm = normalise_frame(df, self.plan.schema)
+        return norm, evaluate_columns(self.plan, norm.frame)
+
     def _report(self, df: pl.DataFrame, source: str | None) -> Report:
         from kolrules.report import Report
 
-        norm = normalise_frame(df, self.plan.schema)
-        out = evaluate_columns(self.plan, norm.frame)
+        norm, out = self._columns(df)
         decisions = tuple(decisions_from_columns(self.plan, out, norm.data_errors))
         errors = tuple(
             RowError(row, pid, errs) for row, (pid, errs) in sorted(norm.row_errors.items())
@@ -172,8 +176,7 @@ class Engine:
         """The DataFrame form of an evaluation (see :meth:`evaluate_frame`)."""
         import polars as pl
 
-        norm = normalise_frame(df, self.plan.schema)
-        out = evaluate_columns(self.plan, norm.frame)
+        norm, out = self._columns(df)
         rules = [rule_column(r.rule.id) for r in self.plan.rules]
         reasons = [
             list(d.reasons) for d in decisions_from_columns(self.plan, out, norm.data_errors)
