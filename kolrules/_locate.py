@@ -46,11 +46,23 @@ def _key_part(line: str) -> str | None:
     return None
 
 
+def _concrete(path: tuple[str, ...], arrays: Mapping[KeyPath, int]) -> KeyPath:
+    """A table header's path with the index of the current element of every array of
+    tables it passes through (``[test.expect]`` after a third ``[[test]]`` is
+    ``("test", 2, "expect")``)."""
+    out: KeyPath = ()
+    for part in path:
+        out = (*out, part)
+        if out in arrays:
+            out = (*out, arrays[out])
+    return out
+
+
 def index_lines(text: str) -> dict[KeyPath, int]:
     """Map each key path found in ``text`` to its 1-based line."""
     found: dict[KeyPath, int] = {}
     table: KeyPath = ()
-    counters: dict[tuple[str, ...], int] = {}
+    counters: dict[KeyPath, int] = {}
     closing: str | None = None
     for lineno, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
@@ -62,12 +74,13 @@ def index_lines(text: str) -> dict[KeyPath, int]:
             continue
         if stripped.startswith("[["):
             path = _split_key(stripped[2 : stripped.find("]]")])
-            counters[path] = counters.get(path, -1) + 1
-            table = (*path, counters[path])
+            array = (*_concrete(path[:-1], counters), path[-1])
+            counters[array] = counters.get(array, -1) + 1
+            table = (*array, counters[array])
             found.setdefault(table, lineno)
             continue
         if stripped.startswith("["):
-            table = _split_key(stripped[1 : stripped.find("]")])
+            table = _concrete(_split_key(stripped[1 : stripped.find("]")]), counters)
             found.setdefault(table, lineno)
             continue
         key = _key_part(stripped)

@@ -1,48 +1,129 @@
-"""The JSON Schema of ruleset files (structure only; expressions are checked when compiled)."""
+"""The JSON Schema of ruleset files (structure only; expressions are checked when compiled).
+
+``kolrules schema`` prints it for editors (taplo / Even Better TOML, docs/editors.md). A file
+with ``extends`` in ``[ruleset]`` is an overlay: it may leave out ``platform`` and
+``[[rules]]``, and its rules need only an ``id`` (the other keys override the parent's).
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-_NUMBER = {"type": "number"}
+__all__ = ["RULESET_SCHEMA", "SCHEMA_ID", "schema_json"]
+
+#: The schema's ``$id``: a name, not a download address (the schema ships with kolrules).
+SCHEMA_ID = "urn:kolrules:ruleset-schema:1"
+
+_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _EXPR = {"type": "string", "minLength": 1, "description": "an expression (docs/rulesets.md)"}
-_SEVERITY = {"enum": ["reject", "review", "warn", "info"]}
+_SEVERITY = {
+    "enum": ["reject", "review", "warn", "info"],
+    "description": "what a failure does: reject, review, warn (counted by escalate) or info",
+}
 _VERDICT = {"enum": ["accept", "review", "reject"]}
+_COUNT = {"type": "number", "minimum": 0}
+
+
+def _tier_keys() -> dict[str, Any]:
+    return {
+        "min_followers": {**_COUNT, "description": "lowest follower count in the tier (inclusive)"},
+        "max_followers": {
+            **_COUNT,
+            "description": "follower count where the next tier starts (exclusive); "
+            "leave out, or write inf, for no upper bound",
+        },
+        "price_min": {**_COUNT, "description": "fair price band: lowest RMB per post"},
+        "price_max": {**_COUNT, "description": "fair price band: highest RMB per post"},
+        "description": {"type": "string"},
+    }
+
+
+_RULE_KEYS: dict[str, Any] = {
+    "id": {
+        "type": "string",
+        "pattern": r"^[a-z0-9][a-z0-9_-]*$",
+        "description": "unique rule id; in an overlay, the id of the parent's rule to change",
+    },
+    "enabled": {
+        "type": "boolean",
+        "description": "false removes the rule (in an overlay: the parent's rule of this id)",
+    },
+    "stage": {"enum": ["vet", "price"], "description": "vet (is it real?) or price (is it fair?)"},
+    "description": {"type": "string"},
+    "source": {"type": "string", "description": "where the threshold comes from"},
+    "when": {**_EXPR, "description": "precondition: the rule is not applicable when false"},
+    "require": {**_EXPR, "description": "the rule passes when this is true"},
+    "severity": _SEVERITY,
+    "missing": {
+        "enum": ["not_applicable", "pass", "fail"],
+        "description": "the outcome when an input of require is missing",
+    },
+    "message": {"type": "string", "description": "message template: {name} or {name:.1%}"},
+}
 
 RULESET_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": SCHEMA_ID,
     "title": "kolrules ruleset",
+    "description": "A kolrules ruleset: tiers, params, metrics and rules for vetting and "
+    "pricing KOLs. See docs/rulesets.md.",
     "type": "object",
     "additionalProperties": False,
-    "required": ["ruleset", "rules"],
+    "required": ["ruleset"],
     "properties": {
         "ruleset": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["name", "version", "platform"],
+            "required": ["name", "version"],
             "properties": {
-                "name": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},
+                "name": {
+                    "type": "string",
+                    "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+                    "description": "the ruleset's name, recorded in every decision",
+                },
                 "version": {"type": "string", "minLength": 1},
-                "platform": {"type": "string", "minLength": 1},
+                "platform": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "a platform name or alias (red, weibo, wechat, ...); "
+                    "an overlay inherits its parent's",
+                },
                 "description": {"type": "string"},
+                "extends": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "the parent ruleset: a name (red-default) or a path "
+                    "relative to this file (../base.toml)",
+                },
+                "requires": {
+                    "type": "array",
+                    "items": {"type": "string", "minLength": 1},
+                    "description": "distributions the ruleset needs, as requirement "
+                    'specifiers: ["kolrules-douyin>=0.2"]',
+                },
             },
         },
         "params": {
             "type": "object",
-            "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+            "description": "named constants for expressions and messages",
+            "propertyNames": {"pattern": _NAME},
             "additionalProperties": {"type": ["number", "string"]},
         },
         "fields": {
             "type": "object",
-            "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+            "description": "extra input columns and their type",
+            "propertyNames": {"pattern": _NAME},
             "additionalProperties": {"enum": ["number", "text"]},
         },
         "columns": {
             "type": "object",
+            "description": "extra header spellings per field",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
         "tiers": {
             "type": "array",
+            "description": "the tier table; in an overlay it replaces the parent's",
             "minItems": 1,
             "items": {
                 "type": "object",
@@ -50,17 +131,26 @@ RULESET_SCHEMA: dict[str, Any] = {
                 "required": ["name", "min_followers"],
                 "properties": {
                     "name": {"type": "string", "minLength": 1},
-                    "min_followers": {"type": "number", "minimum": 0},
-                    "max_followers": {"type": "number", "minimum": 0},
-                    "price_min": {"type": "number", "minimum": 0},
-                    "price_max": {"type": "number", "minimum": 0},
-                    "description": {"type": "string"},
+                    **_tier_keys(),
+                },
+            },
+        },
+        "tier": {
+            "type": "object",
+            "description": "overlay only: [tier.<name>] changes one of the parent's tiers",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    **_tier_keys(),
+                    "enabled": {"type": "boolean", "description": "false removes the tier"},
                 },
             },
         },
         "metrics": {
             "type": "object",
-            "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+            "description": "named metrics (expressions); they may use each other",
+            "propertyNames": {"pattern": _NAME},
             "additionalProperties": _EXPR,
         },
         "pricing": {
@@ -74,25 +164,18 @@ RULESET_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["id", "require", "severity"],
-                "properties": {
-                    "id": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*$"},
-                    "stage": {"enum": ["vet", "price"]},
-                    "description": {"type": "string"},
-                    "source": {"type": "string"},
-                    "when": _EXPR,
-                    "require": _EXPR,
-                    "severity": _SEVERITY,
-                    "missing": {"enum": ["not_applicable", "pass", "fail"]},
-                    "message": {"type": "string"},
-                },
+                "required": ["id"],
+                "properties": _RULE_KEYS,
             },
         },
         "verdict": {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "data_errors": _VERDICT,
+                "data_errors": {
+                    **_VERDICT,
+                    "description": "the least verdict of a row with unreadable cells",
+                },
                 "escalate": {
                     "type": "array",
                     "items": {
@@ -111,11 +194,35 @@ RULESET_SCHEMA: dict[str, Any] = {
         "scoring": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["strategy"],
             "properties": {
-                "strategy": {"type": "string", "minLength": 1},
-                "params": {"type": "object"},
+                "strategy": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "a scoring strategy: weighted, cost_efficiency, or a plugin's",
+                },
+                "params": {"type": "object", "description": "passed to the strategy"},
             },
+        },
+        "test": {
+            "type": "array",
+            "description": "test cases (kolrules test); not inherited by overlays",
+            "items": {"type": "object"},
+        },
+    },
+    # A file without `extends` stands alone: it names its platform, has rules, and every
+    # rule is complete. An overlay may leave these to its parent.
+    "if": {"properties": {"ruleset": {"required": ["extends"]}}},
+    "else": {
+        "required": ["rules"],
+        "properties": {
+            "ruleset": {"required": ["platform"]},
+            "scoring": {"required": ["strategy"]},
+            "rules": {"items": {"required": ["require", "severity"]}},
         },
     },
 }
+
+
+def schema_json() -> str:
+    """The schema as the JSON text ``kolrules schema`` prints (and the shipped file holds)."""
+    return json.dumps(RULESET_SCHEMA, indent=2, ensure_ascii=False) + "\n"

@@ -6,6 +6,7 @@ Messages say what went wrong, where, and what to do next.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import attrs
 
@@ -50,18 +51,24 @@ class ExpressionError(KolrulesError):
 
 @attrs.frozen
 class RulesetIssue:
-    """One problem in a ruleset file: where it is and what to do about it."""
+    """One problem in a ruleset file: where it is and what to do about it.
+
+    ``severity`` is ``"error"`` (the ruleset cannot be used) or ``"warning"`` (a static
+    check of ``kolrules validate`` found something suspicious; the ruleset still runs).
+    """
 
     file: str
     key: str
     message: str
     line: int | None = None
     hint: str | None = None
+    severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
         key = f" [{self.key}]" if self.key else ""
-        text = f"{where}{key}: {self.message}"
+        label = "warning: " if self.severity == "warning" else ""
+        text = f"{where}{key}: {label}{self.message}"
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text

@@ -1,37 +1,43 @@
 """Load ruleset files: TOML in, a checked :class:`Ruleset` out.
 
-Every structural problem of a file is found in one pass and raised together as a
-:class:`~kolrules.errors.RulesetError`, each issue with the file, the TOML key path, the
-line and a hint. Expressions, names and platform-specific checks happen when the ruleset
-is compiled against its platform (:mod:`kolrules.compile`), which reports in the same way.
+A ruleset may extend another (``extends`` in ``[ruleset]``): the chain of files is read
+and merged (:mod:`kolrules._overlay`), and every effective value remembers the file and
+line that set it, so problems point at the file to edit.
+
+Every structural problem of every file in the chain is found in one pass and raised
+together as a :class:`~kolrules.errors.RulesetError`, each issue with the file, the TOML
+key path, the line and a hint. Expressions, names and platform-specific checks happen
+when the ruleset is compiled against its platform (:mod:`kolrules.compile`), which reports
+in the same way; ``kolrules validate`` adds static checks (:mod:`kolrules._checks`).
 """
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import itertools
-import re
-import tomllib
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
-from kolrules._locate import KeyPath, format_path, index_lines, line_of
+from kolrules._chain import chain_hash, resolve_chain
+from kolrules._locate import KeyPath, format_path
+from kolrules._overlay import Origin, Removal, merge
 from kolrules.errors import RulesetError, RulesetIssue, UnknownKindError
 from kolrules.hookspecs import hookimpl
 from kolrules.types import FieldType, RulesetRef, Severity, Tier, Verdict
 
 __all__ = [
     "Escalation",
+    "LoadResult",
     "Rule",
     "Ruleset",
     "bundled_rulesets_dir",
     "find_rulesets",
     "load_ruleset",
     "parse_ruleset",
+    "resolve_ruleset",
 ]
 
 
@@ -61,8 +67,14 @@ class Escalation:
 
 @attrs.frozen
 class Ruleset:
-    """A loaded ruleset file. ``tiers`` is ``None`` when the file gives none (the
-    platform's default tiers apply)."""
+    """A loaded ruleset: one file, or an overlay merged with the files it extends.
+
+    ``tiers`` is ``None`` when no file gives a tier table (the platform's default tiers
+    apply). ``path`` is the ruleset's own file and ``chain`` every file it was merged from,
+    itself first. ``origins`` maps each key path of the effective ruleset to the file,
+    line and key path that set it; ``lines`` is the line part of it. ``document`` is the
+    effective ruleset as a TOML-shaped mapping (``kolrules rulesets show --resolved``).
+    """
 
     name: str
     version: str
@@ -82,15 +94,53 @@ class Ruleset:
     scoring_strategy: str | None = None
     scoring_params: Mapping[str, Any] = attrs.field(factory=dict)
     lines: Mapping[KeyPath, int] = attrs.field(factory=dict, repr=False, eq=False)
+    chain: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    origins: Mapping[KeyPath, Origin] = attrs.field(factory=dict, repr=False, eq=False)
+    removed: tuple[Removal, ...] = attrs.field(default=(), repr=False, eq=False)
+    document: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
     @property
     def ref(self) -> RulesetRef:
-        """Name, version and content hash, as recorded in decisions."""
-        return RulesetRef(self.name, self.version, self.hash)
+        """Name, version, hash and chain of files, as recorded in decisions."""
+        return RulesetRef(self.name, self.version, self.hash, self.chain or (self.path,))
 
-    def issue(self, path: KeyPath, message: str, hint: str | None = None) -> RulesetIssue:
-        """An issue located at ``path`` in this ruleset's file."""
-        return RulesetIssue(self.path, format_path(path), message, line_of(self.lines, path), hint)
+    def origin(self, path: KeyPath) -> tuple[Origin | None, KeyPath]:
+        """The origin of ``path`` or of its nearest ancestor that has one, and the rest of
+        ``path`` below that ancestor."""
+        for n in range(len(path), 0, -1):
+            found = self.origins.get(path[:n])
+            if found is not None:
+                return found, path[n:]
+        return None, path
+
+    def issue(
+        self,
+        path: KeyPath,
+        message: str,
+        hint: str | None = None,
+        *,
+        severity: Literal["error", "warning"] = "error",
+    ) -> RulesetIssue:
+        """An issue at ``path`` of the effective ruleset, located in the file (and at the
+        line and key path there) that set the value."""
+        found, rest = self.origin(path)
+        if found is None:
+            return RulesetIssue(self.path, format_path(path), message, None, hint, severity)
+        key = format_path((*found.key, *rest))
+        return RulesetIssue(found.file, key, message, found.line, hint, severity)
+
+
+@attrs.frozen
+class LoadResult:
+    """What loading found: the ruleset (``None`` when too broken to build) and every
+    issue. ``dropped`` names the definitions left out because they broke the schema
+    (``complete`` is false then), so that later checks do not report them again."""
+
+    ruleset: Ruleset | None
+    issues: tuple[RulesetIssue, ...] = ()
+    dropped: frozenset[str] = frozenset()
+    complete: bool = True
 
 
 # -- finding files ----------------------------------------------------------------------
@@ -114,20 +164,25 @@ def kolrules_rulesets_register() -> Iterable[Path]:
 
 
 def find_rulesets(dirs: Iterable[Path]) -> dict[str, Path]:
-    """Named rulesets (file stem -> path) in ``dirs``; a name found twice is an error."""
+    """Named rulesets (file stem -> path) in ``dirs`` and their subdirectories (so
+    ``rulesets/clients/beauty-startup.toml`` is ``beauty-startup``). Test files
+    (``*.test.toml``) and hidden directories are skipped; a name found twice is an error."""
     found: dict[str, Path] = {}
     for d in dirs:
-        for path in sorted(Path(d).glob("*.toml")):
-            if path.name.endswith(".test.toml"):
+        for path in sorted(Path(d).rglob("*.toml")):
+            rel = path.relative_to(d)
+            if path.name.endswith(".test.toml") or any(p.startswith(".") for p in rel.parts):
                 continue
-            if path.stem in found and found[path.stem].resolve() != path.resolve():
+            other = found.get(path.stem)
+            if other is not None and other.resolve() != path.resolve():
                 raise RulesetError(
                     [
                         RulesetIssue(
                             str(path),
                             "",
-                            f"ruleset name {path.stem!r} is also given by {found[path.stem]}",
-                            hint="rename one of the files",
+                            f"the ruleset name {path.stem!r} is ambiguous: "
+                            f"{other} and {path} both give it",
+                            hint="rename one of the files (a ruleset's name is its file stem)",
                         )
                     ]
                 )
@@ -148,146 +203,70 @@ def resolve_source(source: str | Path, named: Mapping[str, Path]) -> Path:
     raise UnknownKindError("ruleset", text, list(named))
 
 
+def _parent_names(search: Iterable[Path] | None) -> tuple[dict[str, Path], dict[str, Path]]:
+    """Names for the ruleset asked for (``search``, default the bundled rulesets), and
+    names ``extends`` may use (those and always the bundled ones)."""
+    dirs = list(search) if search is not None else [bundled_rulesets_dir()]
+    named = find_rulesets(dirs)
+    bundled = bundled_rulesets_dir()
+    if any(Path(d).resolve() == bundled.resolve() for d in dirs):
+        return named, named
+    return named, find_rulesets([*dirs, bundled])
+
+
 def load_ruleset(source: str | Path, search: Iterable[Path] | None = None) -> Ruleset:
     """Load a ruleset by path, or by name from ``search`` (default: the bundled rulesets).
 
-    Raises :class:`RulesetError` listing every problem found, or
-    :class:`UnknownKindError` for an unknown name.
+    The files it extends are loaded too. Raises :class:`RulesetError` listing every
+    problem found in any of them, or :class:`UnknownKindError` for an unknown name.
     """
-    named = find_rulesets(search if search is not None else [bundled_rulesets_dir()])
-    path = resolve_source(source, named)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RulesetError([RulesetIssue(str(path), "", f"cannot read: {exc.strerror}")]) from None
-    return parse_ruleset(data, str(path))
+    return _raise_or_return(resolve_ruleset(source, search))
 
 
-# -- parsing ----------------------------------------------------------------------------
-
-_TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+def resolve_ruleset(source: str | Path, search: Iterable[Path] | None = None) -> LoadResult:
+    """Like :func:`load_ruleset`, but returns the problems instead of raising them."""
+    named, parents = _parent_names(search)
+    return _load(resolve_source(source, named), parents)
 
 
 def parse_ruleset(data: bytes | str, path: str = "<string>") -> Ruleset:
-    """Parse and check the text of a ruleset file."""
+    """Parse and check the text of a ruleset file (``extends`` is relative to ``path``)."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    digest = hashlib.sha256(raw).hexdigest()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RulesetError(
-            [RulesetIssue(path, "", f"not UTF-8 text (byte {exc.start})", hint="save it as UTF-8")]
-        ) from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = _TOML_POS.search(msg)
-        line = int(m.group(1)) if m else _end_line(text, msg)
-        msg = _TOML_POS.sub("", msg).strip()
-        raise RulesetError(
-            [RulesetIssue(path, "", f"invalid TOML: {msg}", line, "see https://toml.io/en/v1.0.0")]
-        ) from None
-    lines = index_lines(text)
-    issues = list(_schema_issues(doc, path, lines))
-    if issues:
-        raise RulesetError(issues)
-    rs = _build(doc, path, digest, lines)
-    issues = list(_semantic_issues(rs))
-    if issues:
-        raise RulesetError(issues)
-    return rs
+    _, parents = _parent_names(None)
+    return _raise_or_return(_load(Path(path), parents, raw))
 
 
-def _end_line(text: str, msg: str) -> int | None:
-    return len(text.splitlines()) if "end of document" in msg else None
+def _raise_or_return(result: LoadResult) -> Ruleset:
+    if result.issues or result.ruleset is None:
+        raise RulesetError(result.issues)
+    return result.ruleset
 
 
-def _schema_issues(
-    doc: Mapping[str, Any], path: str, lines: Mapping[KeyPath, int]
-) -> Iterable[RulesetIssue]:
-    from jsonschema import Draft202012Validator
-
-    from kolrules._schema import RULESET_SCHEMA
-
-    validator = Draft202012Validator(RULESET_SCHEMA)
-    errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
-    for err in errors:
-        at: KeyPath = tuple(err.absolute_path)
-        yield from _explain(err, at, path, lines)
-
-
-def _issue(
-    path: str, lines: Mapping[KeyPath, int], at: KeyPath, msg: str, hint: str | None = None
-) -> RulesetIssue:
-    return RulesetIssue(path, format_path(at), msg, line_of(lines, at), hint)
-
-
-_TYPE_WORDS = {
-    "string": "text (in quotes)",
-    "number": "a number",
-    "integer": "a whole number",
-    "object": "a table",
-    "array": "a list",
-    "boolean": "true or false",
-}
+def _load(path: Path, named: Mapping[str, Path], first: bytes | None = None) -> LoadResult:
+    chain, issues = resolve_chain(path, named, first)
+    dropped = frozenset().union(*(src.dropped_names for src in chain))
+    complete = not any(src.dropped for src in chain)
+    if not chain or chain[-1].extends is not None:  # the chain is broken
+        return LoadResult(None, tuple(issues), dropped, complete)
+    resolved, merge_issues = merge(chain)
+    issues.extend(merge_issues)
+    doc = resolved.document
+    head = doc.get("ruleset", {})
+    if not all(isinstance(head.get(k), str) for k in ("name", "version", "platform")):
+        return LoadResult(None, tuple(issues), dropped, False)
+    lines = {k: o.line for k, o in resolved.origins.items() if o.line is not None}
+    rs = attrs.evolve(
+        _build(doc, chain[0].path, chain_hash(chain), lines),
+        chain=tuple(src.path for src in chain),
+        origins=resolved.origins,
+        removed=resolved.removed,
+        document=doc,
+    )
+    issues.extend(_semantic_issues(rs, dropped))
+    return LoadResult(rs, tuple(issues), dropped, complete)
 
 
-def _explain(
-    err: Any, at: KeyPath, path: str, lines: Mapping[KeyPath, int]
-) -> Iterable[RulesetIssue]:
-    schema = err.schema
-    kind = err.validator
-    if kind == "additionalProperties" and isinstance(err.instance, dict):
-        valid = list(schema.get("properties", {}))
-        for key in err.instance:
-            if key in valid:
-                continue
-            close = difflib.get_close_matches(key, valid, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else None
-            if valid:
-                hint = (hint + " " if hint else "") + "valid keys: " + ", ".join(valid)
-            if not valid:
-                yield _issue(path, lines, (*at, key), f"{err.message}")
-            else:
-                yield _issue(path, lines, (*at, key), f"unknown key {key!r}", hint)
-        return
-    if kind == "required":
-        missing = err.message.split("'")[1] if "'" in err.message else err.message
-        yield _issue(path, lines, at, f"missing required key {missing!r}")
-        return
-    if kind == "type":
-        want = schema["type"]
-        wants = want if isinstance(want, list) else [want]
-        words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wants)
-        yield _issue(path, lines, at, f"expected {words}, got {err.instance!r}")
-        return
-    if kind == "enum":
-        options = [str(o) for o in schema["enum"]]
-        close = difflib.get_close_matches(str(err.instance), options, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else None
-        yield _issue(path, lines, at, f"{err.instance!r} is not one of {', '.join(options)}", hint)
-        return
-    if kind == "pattern" and at and at[-1] == "id":
-        yield _issue(
-            path,
-            lines,
-            at,
-            f"rule id {err.instance!r} may only use lower-case letters, digits, '-' and '_'",
-        )
-        return
-    if kind == "pattern" and isinstance(err.instance, str) and len(at) == 1:
-        yield _issue(
-            path,
-            lines,
-            (*at, err.instance),
-            f"{err.instance!r} is not a valid name (letters, digits, '_')",
-        )
-        return
-    if kind in {"minimum", "minItems", "minLength"}:
-        yield _issue(path, lines, at, f"{err.instance!r}: {err.message}")
-        return
-    yield _issue(path, lines, at, err.message)
+# -- building -----------------------------------------------------------------------------
 
 
 def _build(doc: Mapping[str, Any], path: str, digest: str, lines: Mapping[KeyPath, int]) -> Ruleset:
@@ -317,7 +296,7 @@ def _build(doc: Mapping[str, Any], path: str, digest: str, lines: Mapping[KeyPat
             description=r.get("description", ""),
             source=r.get("source", ""),
         )
-        for r in doc["rules"]
+        for r in doc.get("rules", ())
     )
     verdict = doc.get("verdict", {})
     scoring = doc.get("scoring")
@@ -342,25 +321,21 @@ def _build(doc: Mapping[str, Any], path: str, digest: str, lines: Mapping[KeyPat
         scoring_strategy=None if scoring is None else scoring["strategy"],
         scoring_params=dict(scoring.get("params", {})) if scoring else {},
         lines=lines,
+        requires=tuple(head.get("requires", ())),
     )
 
 
 def _opt(value: Any) -> float | None:
-    return None if value is None else float(value)
+    """A bound as a float; ``None`` when absent or ``inf`` (no bound)."""
+    return None if value is None or math.isinf(value) else float(value)
 
 
-def _semantic_issues(rs: Ruleset) -> Iterable[RulesetIssue]:
-    seen: dict[str, int] = {}
-    for i, rule in enumerate(rs.rules):
-        if rule.id in seen:
-            yield rs.issue(
-                ("rules", i, "id"),
-                f"duplicate rule id {rule.id!r}, first used by rules[{seen[rule.id]}]",
-                "give each rule its own id",
-            )
-        else:
-            seen[rule.id] = i
-    yield from tier_issues(rs)
+def _semantic_issues(rs: Ruleset, dropped: frozenset[str]) -> Iterable[RulesetIssue]:
+    from kolrules._requires import requirement_issues
+
+    if "tiers" not in dropped:
+        yield from tier_issues(rs)
+    yield from requirement_issues(rs)
 
 
 def tier_issues(rs: Ruleset) -> Iterable[RulesetIssue]:
@@ -376,11 +351,14 @@ def tier_issues(rs: Ruleset) -> Iterable[RulesetIssue]:
             yield rs.issue(
                 ("tiers", i, "max_followers"),
                 f"max_followers {t.max_followers:g} is not above min_followers {t.min_followers:g}",
+                f"tier {t.name!r} holds no follower count: raise max_followers "
+                "or lower min_followers",
             )
         if t.price_min is not None and t.price_max is not None and t.price_min > t.price_max:
             yield rs.issue(
                 ("tiers", i, "price_min"),
                 f"price_min {t.price_min:g} is above price_max {t.price_max:g}",
+                f"the fair band of tier {t.name!r} is empty: swap or correct them",
             )
     ordered = sorted(enumerate(rs.tiers), key=lambda it: it[1].min_followers)
     for (_, a), (j, b) in itertools.pairwise(ordered):

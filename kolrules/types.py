@@ -220,12 +220,17 @@ class Reader:
     """An input format. ``read(path)`` returns a polars DataFrame whose columns are the
     file's columns, in order, all of dtype String (cells as written; ``None`` for empty).
     It raises :class:`kolrules.errors.InputFileError` when the file cannot be read.
+
+    ``batches(path, rows)``, when given, reads the same frame as a sequence of frames of
+    about ``rows`` rows each, so that files larger than memory can be evaluated; without it
+    the engine reads the whole file with ``read`` and evaluates it in slices.
     """
 
     name: str
     extensions: tuple[str, ...]
     read: Callable[[Path], pl.DataFrame]
     description: str = ""
+    batches: Callable[[Path, int], Iterator[pl.DataFrame]] | None = None
 
 
 @attrs.frozen
@@ -242,11 +247,17 @@ class Reporter:
 
 @attrs.frozen
 class RulesetRef:
-    """Which ruleset made a decision: its name, version and the SHA-256 of its file."""
+    """Which ruleset made a decision: its name, version and hash, and its chain of files.
+
+    ``hash`` is the SHA-256 of the ruleset file; for an overlay (``extends``), the SHA-256
+    of the SHA-256s of every file in its chain (docs/rulesets.md, "Overlays"). ``chain``
+    lists the files, the ruleset's own file first, then the file it extends, and so on.
+    """
 
     name: str
     version: str
     hash: str
+    chain: tuple[str, ...] = ()
 
 
 @attrs.frozen
