@@ -4,7 +4,8 @@ Exit codes do not depend on verdicts: a run that rejects every KOL still exits 0
 
 ====  ==================================================================
 0     success
-1     an unexpected internal error (a bug: please report it)
+1     an unexpected internal error (a bug: please report it); for
+      ``kolrules test``: a test failed or coverage is below --min-coverage
 2     usage error (a bad option, an unknown format or ruleset name)
 3     a ruleset is malformed (every problem is listed)
 4     an input file cannot be used as a whole (unreadable, empty, a
@@ -160,6 +161,14 @@ def _format_for(fmt: str | None, output: Path | None, engine: Engine) -> str:
 @click.option(
     "--strict", is_flag=True, help="Treat any unreadable cell as a row error, not a data error."
 )
+@click.option(
+    "--reasons",
+    type=click.Choice(["text", "rules"]),
+    default="text",
+    show_default=True,
+    help="csv only: the reasons column holds the messages (text) or the failed rules' ids "
+    "(rules: faster on millions of rows; the rule:<id> columns hold every outcome either way).",
+)
 @click.pass_context
 def evaluate(
     ctx: click.Context,
@@ -169,6 +178,7 @@ def evaluate(
     output: Path | None,
     input_format: str | None,
     strict: bool,
+    reasons: str,
 ) -> None:
     """Evaluate every KOL in INPUT: verdict, tier, price assessment, score and reasons.
 
@@ -176,18 +186,46 @@ def evaluate(
     JSON or JSONL. Every row is accounted for: evaluated, or listed as an error with its
     row number. The summary line reads rows read = accepted + review + rejected + errors.
 
+    csv output is written batch by batch as the input is read, so files larger than
+    memory can be evaluated; the other formats hold the whole run in memory.
+
     \b
     Examples:
       kolrules evaluate examples/candidates.csv
       kolrules evaluate examples/candidates-gbk.csv -r rulesets/red-default.toml -f json
       kolrules evaluate export.csv -r weibo-default -o decisions.csv
+      kolrules evaluate ten-million.csv -o decisions.csv --reasons rules
     """
     with _errors():
         engine = _engine(ctx, ruleset, strict)
         chosen = _format_for(fmt, output, engine)
-        engine.registry.reporter(chosen)  # fail on a bad format before reading the input
+        reporter = engine.registry.reporter(chosen)  # fail on a bad format before reading
+        from kolrules.report import CSV as BUILTIN_CSV
+
+        if reporter is BUILTIN_CSV:  # streamed, batch by batch
+            _stream_csv(engine, input_file, output, input_format, reasons)
+            return
         report = engine.evaluate_file(input_file, input_format=input_format)
         _write(report, engine, chosen, output)
+
+
+def _stream_csv(
+    engine: Engine, source: Path, output: Path | None, input_format: str | None, reasons: str
+) -> None:
+    target: Path | IO[bytes] = output if output is not None else sys.stdout.buffer
+    try:
+        summary = engine.evaluate_to_file(
+            source,
+            target,
+            input_format=input_format,
+            reasons="rules" if reasons == "rules" else "text",
+        )
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
+        return
+    if output is None:
+        sys.stdout.flush()
+    click.echo(summary.summary_line(), err=True)
 
 
 @main.command(epilog=_EPILOG)
@@ -285,46 +323,109 @@ def _explain_table(decision: Any, stream: IO[str]) -> None:
 
 @main.command(epilog=_EPILOG)
 @click.argument("rulesets", nargs=-1, required=True, metavar="RULESET...")
+@click.option("--strict", is_flag=True, help="Fail (exit 3) on warnings too, as on errors.")
+@click.option("--json", "as_json", is_flag=True, help="Print every error and warning as JSON.")
 @click.pass_context
-def validate(ctx: click.Context, rulesets: tuple[str, ...]) -> None:
-    """Check ruleset files (or bundled names): TOML, keys, types, expressions, names,
-    tiers, scoring. Every problem is listed with its file, line and key path.
+def validate(ctx: click.Context, rulesets: tuple[str, ...], strict: bool, as_json: bool) -> None:
+    """Check ruleset files (or names) and every file they extend, and list every problem
+    at once, each with its file, line, key path and a hint.
+
+    Errors (exit 3): TOML, keys and types (the JSON Schema, see `kolrules schema`),
+    extends (missing, circular or ambiguous parents, unknown rule ids or tiers),
+    overlapping or inverted tiers, unmet requires, expressions and names.
+    Warnings (exit 0 unless --strict): gaps between tiers, price bands that fall as
+    tiers rise, rules that can never apply, pass or fail, unused params and metrics.
+    A file of ruleset tests (NAME.test.toml) is checked against its ruleset.
 
     \b
-    Example:
+    Examples:
       kolrules validate rulesets/red-default.toml weibo-default
+      kolrules validate --strict rulesets/clients/beauty-startup.toml
     """
+    from kolrules._validate import validate as validate_one
     from kolrules.engine import Engine
 
     failed = False
+    rows: list[dict[str, Any]] = []
     with _errors():
         engine = Engine(plugins=tuple(ctx.obj.get("plugins", ())))
         for source in rulesets:
-            try:
-                rs = engine.load_ruleset(source)
-                plan = engine.compile(rs)
-            except (RulesetError, UnknownKindError) as exc:
-                failed = True
-                click.echo(f"FAIL {source}\n{exc}", err=True)
-                continue
-            click.echo(
-                f"ok   {rs.path}: {rs.name} {rs.version} for {plan.platform.name}, "
-                f"{len(plan.rules)} rules, {len(plan.tiers)} tiers, {len(plan.metrics)} metrics"
-            )
+            result = validate_one(engine, source, tuple(ctx.obj.get("plugins", ())))
+            bad = bool(result.errors) or (strict and bool(result.warnings))
+            failed = failed or bad
+            if as_json:
+                rows.append(_validation_row(result, bad))
+            else:
+                _print_validation(result, bad)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     if failed:
         sys.exit(EXIT_RULESET)
 
 
-@main.command("rulesets", epilog=_EPILOG)
+def _print_validation(result: Any, bad: bool) -> None:
+    warnings = result.warnings
+    if result.errors:
+        click.echo(f"FAIL {result.source}\n{RulesetError(result.errors)}", err=True)
+    elif bad:
+        plural = "s" if len(warnings) != 1 else ""
+        click.echo(f"FAIL {result.source}: {len(warnings)} warning{plural} (--strict)", err=True)
+    elif result.cases is not None:
+        click.echo(f"ok   {result.source}: {result.cases} test cases for {result.tested}")
+    else:
+        rs, plan = result.ruleset, result.plan
+        from kolrules._render import display_path
+
+        parents = " -> ".join(map(display_path, rs.chain[1:]))
+        extends = f", extends {parents}" if parents else ""
+        noted = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
+        click.echo(
+            f"ok   {rs.path}: {rs.name} {rs.version} for {plan.platform.name}, "
+            f"{len(plan.rules)} rules, {len(plan.tiers)} tiers, {len(plan.metrics)} metrics"
+            f"{extends}{noted}"
+        )
+    for w in warnings:
+        click.echo(str(w), err=True)
+
+
+def _validation_row(result: Any, bad: bool) -> dict[str, Any]:
+    rs = result.ruleset
+    return {
+        "source": result.source,
+        "ok": not bad,
+        "name": rs.name if rs else None,
+        "chain": list(rs.chain) if rs else [],
+        "errors": len(result.errors),
+        "warnings": len(result.warnings),
+        "issues": [
+            {
+                "severity": i.severity,
+                "file": i.file,
+                "line": i.line,
+                "key": i.key,
+                "message": i.message,
+                "hint": i.hint,
+            }
+            for i in result.issues
+        ],
+    }
+
+
+@main.group("rulesets", epilog=_EPILOG, invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def list_rulesets(ctx: click.Context, as_json: bool) -> None:
-    """List the rulesets known by name (bundled, and those plugins add).
+    """List the rulesets known by name (bundled, and those plugins add), or show one
+    with `kolrules rulesets show`. Client rulesets in subdirectories (rulesets/clients/)
+    are known by their file name too.
 
     \b
-    Example:
+    Examples:
       kolrules rulesets
+      kolrules rulesets show beauty-startup --resolved
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from kolrules.engine import Engine
 
     with _errors():
@@ -339,6 +440,7 @@ def list_rulesets(ctx: click.Context, as_json: bool) -> None:
                         "platform": rs.platform,
                         "version": rs.version,
                         "rules": len(rs.rules),
+                        "extends": rs.chain[1] if len(rs.chain) > 1 else None,
                         "description": rs.description,
                         "path": str(path),
                     }
@@ -350,6 +452,7 @@ def list_rulesets(ctx: click.Context, as_json: bool) -> None:
                         "platform": None,
                         "version": None,
                         "rules": None,
+                        "extends": None,
                         "description": f"INVALID: {exc.issues[0].message}",
                         "path": str(path),
                     }
@@ -361,13 +464,94 @@ def list_rulesets(ctx: click.Context, as_json: bool) -> None:
     from rich.table import Table
 
     table = Table()
-    for col in ("name", "platform", "version", "rules", "description"):
+    for col in ("name", "platform", "version", "rules", "extends", "description"):
         table.add_column(col, overflow="fold")
     for r in rows:
+        extends = Path(r["extends"]).stem if r["extends"] else ""
         table.add_row(
-            r["name"], str(r["platform"]), str(r["version"]), str(r["rules"]), r["description"]
+            r["name"],
+            str(r["platform"]),
+            str(r["version"]),
+            str(r["rules"]),
+            extends,
+            r["description"],
         )
     Console(highlight=False).print(table)
+
+
+@list_rulesets.command("show", epilog=_EPILOG)
+@click.argument("source", metavar="FILE|NAME")
+@click.option(
+    "--resolved",
+    is_flag=True,
+    help="Show the effective ruleset after merging the files it extends, each value "
+    "commented with the file:line that set it.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def show_ruleset(ctx: click.Context, source: str, resolved: bool, as_json: bool) -> None:
+    """Show a ruleset file as written, with the chain of files it extends; with
+    --resolved, the effective ruleset as TOML, each value commented with the file and
+    line that set it (a standalone ruleset: it loads as it is).
+
+    \b
+    Examples:
+      kolrules rulesets show beauty-startup
+      kolrules rulesets show rulesets/clients/luxury-brand.toml --resolved
+      kolrules rulesets show luxury-brand --resolved --json
+    """
+    from kolrules._render import display_path, resolved_json, resolved_toml
+    from kolrules.engine import Engine
+    from kolrules.ruleset import load_ruleset
+
+    with _errors():
+        engine = Engine(plugins=tuple(ctx.obj.get("plugins", ())))
+        rs = load_ruleset(source, engine.registry.ruleset_dirs)
+        text = Path(rs.path).read_text(encoding="utf-8")
+    if resolved:
+        if as_json:
+            click.echo(json.dumps(resolved_json(rs), ensure_ascii=False, indent=2))
+        else:
+            click.echo(resolved_toml(rs), nl=False)
+        return
+    if as_json:
+        info: dict[str, Any] = {"name": rs.name, "version": rs.version, "platform": rs.platform}
+        info |= {"hash": rs.hash, "path": rs.path, "chain": list(rs.chain), "text": text}
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    parents = " -> ".join(map(display_path, rs.chain[1:]))
+    click.echo(f"# {rs.path}" + (f" (extends {parents})" if parents else ""))
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+@main.command("schema", epilog=_EPILOG)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the schema to FILE instead of printing it.",
+)
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema (draft 2020-12) of ruleset files, for completion and checks
+    in editors: taplo / Even Better TOML read it from a `#:schema ./ruleset.schema.json`
+    first line or from a taplo config (docs/editors.md).
+
+    \b
+    Examples:
+      kolrules schema -o ruleset.schema.json
+      kolrules schema > rulesets/ruleset.schema.json
+    """
+    from kolrules._schema import schema_json
+
+    text = schema_json()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
 
 
 @main.command("plugins", epilog=_EPILOG)
@@ -401,6 +585,187 @@ def list_plugins(ctx: click.Context, as_json: bool) -> None:
         kinds = "; ".join(f"{k}: {', '.join(v)}" for k, v in r["registers"].items()) or "-"
         table.add_row(r["name"], dist, "\n".join(r["hooks"]), kinds)
     Console(highlight=False).print(table)
+
+
+# -- ruleset tests and impact diff (kolrules test, kolrules diff) -------------------------
+
+#: ``kolrules test`` exits 1 when a test fails or coverage is below ``--min-coverage``.
+EXIT_TESTS_FAILED = 1
+
+_TEST_EPILOG = (
+    "Exit codes: 0 all tests pass, 1 a test failed or coverage is below --min-coverage, "
+    "2 usage, 3 a ruleset or test file is malformed, 5 plugin error."
+)
+
+
+@main.command("test", epilog=_TEST_EPILOG)
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    metavar="PATH...",
+    type=click.Path(exists=True, path_type=Path),
+)
+@click.option(
+    "--junit-xml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Also write the results as JUnit XML (a testsuite per file), for CI.",
+)
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 100),
+    metavar="PERCENT",
+    help="Fail (exit 1) when rule coverage over all rulesets is below PERCENT.",
+)
+@click.option("--verbose", "-v", is_flag=True, help="List every test and every rule's coverage.")
+@click.pass_context
+def test_rulesets(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    junit_xml: Path | None,
+    min_coverage: float | None,
+    verbose: bool,
+) -> None:
+    """Run ruleset tests (like `opa test`) and report rule coverage.
+
+    PATH is a test file (NAME.test.toml beside NAME.toml), a ruleset (its [[test]] tables
+    and the test file beside it) or a directory, searched recursively for both. Each
+    failing test is shown as expected-versus-got for its verdict, tier, score and
+    findings. Coverage: every rule must pass in some test and fail in some test, and a
+    rule with a `when` must also be not applicable in some test; every ruleset found
+    counts, tested or not. See docs/testing-rulesets.md.
+
+    \b
+    Examples:
+      kolrules test rulesets/
+      kolrules test rulesets/ --min-coverage 100 --junit-xml test-results.xml
+      kolrules test rulesets/red-default.test.toml -v
+    """
+    from kolrules._ruletest_report import print_coverage, print_run, write_junit
+    from kolrules.ruletest import run_tests
+
+    with _errors():
+        run = run_tests(paths, plugins=tuple(ctx.obj.get("plugins", ())))
+    if not run.files and not run.coverage and not run.issues:
+        _fail(
+            f"no tests or rulesets in {', '.join(map(str, paths))}: test files are named "
+            "NAME.test.toml, next to the ruleset NAME.toml",
+            EXIT_USAGE,
+        )
+    print_run(run, sys.stdout, sys.stderr, verbose=verbose)
+    print_coverage(run.coverage, sys.stdout, verbose=verbose)
+    if junit_xml is not None:
+        try:
+            write_junit(run, junit_xml, min_coverage=min_coverage)
+        except OSError as exc:
+            _fail(f"cannot write {junit_xml}: {exc.strerror or exc}", EXIT_USAGE)
+    if run.has_errors:
+        sys.exit(EXIT_RULESET)
+    if run.count("fail"):
+        sys.exit(EXIT_TESTS_FAILED)
+    if min_coverage is not None and run.coverage_percent < min_coverage:
+        _fail(
+            f"rule coverage {run.coverage_percent:.1f}% is below --min-coverage "
+            f"{min_coverage:g}%: add tests for the gaps listed above",
+            EXIT_TESTS_FAILED,
+        )
+
+
+@main.command("diff", epilog=_EPILOG)
+@click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "--base",
+    "-b",
+    required=True,
+    metavar="NAME|PATH",
+    help="The ruleset in use now: a bundled name or a file.",
+)
+@click.option(
+    "--ruleset",
+    "-r",
+    required=True,
+    metavar="NAME|PATH",
+    help="The changed ruleset (or an overlay of the base): a bundled name or a file.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="json lists every changed profile, for tools.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="How many changed profiles the table lists.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of the terminal.",
+)
+@click.option(
+    "--input-format", metavar="FORMAT", help="csv, json or jsonl (default: from INPUT's suffix)."
+)
+@click.pass_context
+def diff(
+    ctx: click.Context,
+    input_file: Path,
+    base: str,
+    ruleset: str,
+    fmt: str,
+    limit: int,
+    output: Path | None,
+    input_format: str | None,
+) -> None:
+    """Show what changing the ruleset from --base to --ruleset does to the KOLs in INPUT.
+
+    Both rulesets run over the same profiles. Shown: the verdict transition matrix (a
+    row error counts as the verdict "error"), tier and score changes, the rules behind
+    the changed verdicts, and for each changed profile the rules responsible with their
+    messages and values. The rulesets must be for the same platform (else exit 2). The
+    exit code does not depend on the changes. See docs/diff.md.
+
+    \b
+    Examples:
+      kolrules diff -b red-default -r rulesets/clients/beauty-startup.toml examples/candidates.csv
+      kolrules diff -b red-default -r red-new.toml export.csv --format json -o impact.json
+    """
+    from kolrules._diff_report import diff_json, print_diff
+    from kolrules.diff import IncompatibleRulesetsError, impact
+    from kolrules.read import reader_for
+
+    with _errors():
+        before = _engine(ctx, base)
+        after = _engine(ctx, ruleset)
+        reader = reader_for(input_file, before.registry.readers, input_format)
+        frame = reader.read(input_file)
+        try:
+            result = impact(
+                before, after, frame, limit=None if fmt == "json" else limit, source=str(input_file)
+            )
+        except IncompatibleRulesetsError as exc:
+            _fail(str(exc), EXIT_USAGE)
+            return
+    try:
+        fh = sys.stdout if output is None else output.open("w", encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
+        return
+    try:
+        if fmt == "json":
+            fh.write(diff_json(result) + "\n")
+        else:
+            print_diff(result, fh)
+    finally:
+        if output is not None:
+            fh.close()
 
 
 if __name__ == "__main__":  # pragma: no cover
