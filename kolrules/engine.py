@@ -8,15 +8,24 @@ read (:mod:`kolrules.read`) -> normalise (:mod:`kolrules.normalise`) -> compile
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from kolrules.compile import OUTCOMES, Plan, compile_plan, rule_column
+from kolrules.compile import Plan, compile_plan, rule_column
 from kolrules.errors import KolrulesError, RulesetError, UnknownKindError
-from kolrules.evaluate import decisions_from_columns, evaluate_columns, evaluate_values
-from kolrules.normalise import ROW, NormalisedFrame, normalise_frame, normalise_row
+from kolrules.evaluate import (
+    Reasons,
+    decision_frame,
+    decisions_from_columns,
+    evaluate_columns,
+    evaluate_values,
+)
+from kolrules.normalise import NormalisedFrame, SeenIds, normalise_frame, normalise_row
 from kolrules.plugins import Registry, make_plugin_manager
+from kolrules.read import BATCH_ROWS
+from kolrules.report import Summary, write_csv
 from kolrules.ruleset import Ruleset, find_rulesets, load_ruleset, resolve_source
 from kolrules.types import DataError, Decision, RowError
 
@@ -73,7 +82,9 @@ class Engine:
 
     def load_ruleset(self, source: str | Path) -> Ruleset:
         """Load a ruleset by path or by name."""
-        return load_ruleset(resolve_source(source, self.named_rulesets()), search=[])
+        return load_ruleset(
+            resolve_source(source, self.named_rulesets()), search=self.registry.ruleset_dirs
+        )
 
     def compile(self, ruleset: Ruleset, *, strict: bool = False) -> Plan:
         """Compile ``ruleset`` with this engine's platforms and scorers."""
@@ -176,43 +187,100 @@ class Engine:
         """The DataFrame form of an evaluation (see :meth:`evaluate_frame`)."""
         import polars as pl
 
-        norm, out = self._columns(df)
-        rules = [rule_column(r.rule.id) for r in self.plan.rules]
-        reasons = [
-            list(d.reasons) for d in decisions_from_columns(self.plan, out, norm.data_errors)
-        ]
-        labels = dict(enumerate(OUTCOMES))
-        decided = out.select(
-            pl.col(ROW),
-            pl.lit("evaluated").alias("status"),
-            pl.lit(None, dtype=pl.String).alias("error"),
+        norm = normalise_frame(df, self.plan.schema)
+        out = evaluate_columns(self.plan, norm.rows)
+        decided = decision_frame(
+            self.plan, out, norm.row_errors, norm.data_errors, joined=False
+        ).select(
+            "status",
+            pl.col("errors").alias("error"),
             "verdict",
             "tier",
             "score",
             "band_min",
             "band_max",
-            "price_position",
+            pl.col("position").alias("price_position"),
             "cpe",
             "gifting",
-            pl.Series("reasons", reasons, dtype=pl.List(pl.String)),
-            *(pl.col(c).replace_strict(labels, return_dtype=pl.String) for c in rules),
+            "reasons",
+            *(rule_column(r.rule.id) for r in self.plan.rules),
         )
-        errs = pl.DataFrame(
-            {
-                ROW: sorted(norm.row_errors),
-                "status": ["error"] * len(norm.row_errors),
-                "error": [
-                    "; ".join(str(e) for e in norm.row_errors[r][1])
-                    for r in sorted(norm.row_errors)
-                ],
-            },
-            schema={ROW: pl.Int64, "status": pl.String, "error": pl.String},
-        )
-        combined = pl.concat([decided, errs], how="diagonal_relaxed")
-        base = df.with_columns(pl.int_range(1, df.height + 1, dtype=pl.Int64).alias(ROW))
-        return base.join(combined, on=ROW, how="left").sort(ROW).drop(ROW)
+        return pl.concat([df, decided], how="horizontal")
+
+    def evaluate_to_file(
+        self,
+        source: str | Path,
+        target: str | Path | IO[str] | IO[bytes],
+        *,
+        input_format: str | None = None,
+        batch_rows: int = BATCH_ROWS,
+        reasons: Reasons = "text",
+    ) -> Summary:
+        """Evaluate a file and write the decisions as CSV to ``target`` (a path or a
+        stream), one row per input row, in input order, batch by batch: memory stays
+        bounded by ``batch_rows`` whatever the file's size.
+
+        The columns are those of the ``csv`` output format (a ``rule:<id>`` column per
+        rule). ``reasons="rules"`` lists the failed rules' ids in the ``reasons`` column
+        instead of their messages, which is faster on large files. Returns the counts.
+        """
+        from kolrules.read import reader_for
+
+        path = Path(source)
+        reader = reader_for(path, self.registry.readers, input_format)
+        if reader.batches is not None:
+            batches = reader.batches(path, batch_rows)
+        else:
+            whole = reader.read(path)
+            batches = iter(
+                [whole.slice(at, batch_rows) for at in range(0, max(whole.height, 1), batch_rows)]
+            )
+        counts = dict.fromkeys(("accepted", "review", "rejected", "errors"), 0)
+        names = {"accept": "accepted", "review": "review", "reject": "rejected", None: "errors"}
+        rows = 0
+        with _output(target) as stream:
+            for frame in self.decision_frames(batches, reasons=reasons):
+                write_csv(frame, stream, header=rows == 0)
+                for verdict, n in frame.get_column("verdict").value_counts().iter_rows():
+                    counts[names[verdict]] += n
+                rows += frame.height
+        named = None if not isinstance(target, str | Path) else str(target)
+        return Summary(rows, counts, self.ruleset.ref, str(path), named)
+
+    def decision_frames(
+        self, batches: Iterable[pl.DataFrame], *, reasons: Reasons = "text"
+    ) -> Iterator[pl.DataFrame]:
+        """Evaluate frames of raw rows that are consecutive parts of one input (rows are
+        numbered across them, and an id seen in an earlier frame is a duplicate in a later
+        one); yield a decision frame for each (the columns of the csv format, see
+        :func:`kolrules.evaluate.decision_frame`)."""
+        seen = SeenIds()
+        offset = 0
+        for df in batches:
+            norm = normalise_frame(df, self.plan.schema, offset=offset, seen=seen)
+            out = evaluate_columns(self.plan, norm.rows)
+            yield decision_frame(self.plan, out, norm.row_errors, norm.data_errors, reasons=reasons)
+            offset += df.height
 
     # -- output -------------------------------------------------------------------------
 
     def reporter_names(self) -> list[str]:
         return sorted(self.registry.reporters)
+
+
+@contextmanager
+def _output(target: str | Path | IO[str] | IO[bytes]) -> Iterator[IO[str] | IO[bytes]]:
+    """The stream to write to: ``target`` itself, or for a path a ``.partial`` file beside
+    it, renamed to the path when the run succeeds and removed when it fails, so a failed
+    run never leaves half a decisions file under the name asked for."""
+    if not isinstance(target, str | Path):
+        yield target
+        return
+    final = Path(target)
+    partial = final.with_name(final.name + ".partial")
+    try:
+        with partial.open("wb") as stream:
+            yield stream
+        partial.replace(final)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -16,9 +16,11 @@ produced by the same code from the same values.
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
 
 from kolrules.compile import (
     NOT_APPLICABLE,
@@ -30,14 +32,25 @@ from kolrules.compile import (
     rule_column,
     verdict_of,
 )
-from kolrules.normalise import HAS_DATA_ERRORS, ROW
-from kolrules.types import DataError, Decision, Finding, PriceAssessment, PricePosition
+from kolrules.normalise import BAD, HAS_DATA_ERRORS, ROW
+from kolrules.types import (
+    DataError,
+    Decision,
+    Finding,
+    PriceAssessment,
+    PricePosition,
+    RowError,
+    RulesetRef,
+)
 
 if TYPE_CHECKING:
     import polars as pl
 
 __all__ = [
+    "DECISION_COLUMNS",
+    "REASONS",
     "build_decision",
+    "decision_frame",
     "decisions_from_columns",
     "evaluate_columns",
     "evaluate_values",
@@ -133,16 +146,27 @@ def build_decision(
     data_errors: tuple[DataError, ...] = (),
 ) -> Decision:
     """Assemble a decision from evaluated values (shared by both paths)."""
-    metrics = dict(zip(plan.metric_names, metric_values, strict=True))
-    names: dict[str, Any] = {**fields, **plan.params, **metrics}
-    names.update(tier=tier, band_min=band_min, band_max=band_max)
-    findings = tuple(_finding(r, o, names) for r, o in zip(plan.rules, outcomes, strict=True))
+    fixed = _fixed(plan)
+    metrics = dict(zip(fixed.metric_names, metric_values, strict=True))
+    findings: list[Finding] = []
+    names: dict[str, Any] | None = None
+    for r, o, same in zip(plan.rules, outcomes, fixed.same, strict=True):
+        if o < 3:
+            # Passed, or not applicable with nothing missing: the same finding every time.
+            found = same[o]
+            if found is not None and (o != NOT_APPLICABLE or not _gaps(r, fields, metrics)):
+                findings.append(found)
+                continue
+        if names is None:
+            names = {**fields, **plan.params, **metrics}
+            names.update(tier=tier, band_min=band_min, band_max=band_max)
+        findings.append(_finding(r, o, names))
     price = fields.get("price")
     return Decision(
         id=str(fields["id"]),
         platform=plan.platform.name,
         row=row,
-        verdict=verdict_of(plan, tuple(outcomes), bool(data_errors)),  # type: ignore[arg-type]
+        verdict=verdict_of(plan, outcomes, bool(data_errors)),  # type: ignore[arg-type]
         tier=tier,
         score=score,
         price=PriceAssessment(
@@ -153,11 +177,64 @@ def build_decision(
             cpe=metrics.get("cpe"),
             gifting=price is None,
         ),
-        findings=findings,
+        findings=tuple(findings),
         data_errors=data_errors,
-        ruleset=plan.ruleset.ref,
+        ruleset=fixed.ref,
         metrics=metrics,
     )
+
+
+def _gaps(r: CompiledRule, fields: Mapping[str, Any], metrics: Mapping[str, Any]) -> bool:
+    """Whether a name the rule's ``when`` reads is missing (fields and metrics only:
+    params are never missing, and tier and band come from the followers field)."""
+    if r.when is None:
+        return False
+    for n in r.when.names:
+        if n in fields:
+            if fields[n] is None:
+                return True
+        elif n in metrics:
+            if metrics[n] is None:
+                return True
+        elif n in _BAND_NAMES:
+            return True  # tier or band: the finding is worked out in full
+    return False
+
+
+_BAND_NAMES = frozenset({"tier", "band_min", "band_max"})
+
+
+@attrs.frozen
+class _Fixed:
+    """What every decision of a plan shares, made once per plan: per rule, the finding
+    for "passed" and for "not applicable" when nothing is missing (``None`` for a rule
+    without ``when``; "unknown" findings name what is missing and are made each time)."""
+
+    metric_names: tuple[str, ...]
+    same: tuple[tuple[Finding | None, None, Finding | None], ...]
+    ref: RulesetRef
+
+
+def _fixed(plan: Plan) -> _Fixed:
+    found = plan._cache.get("decision")
+    if found is None:
+        same = tuple(
+            (_finding(r, 0, {}), None, _finding(r, NOT_APPLICABLE, _NOTHING_MISSING))
+            for r in plan.rules
+        )
+        found = plan._cache["decision"] = _Fixed(plan.metric_names, same, plan.ruleset.ref)
+    return found
+
+
+class _Present(dict[str, Any]):
+    """A mapping in which every name has a value: for findings that are the same
+    whenever nothing is missing."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return 0.0
+
+
+_NOTHING_MISSING = _Present()
 
 
 def evaluate_values(
@@ -238,3 +315,186 @@ def decisions_from_columns(
             row=row,
             data_errors=errors.get(row, ()),
         )
+
+
+# -- decisions as a frame ------------------------------------------------------------------
+
+#: The columns of a decision frame (:func:`decision_frame`); a ``rule:<id>`` column per
+#: rule follows them.
+DECISION_COLUMNS = (
+    "row",
+    "id",
+    "platform",
+    "status",
+    "verdict",
+    "tier",
+    "score",
+    "quote",
+    "band_min",
+    "band_max",
+    "position",
+    "cpe",
+    "gifting",
+    "reasons",
+    "errors",
+)
+#: What joins several reasons or errors in one cell.
+JOIN = " | "
+#: What the ``reasons`` column holds: the messages (``text``) or the failed rules' ids
+#: (``rules``, much faster on large inputs: no message is rendered).
+REASONS = ("text", "rules")
+Reasons = Literal["text", "rules"]
+_SEVERITY_ORDER = {"reject": 0, "review": 1, "warn": 2, "info": 3}
+
+
+def decision_schema(plan: Plan) -> dict[str, pl.DataType]:
+    """The dtypes of a decision frame's columns for ``plan``."""
+    import polars as pl
+
+    numbers = {"score", "quote", "band_min", "band_max", "cpe"}
+    schema: dict[str, pl.DataType] = {}
+    for name in DECISION_COLUMNS:
+        if name == "row":
+            schema[name] = pl.Int64()
+        elif name == "gifting":
+            schema[name] = pl.Boolean()
+        else:
+            schema[name] = pl.Float64() if name in numbers else pl.String()
+    schema.update((rule_column(r.rule.id), pl.String()) for r in plan.rules)
+    return schema
+
+
+def _renderer(template: str, params: Mapping[str, Any]) -> tuple[list[str], Callable[..., str]]:
+    """The names a template reads beyond ``params``, and a function of their values that
+    renders it as :func:`render` does (generated once per rule, with the params' text
+    filled in), for rendering one message per failed row."""
+    names: list[str] = []
+    parts: list[str] = []
+    for lit, field, spec in _pieces(template):
+        if lit:
+            parts.append(repr(lit))
+        if field is None:
+            continue
+        if field in params:
+            value = params[field]
+            parts.append(repr(format_value(value, spec if value is not None else "")))
+            continue
+        if field not in names:
+            names.append(field)
+        v = f"v{names.index(field)}"
+        parts.append(f"_value({v}, {spec!r})")
+    args = ", ".join(f"v{i}" for i in range(len(names)))
+    source = f"def message({args}):\n    return ''.join(({', '.join(parts)},))\n"
+    scope: dict[str, Any] = {"_value": format_value}
+    exec(compile(source, f"<message of {template[:40]!r}>", "exec"), scope)
+    return names, scope["message"]
+
+
+def _failed_messages(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Series:
+    """The rule's message on the rows where it failed, null elsewhere (rendered in Python,
+    only for those rows)."""
+    import polars as pl
+
+    column = rule_column(r.rule.id)
+    at = out.select(((pl.col(column) == 1) & pl.col(BAD).not_()).arg_true()).to_series()
+    messages = pl.Series(column, [None] * out.height, dtype=pl.String)
+    if not at.len():
+        return messages
+    names, message = _renderer(r.template, plan.params)
+    if names:
+        picked = out.select(names)[at]
+        rendered = list(map(message, *(picked.get_column(n).to_list() for n in names)))
+    else:
+        rendered = [message()] * at.len()
+    return messages.scatter(at, pl.Series(rendered, dtype=pl.String))
+
+
+def decision_frame(
+    plan: Plan,
+    out: pl.DataFrame,
+    row_errors: Mapping[int, RowError | tuple[str | None, tuple[DataError, ...]]],
+    data_errors: Mapping[int, tuple[DataError, ...]],
+    *,
+    reasons: Reasons = "text",
+    joined: bool = True,
+) -> pl.DataFrame:
+    """Decisions as one row per input row, in ``out``'s order (the input's): the columns
+    of :data:`DECISION_COLUMNS`, typed as :func:`decision_schema` says, then a ``rule:<id>``
+    column per rule (``pass``/``fail``/``not_applicable``).
+
+    ``out`` is :func:`evaluate_columns` run over *every* normalised row (with the
+    :data:`~kolrules.normalise.BAD` column); rows marked bad get ``status`` ``error``, the
+    reasons of ``row_errors`` in ``errors`` and nothing else. The values are those of the
+    :class:`~kolrules.types.Decision` that :func:`build_decision` makes for the row.
+    ``reasons`` and ``errors`` join several messages with :data:`JOIN`; with
+    ``joined=False``, ``reasons`` is a list of strings instead.
+    """
+    import polars as pl
+
+    rules = list(plan.rules)
+    labels = dict(enumerate(OUTCOMES))
+    order = sorted(range(len(rules)), key=lambda i: _SEVERITY_ORDER[rules[i].rule.severity])
+    failed: list[pl.Expr] = []
+    for i in order:
+        r = rules[i]
+        if reasons == "text":
+            failed.append(pl.lit(_failed_messages(plan, out, r)))
+        else:
+            hit = pl.col(rule_column(r.rule.id)) == 1
+            failed.append(pl.when(hit).then(pl.lit(r.rule.id)))
+    # Data errors and row errors: a few rows, joined in Python.
+    noted = {at: [f"data error: {e}" for e in errs] for at, errs in data_errors.items() if errs}
+    errors_text = {at: JOIN.join(str(e) for e in errs) for at, errs in data_errors.items() if errs}
+    for at, entry in row_errors.items():
+        errs = entry.errors if isinstance(entry, RowError) else entry[1]
+        errors_text[at] = JOIN.join(str(e) for e in errs)
+    row = pl.col(ROW)
+    bad = pl.col(BAD)
+    if joined:  # concat_str is much faster than building lists and joining them
+        noted_text = {at: JOIN.join(errs) for at, errs in noted.items()}
+        lookup = row.replace_strict(noted_text, default=None, return_dtype=pl.String)
+        text = pl.concat_str([lookup, *failed], separator=JOIN, ignore_nulls=True)
+        any_reason = text != ""
+    else:
+        text = (
+            pl.concat_list(*failed).list.drop_nulls() if failed else pl.lit([], pl.List(pl.String))
+        )
+        if noted:
+            listed = row.replace_strict(noted, default=None, return_dtype=pl.List(pl.String))
+            text = pl.when(listed.is_null()).then(text).otherwise(pl.concat_list(listed, text))
+        any_reason = pl.lit(True)
+    ok = bad.not_()
+    price, bmin, bmax = pl.col("price"), pl.col("band_min"), pl.col("band_max")
+
+    def kept(expr: pl.Expr) -> pl.Expr:
+        return pl.when(ok).then(expr)
+
+    frame = out.select(
+        row.alias("row"),
+        pl.col("id"),
+        kept(pl.lit(plan.platform.name)).alias("platform"),
+        pl.when(bad).then(pl.lit("error")).otherwise(pl.lit("evaluated")).alias("status"),
+        kept(pl.col("verdict")).alias("verdict"),
+        kept(pl.col("tier")).alias("tier"),
+        kept(pl.col("score")).alias("score"),
+        kept(price).alias("quote"),
+        kept(bmin).alias("band_min"),
+        kept(bmax).alias("band_max"),
+        kept(pl.col("price_position")).alias("position"),
+        kept(pl.col("cpe")).alias("cpe"),
+        kept(pl.col("gifting")).alias("gifting"),
+        kept(pl.when(any_reason).then(text)).alias("reasons"),
+        (
+            row.replace_strict(errors_text, default=None, return_dtype=pl.String)
+            if errors_text
+            else pl.lit(None, dtype=pl.String)
+        ).alias("errors"),
+        *(
+            kept(pl.col(c).replace_strict(labels, return_dtype=pl.String)).alias(c)
+            for c in (rule_column(r.rule.id) for r in rules)
+        ),
+    )
+    schema = decision_schema(plan)
+    if not joined:
+        schema["reasons"] = pl.List(pl.String())
+    return frame.cast(schema)  # type: ignore[arg-type]

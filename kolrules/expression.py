@@ -19,7 +19,8 @@ import ast
 import difflib
 import itertools
 import math
-from collections.abc import Callable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -444,12 +445,26 @@ class PythonWriter:
         t = self.tmp()
         return f"({t} if -_INF < ({t} := {expr}) < _INF else None)"
 
+    def _bind(self, sources: Sequence[str]) -> tuple[list[str], str]:
+        """Names for ``sources`` and the test that one of them is missing. A literal
+        (a number or a text) is used as it is: it is never missing."""
+        names: list[str] = []
+        tests: list[str] = []
+        for source in sources:
+            if _is_literal(source):
+                names.append(source)
+                continue
+            t = self.tmp()
+            names.append(t)
+            tests.append(f"({t} := {source}) is None")
+        return names, " or ".join(tests)
+
     def _binop(self, sym: str, a: str, b: str) -> str:
-        ta, tb = self.tmp(), self.tmp()
-        guard = f"({ta} := {a}) is None or ({tb} := {b}) is None"
-        if sym == "/":
+        (ta, tb), guard = self._bind((a, b))
+        if sym == "/" and not _is_literal(tb):
             guard += f" or {tb} == 0"
-        return f"(None if {guard} else {self._finite(f'{ta} {sym} {tb}')})"
+        body = self._finite(f"{ta} {sym} {tb}")
+        return f"(None if {guard} else {body})" if guard else body
 
     def _div_by_constant(self, a: str, divisor: float | None) -> str:
         recip = reciprocal(divisor)
@@ -493,15 +508,20 @@ class PythonWriter:
                 neg = "not " if isinstance(op, ast.NotIn) else ""
                 yield f"(None if ({ta} := {left}) is None else {ta} {neg}in {frozenset(consts)!r})"
                 return
-            r, tb = self.write(right), self.tmp()
+            r = self.write(right)
             sym = _CMPOPS[type(op)]
-            guard = f"({ta} := {left}) is None or ({tb} := {r}) is None"
-            yield f"(None if {guard} else {ta} {sym} {tb})"
+            (ta, tb), guard = self._bind((left, r))
+            yield f"(None if {guard} else {ta} {sym} {tb})" if guard else f"({ta} {sym} {tb})"
             left = r
 
     def _call(self, name: str, args: list[str]) -> str:
-        temps = [self.tmp() for _ in args]
-        bind = " or ".join(f"({t} := {a}) is None" for t, a in zip(temps, args, strict=True))
+        if name in {"min", "max", "abs", "log", "clamp"}:
+            temps, bind = self._bind(args)
+            if not bind:  # only literals: constant
+                bind = "False"
+        else:
+            temps = [self.tmp() for _ in args]
+            bind = ""
         if name == "missing":
             return f"({args[0]} is None)"
         if name == "present":
@@ -525,6 +545,16 @@ class PythonWriter:
             x, lo, hi = temps
             return f"(None if {bind} else ({lo} if {x} < {lo} else ({hi} if {x} > {hi} else {x})))"
         raise TypeError(f"unexpected function {name}")  # pragma: no cover
+
+
+_LITERAL = re.compile(
+    r"-?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
+)
+
+
+def _is_literal(source: str) -> bool:
+    """Whether generated ``source`` is a number or text literal (never ``None``)."""
+    return _LITERAL.fullmatch(source) is not None
 
 
 def to_python(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -35,8 +35,10 @@ if TYPE_CHECKING:
     import polars as pl
 
 __all__ = [
+    "BAD",
     "ROW",
     "Schema",
+    "SeenIds",
     "match_columns",
     "normalise_frame",
     "normalise_row",
@@ -47,12 +49,14 @@ __all__ = [
 ROW = "__row"
 #: Name of the "this row has data errors" column in normalised frames.
 HAS_DATA_ERRORS = "__data_errors"
+#: Name of the "this row cannot be evaluated" column in :attr:`NormalisedFrame.rows`.
+BAD = "__bad"
 #: Cell texts that mean "no value" on every platform (platforms add their own).
 BASE_MISSING = ("", "-", "--", "—", "N/A", "n/a", "NA", "null", "NULL", "None", "none")
 
 _CLEAN = r"[,，¥￥\s]|(?i:rmb)|元"
 # ASCII digits only: Python would read full-width digits (１２) but polars would not.
-_PLAIN = r"^[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$"
+_PLAIN = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 
 NOT_A_NUMBER = "not a number"
 NOT_FINITE = "not a finite number"
@@ -75,6 +79,12 @@ class Schema:
     units_re: str = attrs.field(init=False)
     origins: Mapping[str, str] = attrs.field(init=False)
     non_negative: frozenset[str] = attrs.field(init=False)
+    #: Which key of a mapping holds each field, by the mapping's keys (filled as mappings
+    #: with new sets of keys are normalised; see :func:`normalise_row`).
+    _layouts: dict[tuple[Any, ...], tuple[tuple[str, Any], ...]] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
+    _quick: dict[tuple[Any, ...], Any] = attrs.field(init=False, factory=dict, eq=False, repr=False)
 
     @missing.default
     def _missing(self) -> frozenset[str]:
@@ -225,22 +235,137 @@ def _platform_error(header: str, raw: Any, schema: Schema) -> DataError:
     return DataError(header, str(raw), f"not platform {p.name!r}; use a ruleset for that platform")
 
 
+def _layout(raw: Mapping[str, Any], schema: Schema) -> tuple[tuple[str, Any], ...]:
+    """``(field, key)`` for every field of the schema, in field order: the key of ``raw``
+    that holds the field (any spelling the schema knows), or ``None``. Cached by the tuple
+    of ``raw``'s keys, so a caller sending profiles of one shape matches headers once."""
+    shape = tuple(raw)
+    found = schema._layouts.get(shape)
+    if found is None:
+        keys = {_header_key(str(k)): k for k in raw}
+        found = tuple(
+            (field, next((keys[k] for s in spellings if (k := _header_key(s)) in keys), None))
+            for field, spellings in schema.aliases.items()
+        )
+        if len(schema._layouts) < 64:
+            schema._layouts[shape] = found
+    return found
+
+
+def _quick_reader(
+    layout: tuple[tuple[str, Any], ...], schema: Schema
+) -> Callable[[Mapping[str, Any]], dict[str, Any] | None]:
+    """A function generated for one layout that normalises a mapping whose cells need no
+    reading (numbers given as numbers, text given as text) and returns ``None`` for any
+    other, which :func:`normalise_row` then reads in full. Generated once per layout, the
+    way attrs generates methods, because this is the path of one-profile-at-a-time calls."""
+    lines = [
+        "def quick(raw, _missing=_missing, _inf=_inf, _origins=_origins, _names=_names,"
+        " type=type, float=float, str=str, int=int):"
+    ]
+    names: list[str] = []
+    for i, (field, key) in enumerate(layout):
+        v = f"v{i}"
+        names.append(v)
+        if field == "platform":
+            names[-1] = repr(schema.platform.name)
+        if key is None:
+            if field != "platform":
+                lines.append(f"    {v} = None")
+            continue
+        lines.append(f"    c = raw[{key!r}]")
+        if field == "id":
+            lines += [
+                "    if type(c) is not str or (t := c.strip()) in _missing:",
+                "        return None",
+                f"    {v} = t",
+            ]
+            continue
+        lines.append(f"    if c is None:\n        {v} = None")
+        if schema.fields[field] == "number":
+            sign = " and c >= 0" if field in schema.non_negative else ""
+            lines += [
+                f"    elif (type(c) is float or type(c) is int) and -_inf < c < _inf{sign}:",
+                f"        {v} = float(c)",
+            ]
+        elif field == "origin":
+            lines += [
+                "    elif type(c) is str:",
+                "        t = c.strip()",
+                f"        {v} = None if t in _missing else _origins.get(t.casefold())",
+                f"        if {v} is None and t not in _missing:",
+                "            return None",
+            ]
+        elif field == "platform":
+            lines += [
+                "    elif type(c) is str:",
+                "        t = c.strip()",
+                "        if t not in _missing and t.casefold() not in _names:",
+                "            return None",
+            ]
+        else:
+            lines += [
+                "    elif type(c) is str:",
+                f"        {v} = None if (t := c.strip()) in _missing else t",
+            ]
+        lines.append("    else:\n        return None")
+    pairs = ", ".join(f"{f!r}: {n}" for (f, _), n in zip(layout, names, strict=True))
+    lines.append(f"    return {{{pairs}}}")
+    scope: dict[str, Any] = {
+        "_missing": schema.missing,
+        "_inf": math.inf,
+        "_origins": schema.origins,
+        "_names": frozenset(n.casefold() for n in schema.platform.names()),
+    }
+    exec(compile("\n".join(lines), "<kolrules quick reader>", "exec"), scope)
+    return scope["quick"]  # type: ignore[no-any-return]
+
+
 def normalise_row(raw: Mapping[str, Any], schema: Schema) -> NormalisedRow:
     """Normalise one mapping (keys are headers in any spelling the schema knows)."""
-    keys = {_header_key(str(k)): k for k in raw}
+    known = schema._quick.get(tuple(raw))
+    if known is None:
+        layout = _layout(raw, schema)
+        quick = None
+        id_key = dict(layout)["id"]
+        if id_key is not None and all(isinstance(k, str) for _, k in layout if k is not None):
+            quick = _quick_reader(layout, schema)
+        known = (layout, quick, "id" if id_key is None else str(id_key))
+        if len(schema._quick) < 64:
+            schema._quick[tuple(raw)] = known
+    layout, quick, id_header = known
+    if quick is not None and (done := quick(raw)) is not None:
+        return NormalisedRow(done, (), (), id_header)
+    return _read_row(raw, layout, schema)
+
+
+def _read_row(
+    raw: Mapping[str, Any], layout: tuple[tuple[str, Any], ...], schema: Schema
+) -> NormalisedRow:
+    """Normalise one mapping in full, cell by cell (see :func:`normalise_row`)."""
     values: dict[str, Any] = {}
     data_errors: list[DataError] = []
     row_errors: list[DataError] = []
     id_header = "id"
-    for field, spellings in schema.aliases.items():
-        key = next((keys[k] for s in spellings if (k := _header_key(s)) in keys), None)
+    numbers = schema.non_negative
+    for field, key in layout:
         cell = None if key is None else raw[key]
-        if field == "id" and key is not None:
+        kind = type(cell)
+        if cell is None:
+            values[field] = None
+            continue
+        if (kind is int or kind is float) and schema.fields[field] == "number":
+            # A number as a number: the common case of callers in Python, kept short.
+            value: Any = float(cell)
+            if math.isfinite(value) and (value >= 0 or field not in numbers):
+                values[field] = value
+                continue
+        if field == "id":
             id_header = str(key)
         try:
             value = _read_value(field, cell, schema)
         except ValueError as exc:
-            err = DataError(str(key), None if cell is None else str(cell), str(exc))
+            err = DataError(str(key), str(cell), str(exc))
             strict = schema.strict or field in schema.platform.required
             (row_errors if strict else data_errors).append(err)
             value = None
@@ -249,6 +374,8 @@ def normalise_row(raw: Mapping[str, Any], schema: Schema) -> NormalisedRow:
             row_errors.append(_platform_error(str(key), cell, schema))
         values[field] = value
     if values["id"] is None:
+        id_key = dict(layout)["id"]
+        id_header = "id" if id_key is None else str(id_key)
         row_errors.insert(0, DataError(id_header, None, "empty id"))
     values["platform"] = schema.platform.name
     return NormalisedRow(values, tuple(data_errors), tuple(row_errors), id_header)
@@ -259,14 +386,24 @@ def normalise_row(raw: Mapping[str, Any], schema: Schema) -> NormalisedRow:
 
 @attrs.frozen
 class NormalisedFrame:
-    """The rows that can be evaluated, with canonical typed columns (plus :data:`ROW` and
-    :data:`HAS_DATA_ERRORS`), the rows that cannot, and the data errors by row number."""
+    """Every input row with canonical typed columns (plus :data:`ROW`,
+    :data:`HAS_DATA_ERRORS` and :data:`BAD`, true on rows that cannot be evaluated), the
+    reasons of the rows that cannot be evaluated and the data errors, by row number."""
 
-    frame: pl.DataFrame
+    rows: pl.DataFrame
     row_errors: dict[int, tuple[str | None, tuple[DataError, ...]]]
     data_errors: dict[int, tuple[DataError, ...]]
     rows_read: int
     extra_columns: tuple[str, ...] = ()
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """The rows that can be evaluated, without :data:`BAD`."""
+        import polars as pl
+
+        if not self.row_errors:
+            return self.rows.drop(BAD)
+        return self.rows.filter(pl.col(BAD).not_()).drop(BAD)
 
 
 class _Stages:
@@ -374,13 +511,16 @@ def _text_exprs(src: pl.Expr, field: str, schema: Schema, st: _Stages) -> tuple[
     return value, st.put(5, f"__why_{field}", none)
 
 
-def normalise_frame(df: pl.DataFrame, schema: Schema) -> NormalisedFrame:
-    """Normalise a DataFrame (columns in any spelling the schema knows; String or numeric)."""
+def _field_exprs(
+    dtypes: Mapping[str, pl.DataType], mapping: Mapping[str, str], schema: Schema, *, fast: bool
+) -> tuple[_Stages, list[pl.Expr], list[tuple[str, str, pl.Expr]]]:
+    """The expressions that normalise each field: (stages, values, (field, header, reason)).
+
+    With ``fast``, numeric text columns are read from the ``__f_<field>`` columns that
+    :func:`normalise_frame` made with a plain cast, on rows where that cast was enough.
+    """
     import polars as pl
 
-    mapping = match_columns(df.columns, schema)
-    used = set(mapping.values())
-    extra = tuple(c for c in df.columns if c not in used and c not in {ROW, HAS_DATA_ERRORS})
     values: list[pl.Expr] = []
     reasons: list[tuple[str, str, pl.Expr]] = []  # (field, header, reason)
     stages = _Stages()
@@ -393,7 +533,7 @@ def normalise_frame(df: pl.DataFrame, schema: Schema) -> NormalisedFrame:
             dtype = pl.Float64 if ftype == "number" else pl.String
             values.append(pl.lit(None, dtype=dtype).alias(field))
             continue
-        dt = df.schema[header]
+        dt = dtypes[header]
         src = pl.col(header)
         if ftype == "number" and dt.is_numeric():
             num = src.cast(pl.Float64)
@@ -404,71 +544,232 @@ def normalise_frame(df: pl.DataFrame, schema: Schema) -> NormalisedFrame:
                 reason = bad.otherwise(None)
             value: pl.Expr = pl.when(reason.is_null()).then(num)
             reason = stages.put(5, f"__why_{field}", reason)
+        elif ftype == "number" and fast:
+            value = pl.col(f"__f_{field}")
+            reason = stages.put(5, f"__why_{field}", pl.lit(None, dtype=pl.String))
         else:
             src = src if dt == pl.String else src.cast(pl.String)
             maker = _number_exprs if ftype == "number" else _text_exprs
             value, reason = maker(src, field, schema, stages)
         values.append(value.alias(field))
         reasons.append((field, header, reason))
+    return stages, values, reasons
 
-    n = df.height
-    lf = df.lazy().with_columns(pl.int_range(1, n + 1, dtype=pl.Int64).alias(ROW))
+
+def _run(
+    lf: pl.LazyFrame,
+    stages: _Stages,
+    values: list[pl.Expr],
+    reasons: list[tuple[str, str, pl.Expr]],
+    extra: Sequence[str],
+) -> pl.LazyFrame:
+    import polars as pl
+
     for level in stages.levels:
         if level:
             lf = lf.with_columns(level)
-    work = lf.select(
-        pl.col(ROW), *values, *(r for _, _, r in reasons), *(pl.col(c) for c in extra)
-    ).collect()
+    return lf.select(pl.col(ROW), *values, *(r for _, _, r in reasons), *(pl.col(c) for c in extra))
+
+
+def _fast_cast(df: pl.DataFrame, mapping: Mapping[str, str], schema: Schema) -> list[str]:
+    """The number fields held as text: those a plain cast may read."""
+    import polars as pl
+
+    return [
+        f
+        for f, ftype in schema.fields.items()
+        if ftype == "number" and f in mapping and df.schema[mapping[f]] == pl.String
+    ]
+
+
+def normalise_frame(
+    df: pl.DataFrame, schema: Schema, *, offset: int = 0, seen: SeenIds | None = None
+) -> NormalisedFrame:
+    """Normalise a DataFrame (columns in any spelling the schema knows; String or numeric).
+
+    Most number cells in exports are plain (``12000``) and a cast reads them. Only the rows
+    with a cell that the cast cannot read, or reads as negative or not finite, go through
+    the full reading of export formats (``1.2万``, ``¥8,000``, missing markers) that
+    :func:`parse_number` does; both read a number the same way.
+
+    A file read in batches is normalised batch by batch: ``offset`` is the number of rows
+    before this batch (rows are numbered from ``offset + 1``) and ``seen`` remembers the
+    ids of the rows evaluated in earlier batches, to find duplicates across batches.
+    """
+    import polars as pl
+
+    mapping = match_columns(df.columns, schema)
+    used = set(mapping.values())
+    extra = tuple(c for c in df.columns if c not in used and c not in {ROW, HAS_DATA_ERRORS, BAD})
+    n = df.height
+    casts = _fast_cast(df, mapping, schema)
+    base = df.with_columns(pl.int_range(offset + 1, offset + n + 1, dtype=pl.Int64).alias(ROW))
+    slow = pl.Series(ROW, [], dtype=pl.UInt32)
+    if casts:
+        readable = []
+        for field in casts:
+            raw = pl.col(mapping[field])
+            num = pl.col(f"__f_{field}")
+            ok = num.is_finite() & (num >= 0) if field in schema.non_negative else num.is_finite()
+            readable.append(raw.is_null() | ok.fill_null(False))
+        base = base.with_columns(
+            pl.col(mapping[f]).cast(pl.Float64, strict=False).alias(f"__f_{f}") for f in casts
+        )
+        slow = base.select(pl.all_horizontal(readable).not_().arg_true()).to_series()
+    work = _run(base.lazy(), *_field_exprs(base.schema, mapping, schema, fast=bool(casts)), extra)
+    rows = work.collect()
+    if slow.len():
+        # The rows a cast could not read: read them in full and put them back in place.
+        sub = base[slow]
+        stages, values, reasons = _field_exprs(sub.schema, mapping, schema, fast=False)
+        full = _run(sub.lazy(), stages, values, reasons, extra).collect()
+        redo = [c for f in casts for c in (f, f"__why_{f}")]
+        rows = rows.with_columns(rows.get_column(c).scatter(slow, full.get_column(c)) for c in redo)
+    _, _, reasons = _field_exprs(base.schema, mapping, schema, fast=False)
+
     always_hard = (*schema.platform.required, "platform")
     hard = [f for f, _, _ in reasons if schema.strict or f in always_hard]
     soft = [f for f, _, _ in reasons if f not in hard]
-    any_hard = pl.lit(False)
-    for name in hard:
-        any_hard = any_hard | pl.col(f"__why_{name}").is_not_null()
-    any_soft = pl.lit(False)
-    for name in soft:
-        any_soft = any_soft | pl.col(f"__why_{name}").is_not_null()
-    # An id is "seen" at the first row that is evaluated, as in Engine.evaluate: a row
-    # rejected for another reason does not make a later row with its id a duplicate.
-    first_row = pl.when(any_hard.not_()).then(pl.col(ROW)).min().over("id")
-    dup = pl.col("id").is_not_null() & (first_row < pl.col(ROW)).fill_null(False)
-    work = work.with_columns(
-        (any_hard | pl.col("id").is_null() | dup).alias("__bad"),
-        any_soft.alias(HAS_DATA_ERRORS),
-        first_row.alias("__first"),
+    rows = rows.with_columns(
+        pl.any_horizontal(pl.lit(False), *(pl.col(f"__why_{f}").is_not_null() for f in hard)).alias(
+            "__hard"
+        ),
+        pl.any_horizontal(pl.lit(False), *(pl.col(f"__why_{f}").is_not_null() for f in soft)).alias(
+            HAS_DATA_ERRORS
+        ),
+        (pl.col("id").is_not_null() & pl.col("id").is_duplicated()).alias("__dup"),
     )
+    first = _first_rows(rows, seen)
+    first_row = pl.col(ROW).replace_strict(first, default=None, return_dtype=pl.Int64)
+    bad = pl.col("__hard") | pl.col("id").is_null()
+    rows = rows.with_columns(((bad | first_row.is_not_null()) if first else bad).alias(BAD))
+    row_errors, data_errors = _problems(df, rows, first, mapping, reasons, hard, soft)
+    rows = rows.select(ROW, *schema.fields, HAS_DATA_ERRORS, BAD, *extra)
+    return NormalisedFrame(rows, row_errors, data_errors, n, extra)
+
+
+class SeenIds:
+    """The ids of the rows evaluated so far, with the row of each, for a file read in
+    batches: sorted runs of (hash, id, row), merged as they grow (like a log-structured
+    merge tree), so a lookup costs a binary search per run and memory stays one entry per
+    evaluated row."""
+
+    def __init__(self) -> None:
+        self._runs: list[pl.DataFrame] = []
+
+    def __len__(self) -> int:
+        return sum(run.height for run in self._runs)
+
+    def add(self, ids: pl.Series, rows: pl.Series) -> None:
+        """Remember ``ids`` (distinct, not seen before) as first evaluated at ``rows``."""
+        import polars as pl
+
+        if not ids.len():
+            return
+        run = pl.DataFrame({"h": ids.hash(), "id": ids, "row": rows}).sort("h")
+        self._runs.append(run)
+        while len(self._runs) > 1 and self._runs[-2].height <= 2 * self._runs[-1].height:
+            last = self._runs.pop()
+            self._runs[-1] = pl.concat([self._runs[-1], last]).sort("h")
+
+    def first_rows(self, ids: pl.Series) -> pl.Series:
+        """For each id, the row it was first evaluated at, or null."""
+        import polars as pl
+
+        found = pl.Series("row", [None] * ids.len(), dtype=pl.Int64)
+        if not self._runs:
+            return found
+        hashes = ids.hash()
+        for run in self._runs:
+            h = run.get_column("h")
+            at = h.search_sorted(hashes, side="left").clip(upper_bound=max(run.height - 1, 0))
+            hit = run[at]
+            same = (hit.get_column("h") == hashes) & (hit.get_column("id") == ids)
+            found = pl.select(
+                pl.when(same.fill_null(False)).then(hit.get_column("row")).otherwise(found)
+            ).to_series()
+        return found
+
+
+def _first_rows(rows: pl.DataFrame, seen: SeenIds | None) -> dict[int, int]:
+    """``{row: first row}`` for the rows whose id was evaluated at an earlier row.
+
+    An id is "seen" at the first row that is evaluated, as in Engine.evaluate: a row
+    rejected for another reason does not make a later row with its id a duplicate (it is
+    one itself if its id was seen before). Only the rows whose id occurs twice in the
+    batch are looked at one by one.
+    """
+    import polars as pl
+
+    first: dict[int, int] = {}
+    earlier: dict[str, int] = {}
+    if seen:
+        named = rows.select(ROW, "id").filter(pl.col("id").is_not_null())
+        before = seen.first_rows(named.get_column("id"))
+        hits = named.select(ROW, "id").with_columns(before.alias("f"))
+        hits = hits.filter(pl.col("f").is_not_null())
+        for row, pid, f in hits.iter_rows():
+            first[row] = f
+            earlier[pid] = f
+    twice = rows.select(ROW, "id", "__hard", "__dup").filter(pl.col("__dup")).drop("__dup")
+    for row, pid, hard in twice.iter_rows():
+        if pid in earlier:
+            first[row] = earlier[pid]
+        elif not hard:
+            earlier[pid] = row
+    if seen is not None:
+        new = rows.select(ROW, "id", "__hard").filter(
+            pl.col("__hard").not_() & pl.col("id").is_not_null()
+        )
+        if first:
+            new = new.filter(pl.col(ROW).is_in(list(first)).not_())
+        seen.add(new.get_column("id"), new.get_column(ROW))
+    return first
+
+
+def _problems(
+    df: pl.DataFrame,
+    rows: pl.DataFrame,
+    first: Mapping[int, int],
+    mapping: Mapping[str, str],
+    reasons: Sequence[tuple[str, str, pl.Expr]],
+    hard: Sequence[str],
+    soft: Sequence[str],
+) -> tuple[dict[int, tuple[str | None, tuple[DataError, ...]]], dict[int, tuple[DataError, ...]]]:
+    """Row errors and data errors of the rows that have them (a loop over those rows only)."""
+    import polars as pl
 
     row_errors: dict[int, tuple[str | None, tuple[DataError, ...]]] = {}
     data_errors: dict[int, tuple[DataError, ...]] = {}
-    problems = work.filter(pl.col("__bad") | pl.col(HAS_DATA_ERRORS))
-    if problems.height:
-        raw_cols = [mapping[f] for f, _, _ in reasons]
-        raw = df.select(pl.int_range(1, n + 1, dtype=pl.Int64).alias(ROW), *map(pl.col, raw_cols))
-        raw = raw.join(problems.select(ROW), on=ROW, how="semi")
-        raw_by_row = {r[ROW]: r for r in raw.iter_rows(named=True)}
-        for rec in problems.iter_rows(named=True):
-            row = rec[ROW]
-            found: list[tuple[str, DataError]] = []
-            for name, header, _ in reasons:
-                why = rec[f"__why_{name}"]
-                if why is not None:
-                    cell = raw_by_row[row][header]
-                    shown = None if cell is None else str(cell)
-                    found.append((name, DataError(header, shown, why)))
-            if rec["__bad"]:
-                errs = [e for f, e in found if f in hard]
-                if rec["id"] is None and not any(f == "id" for f, _ in found):
-                    errs.insert(0, DataError(mapping["id"], None, "empty id"))
-                first = rec["__first"]
-                if rec["id"] is not None and first is not None and first < row:
-                    why = f"duplicate id, first seen at row {first}"
-                    errs.append(DataError(mapping["id"], rec["id"], why))
-                errs.extend(e for f, e in found if f in soft)
-                row_errors[row] = (rec["id"], tuple(errs))
-            else:
-                data_errors[row] = tuple(e for f, e in found if f in soft)
-    frame = work.filter(pl.col("__bad").not_()).select(ROW, *schema.fields, HAS_DATA_ERRORS, *extra)
-    return NormalisedFrame(frame, row_errors, data_errors, n, extra)
+    mask = pl.col(BAD) | pl.col(HAS_DATA_ERRORS)
+    at = rows.select(mask.arg_true()).to_series()
+    if not at.len():
+        return row_errors, data_errors
+    names = [f for f, _, _ in reasons]
+    headers = [h for _, h, _ in reasons]
+    problems = rows.select(ROW, "id", BAD, *(f"__why_{f}" for f in names))[at]
+    raw = df.select(headers)[at]
+    hard_set = set(hard)
+    id_header = mapping["id"]
+    for (row, pid, is_bad, *whys), cells in zip(problems.iter_rows(), raw.iter_rows(), strict=True):
+        found = [
+            (name, DataError(header, None if cell is None else str(cell), w))
+            for name, header, w, cell in zip(names, headers, whys, cells, strict=True)
+            if w is not None
+        ]
+        if is_bad:
+            errs = [e for f, e in found if f in hard_set]
+            if pid is None and not any(f == "id" for f, _ in found):
+                errs.insert(0, DataError(id_header, None, "empty id"))
+            if row in first:
+                errs.append(
+                    DataError(id_header, pid, f"duplicate id, first seen at row {first[row]}")
+                )
+            errs.extend(e for f, e in found if f not in hard_set)
+            row_errors[row] = (pid, tuple(errs))
+        else:
+            data_errors[row] = tuple(e for f, e in found if f not in hard_set)
+    return row_errors, data_errors
 
 
 def rows_to_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:

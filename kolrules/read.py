@@ -19,7 +19,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -30,11 +30,13 @@ from kolrules.hookspecs import hookimpl
 from kolrules.types import Reader
 
 __all__ = [
+    "BATCH_ROWS",
     "CSV",
     "DELIMITERS",
     "JSON",
     "JSONL",
     "DecodedText",
+    "csv_batches",
     "decode_bytes",
     "kolrules_readers_register",
     "read_csv",
@@ -301,69 +303,193 @@ def _check_names(path: Path, names: list[str], what: str) -> None:
         )
 
 
-def read_csv(path: Path, delimiter: str | None = None) -> pl.DataFrame:
-    """Read a delimited text file (CSV, TSV, Excel "Unicode Text") as String columns.
+#: Rows per batch when :func:`csv_batches` streams a file.
+BATCH_ROWS = 250_000
+#: Bytes decoded at a time when checking or converting a file's encoding.
+_CHUNK = 1 << 24
 
-    The delimiter is ``delimiter`` if given, tab for ``.tsv`` files, else sniffed from the
-    header line (:func:`sniff_delimiter`). Cells are parsed by polars with ``"`` as the quote
-    character; nothing is stripped; empty cells are ``None``. A header with no data rows
-    gives an empty frame. Rows with fewer cells than the header are padded with ``None``;
-    trailing rows with no value at all (blank lines, ``,,,`` left by spreadsheets) are
-    dropped. A column whose header is blank is dropped when it holds no value (a trailing
-    separator on every line) and is an error otherwise.
 
-    Raises :class:`InputFileError` for an empty file, duplicate headers, a row with more
-    cells than the header or malformed quoting (with the line number).
-    """
-    path = Path(path)
-    text = _text_of(path)
-    if "\n" not in text and "\r" in text:  # classic Mac line endings
-        text = text.replace("\r", "\n")
-    skipped = len(text) - len(text.lstrip("\r\n"))
-    lead = text[:skipped].count("\n")
-    text = text[skipped:]
-    if delimiter is None:
-        end = text.find("\n")
-        first_line = text if end < 0 else text[:end]
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(first_line)
-    header = _parse_header(text, delimiter)
-    if not any(name.strip() for name in header):
-        raise InputFileError(
-            f"input file {path} has no column headers (line {lead + 1} is blank); the first "
-            "line must name the columns"
-        )
-    _check_names(path, [h for h in header if h.strip()], "column headers")
+def _open_error(path: Path) -> InputFileError | None:
+    if path.is_dir():
+        return InputFileError(f"input file {path} is a directory; give the path of a file in it")
     try:
-        frame = pl.read_csv(
-            text.encode("utf-8"),
+        path.stat()
+    except FileNotFoundError:
+        return InputFileError(
+            f"input file {path} does not exist; check the path and the current directory"
+        )
+    return None
+
+
+def _encoding_of(path: Path) -> str:
+    """The file's encoding, decided as :func:`decode_bytes` does but reading the file in
+    chunks. Raises :class:`InputFileError`."""
+    import codecs
+
+    error = _open_error(path)
+    if error is not None:
+        raise error
+    try:
+        with path.open("rb") as f:
+            head = f.read(_CHUNK)
+            if not head:
+                raise InputFileError(
+                    f"input file {path} is empty (0 bytes); export the profiles again or pick "
+                    "another file"
+                )
+            hint = _binary_hint(head)
+            if hint:
+                raise InputFileError(f"input file {path} is not a text file: {hint}; {_RE_EXPORT}")
+            if head.startswith(b"\xff\xfe"):
+                return "utf-16-le"
+            if head.startswith(b"\xfe\xff"):
+                return "utf-16-be"
+            if b"\x00" in head:
+                utf16 = _guess_utf16(head)
+                if utf16 is None:
+                    raise InputFileError(
+                        f"input file {path} is not a text file (it contains NUL bytes); "
+                        f"{_RE_EXPORT}"
+                    )
+                return utf16
+            encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
+            for candidate in (encoding, "gb18030"):
+                f.seek(0)
+                decoder = codecs.getincrementaldecoder(candidate)()
+                try:
+                    while chunk := f.read(_CHUNK):
+                        decoder.decode(chunk)
+                    decoder.decode(b"", final=True)
+                    return candidate
+                except UnicodeDecodeError:
+                    continue
+    except PermissionError:
+        raise InputFileError(
+            f"input file {path} cannot be read (permission denied); check its permissions"
+        ) from None
+    # Neither: let decode_bytes name the bytes that fail (this reads the whole file).
+    decode_bytes(_read_bytes(path), str(path))
+    raise AssertionError("unreachable: decode_bytes raised")  # pragma: no cover
+
+
+def _as_utf8(path: Path, encoding: str, tmp: Path) -> Path:
+    """``path`` itself when polars can read it (UTF-8, with or without a BOM, with LF or
+    CRLF line ends); else a UTF-8 copy of it in ``tmp``."""
+    with path.open("rb") as f:
+        head = f.read(_CHUNK)
+    mac = b"\r" in head and b"\n" not in head  # classic Mac line ends (CR only)
+    if encoding in {"utf-8", "utf-8-sig"} and not mac:
+        return path
+    import codecs
+
+    target = tmp / "input.csv"
+    decoder = codecs.getincrementaldecoder(encoding)()
+    done = 0
+    with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as out:
+        try:
+            while chunk := src.read(_CHUNK):
+                text = decoder.decode(chunk)
+                if mac:
+                    text = text.replace("\r", "\n")
+                out.write(text.lstrip("\ufeff") if done == 0 else text)
+                done += len(chunk)
+            out.write(decoder.decode(b"", final=True))
+        except UnicodeDecodeError as exc:
+            raise InputFileError(
+                f"input file {path} is not valid {encoding} (byte {done + exc.start}: "
+                f"{exc.reason}); {_RE_EXPORT}"
+            ) from None
+    return target
+
+
+def _head(path: Path) -> tuple[str, int]:
+    """The text from the first non-blank line on (up to a chunk), and how many blank lines
+    come before it."""
+    with path.open("r", encoding="utf-8-sig", newline="") as f:
+        text = f.read(_CHUNK)
+    skipped = len(text) - len(text.lstrip("\r\n"))
+    return text[skipped:], text[:skipped].count("\n")
+
+
+def csv_batches(
+    path: Path, batch_rows: int | None = BATCH_ROWS, delimiter: str | None = None
+) -> Iterator[pl.DataFrame]:
+    """Read a delimited text file (CSV, TSV, Excel "Unicode Text") in batches of about
+    ``batch_rows`` rows (``None``: one batch), as String columns; see :func:`read_csv`.
+
+    Memory stays bounded by the batch size: files in UTF-8 are read where they are, files
+    in other encodings are converted to a temporary UTF-8 copy first.
+    """
+    import tempfile
+
+    path = Path(path)
+    encoding = _encoding_of(path)
+    with tempfile.TemporaryDirectory(prefix="kolrules-") as tmp:
+        source = _as_utf8(path, encoding, Path(tmp))
+        text, lead = _head(source)
+        if not text.strip():
+            raise InputFileError(
+                f"input file {path} is empty (only whitespace); export the profiles again or "
+                "pick another file"
+            )
+        if delimiter is None:
+            end = text.find("\n")
+            first_line = text if end < 0 else text[:end]
+            delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(first_line)
+        header = _parse_header(text, delimiter)
+        if not any(name.strip() for name in header):
+            raise InputFileError(
+                f"input file {path} has no column headers (line {lead + 1} is blank); the "
+                "first line must name the columns"
+            )
+        _check_names(path, [h for h in header if h.strip()], "column headers")
+        scan = pl.scan_csv(
+            source,
             has_header=True,
             separator=delimiter,
             quote_char='"',
             infer_schema=False,
             null_values=[""],
+            skip_lines=lead,
             with_column_names=lambda names: [f"_{i}" for i in range(len(names))],
             truncate_ragged_lines=False,
             raise_if_empty=True,
         )
-    except pl.exceptions.PolarsError as exc:
-        problem = _find_csv_problem(text, delimiter, len(header))
-        sep = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
-        if problem is not None:
-            line, what = problem
+        try:
+            batches = (
+                scan.collect_batches(chunk_size=batch_rows) if batch_rows else [scan.collect()]
+            )
+            yield from _named_batches(path, batches, header)
+        except pl.exceptions.PolarsError as exc:
+            raise _csv_error(path, source, delimiter, len(header), lead, exc) from None
+
+
+def _named_batches(
+    path: Path, batches: Iterable[pl.DataFrame], header: list[str]
+) -> Iterator[pl.DataFrame]:
+    """Give the batches their header names, drop empty blank-header columns and rows with
+    no value at all at the end of the file (blank lines, ``,,,`` left by spreadsheets)."""
+    held: pl.DataFrame | None = None  # empty rows at the end of the last batch
+    given = False
+    for frame in batches:
+        if frame.width != len(header):  # polars and the csv module split the header differently
             raise InputFileError(
-                f"input file {path}, line {lead + line}: {what}; fix that line or export the "
-                f"file again (it was read as {sep}-separated text)"
-            ) from None
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputFileError(
-            f"input file {path} is not a well-formed {sep}-separated file: {first}"
-        ) from None
-    if frame.width != len(header):  # polars and the csv module split the header differently
-        raise InputFileError(
-            f"input file {path}: the header line cannot be split into columns consistently; "
-            "check its quotes and separators"
-        )
-    frame = _drop_trailing_empty_rows(frame)
+                f"input file {path}: the header line cannot be split into columns "
+                "consistently; check its quotes and separators"
+            )
+        frame = _drop_blank_header_columns(path, frame, header)
+        if held is not None:
+            frame = pl.concat([held, frame])
+        kept = _drop_trailing_empty_rows(frame)
+        held = frame.slice(kept.height) if kept.height < frame.height else None
+        if kept.height:
+            given = True
+            yield kept
+    if not given:  # a header and no rows: an empty frame with the columns
+        yield pl.DataFrame(schema=dict.fromkeys((h for h in header if h.strip()), pl.String))
+
+
+def _drop_blank_header_columns(path: Path, frame: pl.DataFrame, header: list[str]) -> pl.DataFrame:
     keep: list[str] = []
     names: list[str] = []
     for position, (placeholder, name) in enumerate(zip(frame.columns, header, strict=True), 1):
@@ -380,12 +506,56 @@ def read_csv(path: Path, delimiter: str | None = None) -> pl.DataFrame:
     return frame.select(keep).rename(dict(zip(keep, names, strict=True)))
 
 
+def _csv_error(
+    path: Path, source: Path, delimiter: str, width: int, lead: int, exc: Exception
+) -> InputFileError:
+    """Locate a malformed record, which polars reports without a line number."""
+    text = source.read_text(encoding="utf-8-sig")
+    skipped = len(text) - len(text.lstrip("\r\n"))
+    problem = _find_csv_problem(text[skipped:], delimiter, width)
+    sep = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+    if problem is not None:
+        line, what = problem
+        return InputFileError(
+            f"input file {path}, line {lead + line}: {what}; fix that line or export the "
+            f"file again (it was read as {sep}-separated text)"
+        )
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return InputFileError(f"input file {path} is not a well-formed {sep}-separated file: {first}")
+
+
+def read_csv(path: Path, delimiter: str | None = None) -> pl.DataFrame:
+    """Read a delimited text file (CSV, TSV, Excel "Unicode Text") as String columns.
+
+    The delimiter is ``delimiter`` if given, tab for ``.tsv`` files, else sniffed from the
+    header line (:func:`sniff_delimiter`). Cells are parsed by polars with ``"`` as the quote
+    character; nothing is stripped; empty cells are ``None``. A header with no data rows
+    gives an empty frame. Rows with fewer cells than the header are padded with ``None``;
+    trailing rows with no value at all (blank lines, ``,,,`` left by spreadsheets) are
+    dropped. A column whose header is blank is dropped when it holds no value (a trailing
+    separator on every line) and is an error otherwise.
+
+    Raises :class:`InputFileError` for an empty file, duplicate headers, a row with more
+    cells than the header or malformed quoting (with the line number).
+    """
+    frames = list(csv_batches(path, None, delimiter))
+    return frames[0] if len(frames) == 1 else pl.concat(frames)
+
+
 def _drop_trailing_empty_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` without the rows at its end that hold no value (looking back from the end,
+    so a frame whose last row has a value costs almost nothing)."""
     if frame.height == 0 or frame.width == 0:
         return frame
-    filled = frame.select(~pl.all_horizontal(pl.all().is_null())).to_series()
-    rows = filled.arg_true()
-    return frame.head(int(rows[-1]) + 1 if rows.len() else 0)
+    end, step = frame.height, 64
+    while end > 0:
+        start = max(0, end - step)
+        window = frame.slice(start, end - start)
+        filled = window.select(~pl.all_horizontal(pl.all().is_null())).to_series().arg_true()
+        if filled.len():
+            return frame.head(start + int(filled[-1]) + 1)
+        end, step = start, step * 2
+    return frame.head(0)
 
 
 # --------------------------------------------------------------------------------------
@@ -582,6 +752,7 @@ CSV = Reader(
     name="csv",
     extensions=(".csv", ".tsv", ".txt"),
     read=read_csv,
+    batches=csv_batches,
     description="Delimited text (comma, tab or semicolon; UTF-8, UTF-16 or GBK/GB18030)",
 )
 #: A JSON array of profile objects (or an object with it under rows/data/profiles).

@@ -11,17 +11,20 @@ The reporters ``table``, ``json``, ``jsonl`` and ``csv`` are registered through 
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
+from kolrules.evaluate import DECISION_COLUMNS, JOIN
 from kolrules.hookspecs import hookimpl
 from kolrules.types import DataError, Decision, Reporter, RowError, RulesetRef
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "CSV",
@@ -30,13 +33,16 @@ __all__ = [
     "JSONL",
     "TABLE",
     "Report",
+    "Summary",
     "error_to_dict",
+    "frame_of",
     "jsonable",
     "kolrules_reporters_register",
     "render_csv",
     "render_json",
     "render_jsonl",
     "render_table",
+    "write_csv",
 ]
 
 
@@ -67,11 +73,7 @@ class Report:
 
     def summary_line(self) -> str:
         """``rows read 40 = accepted 20 + review 11 + rejected 5 + errors 4``."""
-        c = self.counts
-        return (
-            f"rows read {self.rows_read} = accepted {c['accepted']} + review {c['review']} "
-            f"+ rejected {c['rejected']} + errors {c['errors']}"
-        )
+        return _summary_line(self.rows_read, self.counts)
 
     def accounted(self) -> bool:
         """Whether every row read is either a decision or a row error."""
@@ -89,6 +91,37 @@ class Report:
             key=lambda i: (entries[i].row is None, entries[i].row or 0, i),
         )
         return (entries[i] for i in order)
+
+
+def _summary_line(rows_read: int, c: Mapping[str, int]) -> str:
+    return (
+        f"rows read {rows_read} = accepted {c['accepted']} + review {c['review']} "
+        f"+ rejected {c['rejected']} + errors {c['errors']}"
+    )
+
+
+@attrs.frozen
+class Summary:
+    """What a run that wrote its decisions straight to a file decided, in counts
+    (:meth:`kolrules.Engine.evaluate_to_file`)."""
+
+    rows_read: int
+    counts: Mapping[str, int]
+    ruleset: RulesetRef
+    source: str | None = None
+    target: str | None = None
+
+    def summary_line(self) -> str:
+        """``rows read 40 = accepted 20 + review 11 + rejected 5 + errors 4``."""
+        return _summary_line(self.rows_read, self.counts)
+
+    def accounted(self) -> bool:
+        """Whether every row read is either a decision or a row error."""
+        return self.rows_read == sum(self.counts.values())
+
+    def summary(self) -> dict[str, Any]:
+        """``rows_read`` and the counts, as a JSON-ready dict."""
+        return {"rows_read": self.rows_read, **self.counts}
 
 
 # --------------------------------------------------------------------------------------
@@ -184,33 +217,95 @@ def render_jsonl(report: Report, stream: IO[str]) -> None:
 # --------------------------------------------------------------------------------------
 
 #: The fixed columns of the csv reporter; one ``rule:<id>`` column per rule follows.
-CSV_COLUMNS = (
-    "row",
-    "id",
-    "platform",
-    "status",
-    "verdict",
-    "tier",
-    "score",
-    "quote",
-    "band_min",
-    "band_max",
-    "position",
-    "cpe",
-    "gifting",
-    "reasons",
-    "errors",
-)
+CSV_COLUMNS = DECISION_COLUMNS
 #: What joins several reasons or errors in one csv cell.
-CSV_JOIN = " | "
+CSV_JOIN = JOIN
 
 
-def _csv_number(value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return ""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(round(float(value), 6))
+def frame_of(report: Report) -> pl.DataFrame:
+    """The decisions and row errors of ``report`` as a decision frame (the shape
+    :func:`kolrules.evaluate.decision_frame` gives), in row order; rule columns in the
+    order rules were first seen."""
+    import polars as pl
+
+    rules = _rule_ids(report.decisions)
+    records: list[dict[str, Any]] = []
+    for entry in report.in_row_order():
+        if isinstance(entry, RowError):
+            records.append(
+                {
+                    "row": entry.row,
+                    "id": entry.id,
+                    "status": "error",
+                    "errors": JOIN.join(str(e) for e in entry.errors),
+                }
+            )
+            continue
+        price = entry.price
+        outcomes: dict[str, str] = {}
+        for finding in entry.findings:
+            outcomes.setdefault(f"rule:{finding.rule}", finding.outcome)
+        records.append(
+            {
+                "row": entry.row,
+                "id": entry.id,
+                "platform": entry.platform,
+                "status": "evaluated",
+                "verdict": entry.verdict,
+                "tier": entry.tier,
+                "score": entry.score,
+                "quote": price.quote,
+                "band_min": price.band_min,
+                "band_max": price.band_max,
+                "position": price.position,
+                "cpe": price.cpe,
+                "gifting": price.gifting,
+                "reasons": JOIN.join(entry.reasons) or None,
+                "errors": JOIN.join(str(e) for e in entry.data_errors) or None,
+                **outcomes,
+            }
+        )
+    numbers = {"score", "quote", "band_min", "band_max", "cpe"}
+    schema: dict[str, Any] = {
+        c: pl.Int64
+        if c == "row"
+        else pl.Boolean
+        if c == "gifting"
+        else pl.Float64
+        if c in numbers
+        else pl.String
+        for c in DECISION_COLUMNS
+    }
+    schema.update((f"rule:{r}", pl.String) for r in rules)
+    return pl.DataFrame(records, schema=schema)
+
+
+def _csv_number(column: str) -> pl.Expr:
+    """A number as csv text: whole numbers without a decimal point, others rounded to 6
+    decimals; nothing for a missing or non-finite value."""
+    import polars as pl
+
+    v = pl.col(column)
+    whole = (v == v.round(0)) & (v.abs() < 1e15)
+    return (
+        pl.when(v.is_finite().not_())
+        .then(None)
+        .when(whole)
+        .then(v.cast(pl.Int64).cast(pl.String))
+        .otherwise(v.round(6).cast(pl.String))
+        .alias(column)
+    )
+
+
+def write_csv(frame: pl.DataFrame, stream: IO[str] | IO[bytes], *, header: bool = True) -> None:
+    """Write a decision frame as csv: numbers as :func:`_csv_number` shows them,
+    ``gifting`` as ``true``/``false``, minimal quoting, ``\\n`` line ends, UTF-8."""
+    import polars as pl
+
+    numbers = [c for c, t in frame.schema.items() if t == pl.Float64]
+    frame.with_columns(_csv_number(c) for c in numbers).write_csv(
+        stream, include_header=header, line_terminator="\n", quote_style="necessary"
+    )
 
 
 def _rule_ids(decisions: Iterable[Decision]) -> list[str]:
@@ -227,47 +322,12 @@ def render_csv(report: Report, stream: IO[str]) -> None:
     Columns: :data:`CSV_COLUMNS`, then ``rule:<rule id>`` per rule (first-seen order across
     decisions) holding ``pass``/``fail``/``not_applicable``. ``status`` is ``evaluated`` or
     ``error``; ``reasons`` and ``errors`` join messages with ``" | "``. Minimal quoting,
-    ``\\n`` line ends; the caller chooses the file encoding.
+    ``\\n`` line ends; the caller chooses the file encoding. The same text as
+    :meth:`kolrules.Engine.evaluate_to_file` writes for the same rows.
     """
-    rules = _rule_ids(report.decisions)
-    writer = csv.writer(stream, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    writer.writerow([*CSV_COLUMNS, *(f"rule:{r}" for r in rules)])
-    for entry in report.in_row_order():
-        row = "" if entry.row is None else str(entry.row)
-        if isinstance(entry, RowError):
-            cells = dict.fromkeys(CSV_COLUMNS, "")
-            cells.update(
-                row=row,
-                id=entry.id or "",
-                status="error",
-                errors=CSV_JOIN.join(str(e) for e in entry.errors),
-            )
-            writer.writerow([*cells.values(), *([""] * len(rules))])
-            continue
-        price = entry.price
-        outcomes: dict[str, str] = {}
-        for finding in entry.findings:
-            outcomes.setdefault(finding.rule, finding.outcome)
-        writer.writerow(
-            [
-                row,
-                entry.id,
-                entry.platform,
-                "evaluated",
-                entry.verdict,
-                entry.tier or "",
-                _csv_number(entry.score),
-                _csv_number(price.quote),
-                _csv_number(price.band_min),
-                _csv_number(price.band_max),
-                price.position or "",
-                _csv_number(price.cpe),
-                "true" if price.gifting else "false",
-                CSV_JOIN.join(entry.reasons),
-                CSV_JOIN.join(str(e) for e in entry.data_errors),
-                *(outcomes.get(r, "") for r in rules),
-            ]
-        )
+    buffer = io.BytesIO()
+    write_csv(frame_of(report), buffer)
+    stream.write(buffer.getvalue().decode("utf-8"))
 
 
 # --------------------------------------------------------------------------------------

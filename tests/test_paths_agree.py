@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from kolrules.engine import Engine
 from kolrules.normalise import rows_to_frame
+from kolrules.report import frame_of
 
 RULESETS = ["red-default", "weibo-default", "wechat-default"]
 
@@ -88,3 +91,23 @@ def test_scalar_and_columnar_paths_agree(
         assert one_by_one.accounted()
         assert columnar.accounted()
         assert columnar.rows_read == len(rows)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(profile, min_size=1, max_size=25), size=st.integers(1, 6))
+def test_batches_give_the_decisions_of_the_one_profile_path(
+    engines: dict[str, Engine], rows: list[dict[str, Any]], size: int
+) -> None:
+    """The streaming path (frames of ``size`` rows, ids remembered across them) writes
+    what the one-profile path decides, row for row and cell for cell."""
+    whole = rows_to_frame(as_text(rows))
+    batches = [whole.slice(at, size) for at in range(0, whole.height, size)]
+    for engine in engines.values():
+        expected = frame_of(engine.evaluate(rows))
+        got = pl.concat(list(engine.decision_frames(batches)))
+        # With no decision, frame_of knows no rules: their columns are empty in both.
+        absent = [c for c in got.columns if c not in expected.columns]
+        expected = expected.with_columns(pl.lit(None, pl.String).alias(c) for c in absent)
+        assert_frame_equal(got, expected.select(got.columns))
