@@ -85,6 +85,7 @@ class Schema:
         init=False, factory=dict, eq=False, repr=False
     )
     _quick: dict[tuple[Any, ...], Any] = attrs.field(init=False, factory=dict, eq=False, repr=False)
+    _exprs: dict[tuple[Any, ...], Any] = attrs.field(init=False, factory=dict, eq=False, repr=False)
 
     @missing.default
     def _missing(self) -> frozenset[str]:
@@ -518,7 +519,21 @@ def _field_exprs(
 
     With ``fast``, numeric text columns are read from the ``__f_<field>`` columns that
     :func:`normalise_frame` made with a plain cast, on rows where that cast was enough.
+    Built once per set of columns and kept on the schema: a file read in batches builds
+    them once, not once per batch.
     """
+    key = (tuple(dtypes.items()), tuple(mapping.items()), fast)
+    found = schema._exprs.get(key)
+    if found is None:
+        found = _build_field_exprs(dtypes, mapping, schema, fast=fast)
+        if len(schema._exprs) < 16:
+            schema._exprs[key] = found
+    return found
+
+
+def _build_field_exprs(
+    dtypes: Mapping[str, pl.DataType], mapping: Mapping[str, str], schema: Schema, *, fast: bool
+) -> tuple[_Stages, list[pl.Expr], list[tuple[str, str, pl.Expr]]]:
     import polars as pl
 
     values: list[pl.Expr] = []
@@ -582,6 +597,66 @@ def _fast_cast(df: pl.DataFrame, mapping: Mapping[str, str], schema: Schema) -> 
     ]
 
 
+def _read_uncast(
+    base: pl.DataFrame,
+    rows: pl.DataFrame,
+    casts: Sequence[str],
+    mapping: Mapping[str, str],
+    schema: Schema,
+) -> pl.DataFrame:
+    """Read in full the number cells that a cast could not read (``1.2万``, ``暂无``,
+    ``abc``), or read as negative or not finite, and put them in place in ``rows``.
+
+    They are few: stacked into one column, they go through the full reading once.
+    """
+    import polars as pl
+
+    def needs(field: str) -> pl.Expr:
+        num = pl.col(f"__f_{field}")
+        ok = num.is_finite() & (num >= 0) if field in schema.non_negative else num.is_finite()
+        return (pl.col(mapping[field]).is_not_null() & ok.fill_null(False).not_()).alias(field)
+
+    flags = base.select(needs(f) for f in casts)
+    parts = []
+    for k, field in enumerate(casts):
+        at = flags.get_column(field).arg_true()
+        if at.len():
+            cells = base.get_column(mapping[field]).gather(at)
+            parts.append(
+                pl.DataFrame({"at": at, "k": pl.repeat(k, at.len(), eager=True), "c": cells})
+            )
+    if not parts:
+        return rows
+    stacked = pl.concat(parts, how="vertical_relaxed")
+    stages = _Stages()
+    value, reason = _number_exprs(pl.col("c").cast(pl.String), "__cell", schema, stages)
+    counts = [k for k, f in enumerate(casts) if f in schema.non_negative]
+    negative = pl.col("k").is_in(counts) & (pl.col("__v") < 0)
+    lf = stacked.lazy()
+    for level in stages.levels:
+        lf = lf.with_columns(level)
+    lf = lf.with_columns(value.alias("__v"), reason.alias("__r"))
+    lf = lf.with_columns(
+        pl.when(pl.col("__r").is_null() & negative)
+        .then(pl.lit(NEGATIVE))
+        .otherwise("__r")
+        .alias("__r")
+    )
+    read = lf.select(
+        "at", "k", pl.when(pl.col("__r").is_null()).then("__v").alias("v"), "__r"
+    ).collect()
+    out = []
+    for k, field in enumerate(casts):
+        mine = read.filter(pl.col("k") == k)
+        if not mine.height:
+            continue
+        at = mine.get_column("at")
+        out.append(rows.get_column(field).scatter(at, mine.get_column("v")))
+        why = rows.get_column(f"__why_{field}").cast(pl.String)
+        out.append(why.scatter(at, mine.get_column("__r")))
+    return rows.with_columns(out)
+
+
 def normalise_frame(
     df: pl.DataFrame, schema: Schema, *, offset: int = 0, seen: SeenIds | None = None
 ) -> NormalisedFrame:
@@ -604,27 +679,14 @@ def normalise_frame(
     n = df.height
     casts = _fast_cast(df, mapping, schema)
     base = df.with_columns(pl.int_range(offset + 1, offset + n + 1, dtype=pl.Int64).alias(ROW))
-    slow = pl.Series(ROW, [], dtype=pl.UInt32)
     if casts:
-        readable = []
-        for field in casts:
-            raw = pl.col(mapping[field])
-            num = pl.col(f"__f_{field}")
-            ok = num.is_finite() & (num >= 0) if field in schema.non_negative else num.is_finite()
-            readable.append(raw.is_null() | ok.fill_null(False))
         base = base.with_columns(
             pl.col(mapping[f]).cast(pl.Float64, strict=False).alias(f"__f_{f}") for f in casts
         )
-        slow = base.select(pl.all_horizontal(readable).not_().arg_true()).to_series()
     work = _run(base.lazy(), *_field_exprs(base.schema, mapping, schema, fast=bool(casts)), extra)
     rows = work.collect()
-    if slow.len():
-        # The rows a cast could not read: read them in full and put them back in place.
-        sub = base[slow]
-        stages, values, reasons = _field_exprs(sub.schema, mapping, schema, fast=False)
-        full = _run(sub.lazy(), stages, values, reasons, extra).collect()
-        redo = [c for f in casts for c in (f, f"__why_{f}")]
-        rows = rows.with_columns(rows.get_column(c).scatter(slow, full.get_column(c)) for c in redo)
+    if casts:
+        rows = _read_uncast(base, rows, casts, mapping, schema)
     _, _, reasons = _field_exprs(base.schema, mapping, schema, fast=False)
 
     always_hard = (*schema.platform.required, "platform")
@@ -749,26 +811,33 @@ def _problems(
     headers = [h for _, h, _ in reasons]
     problems = rows.select(ROW, "id", BAD, *(f"__why_{f}" for f in names))[at]
     raw = df.select(headers)[at]
+    # Column by column: a problem row usually has one bad cell among many fields.
+    found: list[list[tuple[str, DataError]]] = [[] for _ in range(problems.height)]
+    for name, header in zip(names, headers, strict=True):
+        why = problems.get_column(f"__why_{name}")
+        hits = why.is_not_null().arg_true()
+        if not hits.len():
+            continue
+        cells = raw.get_column(header).gather(hits).to_list()
+        for i, cell, reason in zip(hits.to_list(), cells, why.gather(hits).to_list(), strict=True):
+            found[i].append((name, DataError(header, None if cell is None else str(cell), reason)))
     hard_set = set(hard)
     id_header = mapping["id"]
-    for (row, pid, is_bad, *whys), cells in zip(problems.iter_rows(), raw.iter_rows(), strict=True):
-        found = [
-            (name, DataError(header, None if cell is None else str(cell), w))
-            for name, header, w, cell in zip(names, headers, whys, cells, strict=True)
-            if w is not None
-        ]
+    for (row, pid, is_bad), cell_errors in zip(
+        problems.select(ROW, "id", BAD).iter_rows(), found, strict=True
+    ):
         if is_bad:
-            errs = [e for f, e in found if f in hard_set]
-            if pid is None and not any(f == "id" for f, _ in found):
+            errs = [e for f, e in cell_errors if f in hard_set]
+            if pid is None and not any(f == "id" for f, _ in cell_errors):
                 errs.insert(0, DataError(id_header, None, "empty id"))
             if row in first:
                 errs.append(
                     DataError(id_header, pid, f"duplicate id, first seen at row {first[row]}")
                 )
-            errs.extend(e for f, e in found if f not in hard_set)
+            errs.extend(e for f, e in cell_errors if f not in hard_set)
             row_errors[row] = (pid, tuple(errs))
         else:
-            data_errors[row] = tuple(e for f, e in found if f not in hard_set)
+            data_errors[row] = tuple(e for f, e in cell_errors if f not in hard_set)
     return row_errors, data_errors
 
 
