@@ -304,7 +304,7 @@ def _check_names(path: Path, names: list[str], what: str) -> None:
 
 
 #: Rows per batch when :func:`csv_batches` streams a file.
-BATCH_ROWS = 250_000
+BATCH_ROWS = 100_000
 #: Bytes decoded at a time when checking or converting a file's encoding.
 _CHUNK = 1 << 24
 
