@@ -527,6 +527,11 @@ def verdict_of(plan: Plan, outcomes: tuple[int, ...], has_data_errors: bool) -> 
     """The verdict from rule outcomes (the one-profile path; see :func:`_verdict_expr`)."""
     rank = 0
     counts: dict[str, int] = {}
+    if FAIL not in outcomes:
+        # Nothing failed: nothing to count or escalate (escalation counts are >= 1).
+        if has_data_errors:
+            rank = VERDICTS.index(plan.ruleset.data_errors)
+        return VERDICTS[rank]
     for r, o in zip(plan.rules, outcomes, strict=True):
         if o == FAIL:
             sev = r.rule.severity

@@ -244,20 +244,88 @@ def evaluate_values(
     row: int | None = None,
     data_errors: tuple[DataError, ...] = (),
 ) -> Decision:
-    """Evaluate one normalised profile (every schema field present, numbers as floats)."""
-    tier, band_min, band_max, metric_values, outcomes, score = plan.scalar(values)
-    return build_decision(
-        plan,
-        values,
-        tier,
-        band_min,
-        band_max,
-        metric_values,
-        outcomes,
-        score,
-        row=row,
-        data_errors=data_errors,
-    )
+    """Evaluate one normalised profile (every schema field present, numbers as floats).
+
+    Runs a function generated once per plan (:func:`_decider`) that does what
+    :func:`build_decision` does with the plan's own rules unrolled; the property tests
+    check that both give equal decisions."""
+    decide = plan._cache.get("decide")
+    if decide is None:
+        decide = plan._cache["decide"] = _decider(plan)
+    return decide(values, row, data_errors)
+
+
+def _decider(
+    plan: Plan,
+) -> Callable[[Mapping[str, Any], int | None, tuple[DataError, ...]], Decision]:
+    """Generate ``decide(values, row, data_errors)`` for ``plan``: the scalar function,
+    then the findings (a finding that never changes is made once, here), the verdict and
+    the decision, with no loop over rules."""
+    fixed = _fixed(plan)
+    n = len(plan.rules)
+    outs = [f"o{i}" for i in range(n)]
+    lines = [
+        "def decide(values, row, data_errors):",
+        f"    tier, band_min, band_max, mv, ({', '.join(outs)}{',' if n == 1 else ''}), score"
+        " = _scalar(values)",
+        "    metrics = {"
+        + ", ".join(f"{m!r}: mv[{i}]" for i, m in enumerate(fixed.metric_names))
+        + "}",
+        "    names = None",
+    ]
+    for i, r in enumerate(plan.rules):
+        o = outs[i]
+        lines.append(f"    if {o} == 0:\n        f{i} = _same[{i}][0]")
+        if r.when is not None:
+            lines.append(
+                f"    elif {o} == 2 and not _gaps(_rules[{i}], values, metrics):\n"
+                f"        f{i} = _same[{i}][2]"
+            )
+        lines += [
+            "    else:",
+            "        if names is None:",
+            "            names = _names(values, metrics, tier, band_min, band_max)",
+            f"        f{i} = _finding(_rules[{i}], {o}, names)",
+        ]
+    outcomes = f"({', '.join(outs)}{',' if n == 1 else ''})"
+    lines += [
+        f"    verdict = _verdict(_plan, {outcomes}, bool(data_errors))",
+        "    price = values.get('price')",
+        "    return _Decision(str(values['id']), _platform, row, verdict, tier, score,"
+        " _Price(price, band_min, band_max, _position(price, band_min, band_max),"
+        " metrics.get('cpe'), price is None),"
+        f" ({''.join(f'f{i}, ' for i in range(n))}), data_errors, _ref, metrics)",
+    ]
+    params = dict(plan.params)
+
+    def names_of(
+        values: Mapping[str, Any],
+        metrics: Mapping[str, Any],
+        tier: str | None,
+        band_min: float | None,
+        band_max: float | None,
+    ) -> dict[str, Any]:
+        names = {**values, **params, **metrics}
+        names.update(tier=tier, band_min=band_min, band_max=band_max)
+        return names
+
+    scope: dict[str, Any] = {
+        "_scalar": plan.scalar,
+        "_same": fixed.same,
+        "_rules": plan.rules,
+        "_gaps": _gaps,
+        "_names": names_of,
+        "_finding": _finding,
+        "_verdict": verdict_of,
+        "_plan": plan,
+        "_Decision": Decision,
+        "_Price": PriceAssessment,
+        "_position": price_position,
+        "_platform": plan.platform.name,
+        "_ref": fixed.ref,
+    }
+    exec(compile("\n".join(lines), f"<kolrules decide {plan.ruleset.name}>", "exec"), scope)
+    return scope["decide"]  # type: ignore[no-any-return]
 
 
 def evaluate_columns(plan: Plan, frame: pl.DataFrame) -> pl.DataFrame:
