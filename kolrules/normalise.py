@@ -712,9 +712,18 @@ def normalise_frame(
 
 class SeenIds:
     """The ids of the rows evaluated so far, with the row of each, for a file read in
-    batches: sorted runs of (hash, id, row), merged as they grow (like a log-structured
-    merge tree), so a lookup costs a binary search per run and memory stays one entry per
-    evaluated row."""
+    batches.
+
+    Each id is kept as two independent 64-bit hashes (16 bytes, whatever the id's length)
+    with its row (4 bytes): 20 bytes per evaluated row, about 200 MB for 10 million. Two different
+    ids would have to agree on all 128 bits to be taken for one (a chance of about 1 in
+    10^25 for a file of 10 million ids). Entries are kept in sorted runs, merged as they
+    grow up to :attr:`RUN` entries, so a lookup is a binary search per run and a merge
+    never copies more than one run.
+    """
+
+    #: The largest run a merge makes.
+    RUN = 1_000_000
 
     def __init__(self) -> None:
         self._runs: list[pl.DataFrame] = []
@@ -722,17 +731,26 @@ class SeenIds:
     def __len__(self) -> int:
         return sum(run.height for run in self._runs)
 
+    @staticmethod
+    def _keys(ids: pl.Series) -> tuple[pl.Series, pl.Series]:
+        return ids.hash(seed=0x6B6F6C), ids.hash(seed=0x72756C)
+
     def add(self, ids: pl.Series, rows: pl.Series) -> None:
         """Remember ``ids`` (distinct, not seen before) as first evaluated at ``rows``."""
         import polars as pl
 
         if not ids.len():
             return
-        run = pl.DataFrame({"h": ids.hash(), "id": ids, "row": rows}).sort("h")
+        a, b = self._keys(ids)
+        run = pl.DataFrame({"a": a, "b": b, "row": rows.cast(pl.UInt32)}).sort("a")
         self._runs.append(run)
-        while len(self._runs) > 1 and self._runs[-2].height <= 2 * self._runs[-1].height:
+        while (
+            len(self._runs) > 1
+            and self._runs[-2].height <= 2 * self._runs[-1].height
+            and self._runs[-2].height + self._runs[-1].height <= self.RUN
+        ):
             last = self._runs.pop()
-            self._runs[-1] = pl.concat([self._runs[-1], last]).sort("h")
+            self._runs[-1] = pl.concat([self._runs[-1], last]).sort("a")
 
     def first_rows(self, ids: pl.Series) -> pl.Series:
         """For each id, the row it was first evaluated at, or null."""
@@ -741,14 +759,15 @@ class SeenIds:
         found = pl.Series("row", [None] * ids.len(), dtype=pl.Int64)
         if not self._runs:
             return found
-        hashes = ids.hash()
+        a, b = self._keys(ids)
         for run in self._runs:
-            h = run.get_column("h")
-            at = h.search_sorted(hashes, side="left").clip(upper_bound=max(run.height - 1, 0))
-            hit = run[at]
-            same = (hit.get_column("h") == hashes) & (hit.get_column("id") == ids)
+            at = run.get_column("a").search_sorted(a, side="left")
+            hit = run[at.clip(upper_bound=max(run.height - 1, 0))]
+            same = (hit.get_column("a") == a) & (hit.get_column("b") == b)
             found = pl.select(
-                pl.when(same.fill_null(False)).then(hit.get_column("row")).otherwise(found)
+                pl.when(same.fill_null(False))
+                .then(hit.get_column("row").cast(pl.Int64))
+                .otherwise(found)
             ).to_series()
         return found
 

@@ -306,7 +306,7 @@ def _check_names(path: Path, names: list[str], what: str) -> None:
 #: Rows per batch when :func:`csv_batches` streams a file.
 BATCH_ROWS = 100_000
 #: Bytes decoded at a time when checking or converting a file's encoding.
-_CHUNK = 1 << 24
+_CHUNK = 1 << 20
 
 
 def _open_error(path: Path) -> InputFileError | None:
@@ -443,25 +443,88 @@ def csv_batches(
                 "first line must name the columns"
             )
         _check_names(path, [h for h in header if h.strip()], "column headers")
-        scan = pl.scan_csv(
-            source,
-            has_header=True,
-            separator=delimiter,
-            quote_char='"',
-            infer_schema=False,
-            null_values=[""],
-            skip_lines=lead,
-            with_column_names=lambda names: [f"_{i}" for i in range(len(names))],
-            truncate_ragged_lines=False,
-            raise_if_empty=True,
-        )
+        width = len(header)
         try:
-            batches = (
-                scan.collect_batches(chunk_size=batch_rows) if batch_rows else [scan.collect()]
-            )
+            if batch_rows:
+                batches: Iterable[pl.DataFrame] = _parsed_blocks(
+                    source, delimiter, width, batch_rows
+                )
+            else:
+                batches = [_parse_block(source.read_bytes(), delimiter, width, skip=True)]
             yield from _named_batches(path, batches, header)
         except pl.exceptions.PolarsError as exc:
-            raise _csv_error(path, source, delimiter, len(header), lead, exc) from None
+            raise _csv_error(path, source, delimiter, width, lead, exc) from None
+
+
+def _parse_block(data: bytes, delimiter: str, width: int, *, skip: bool) -> pl.DataFrame:
+    """Parse CSV records as String columns ``_0``, ``_1``...; with ``skip``, ``data`` starts
+    with blank lines and the header, which are skipped."""
+    return pl.read_csv(
+        data,
+        has_header=skip,
+        separator=delimiter,
+        quote_char='"',
+        infer_schema=False,
+        null_values=[""],
+        new_columns=[f"_{i}" for i in range(width)] if not skip else None,
+        with_column_names=(lambda names: [f"_{i}" for i in range(len(names))]) if skip else None,
+        schema=dict.fromkeys((f"_{i}" for i in range(width)), pl.String) if not skip else None,
+        skip_lines=_blank_lines(data) if skip else 0,
+        truncate_ragged_lines=False,
+        raise_if_empty=skip,
+    )
+
+
+def _blank_lines(data: bytes) -> int:
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    return body[: len(body) - len(body.lstrip(b"\r\n"))].count(b"\n")
+
+
+def _record_end(data: bytes, start: int, end: int) -> int:
+    """The position just after the last line end in ``data[start:end]`` that is outside
+    double quotes (quotes are balanced at ``start``), or -1."""
+    cut = data.rfind(b"\n", start, end)
+    while cut >= 0:
+        if data.count(b'"', start, cut) % 2 == 0:
+            return cut + 1
+        cut = data.rfind(b"\n", start, cut)
+    return -1
+
+
+def _parsed_blocks(source: Path, delimiter: str, width: int, rows: int) -> Iterator[pl.DataFrame]:
+    """Read the file in blocks of whole records (about ``rows`` each, sized from the
+    first block's line length) and parse each: memory holds one block, never the file."""
+    with source.open("rb") as f:
+        data = f.read(_CHUNK)
+        blanks = _blank_lines(data)  # then the header line: skip both
+        at = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        for _ in range(blanks + 1):
+            line = data.find(b"\n", at)
+            while line >= 0 and data.count(b'"', at, line) % 2:
+                line = data.find(b"\n", line + 1)
+            at = len(data) if line < 0 else line + 1
+        lines = max(data.count(b"\n", at), 1)
+        per_row = max((len(data) - at) // lines, 16)
+        block = max(rows * per_row, 1 << 16)
+        pending = data[at:]
+        done = False
+        while not done:
+            while len(pending) < block and not done:
+                more = f.read(block)
+                done = not more
+                pending += more
+            cut = len(pending) if done else _record_end(pending, 0, len(pending))
+            while cut < 0:  # one record longer than the block: read on
+                more = f.read(block)
+                if not more:
+                    cut = len(pending)
+                    done = True
+                    break
+                pending += more
+                cut = _record_end(pending, 0, len(pending))
+            piece, pending = pending[:cut], pending[cut:]
+            if piece.strip(b"\r\n"):
+                yield _parse_block(piece, delimiter, width, skip=False)
 
 
 def _named_batches(

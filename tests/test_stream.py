@@ -9,13 +9,14 @@ import csv
 import io
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
 from kolrules.cli import EXIT_INPUT, EXIT_OK, main
 from kolrules.engine import Engine
 from kolrules.errors import InputFileError
-from kolrules.read import csv_batches, read_csv
+from kolrules.read import _named_batches, csv_batches, read_csv
 from kolrules.report import render_csv
 
 REPO = Path(__file__).resolve().parent.parent
@@ -100,8 +101,9 @@ def test_classic_mac_line_ends_and_trailing_empty_rows(engine: Engine, tmp_path:
     assert summary.rows_read == 2  # type: ignore[attr-defined]
     # An empty row followed by a filled one is a row, not the end of the file.
     path.write_text("id,followers\nk1,12000\n,\n,\nk2,9000\n", encoding="utf-8")
-    # The empty rows wait for the next batch, which shows they are not the end.
-    assert [f.height for f in csv_batches(path, 2)] == [1, 3]
+    # Empty rows at the end of a batch wait for the next, which shows they are not the end.
+    parts = [pl.DataFrame({"id": ["k1", None, None]}), pl.DataFrame({"id": ["k2", None]})]
+    assert [f.height for f in _named_batches(path, parts, ["id"])] == [1, 3]
     text, summary = streamed(engine, path, batch_rows=2)
     assert summary.counts["errors"] == 2  # type: ignore[attr-defined]
     assert "empty id" in text
