@@ -83,27 +83,121 @@ _ruleset_option = click.option(
 )
 
 
+def _check_plugin_args(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``-p no:`` without a name, or naming a core plugin, is a usage error (exit 2)."""
+    blocks = [v[3:].strip() for v in values if v.startswith("no:")]
+    if blocks:
+        from kolrules.plugins import check_blocks
+
+        try:
+            check_blocks(blocks, "-p")
+        except PluginError as exc:
+            raise click.BadParameter(str(exc).removeprefix("-p: "), ctx, param) from None
+    return values
+
+
+def _check_plugins_dir(
+    ctx: click.Context, param: click.Parameter, values: tuple[Path, ...]
+) -> tuple[Path, ...]:
+    for path in values:
+        if not path.is_dir():
+            state = "is not a directory" if path.exists() else "does not exist"
+            raise click.BadParameter(
+                f"{str(path)!r} {state}; give a directory that holds plugin *.py files",
+                ctx,
+                param,
+            )
+    return values
+
+
+def _plugin_args(plugins: tuple[str, ...], plugins_dirs: tuple[Path, ...]) -> tuple[object, ...]:
+    """What ``-p`` and ``--plugins-dir`` add to ``Engine(plugins=...)``."""
+    if not plugins_dirs:
+        return plugins
+    from kolrules.plugins import PluginsDir
+
+    return (*plugins, *(PluginsDir(d) for d in plugins_dirs))
+
+
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``--version``: kolrules' version and the third-party plugins that would be loaded
+    (those installed, and those -p, --plugins-dir and KOLRULES_PLUGINS add)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from kolrules.plugins import describe_plugins, make_plugin_manager
+
+    click.echo(f"kolrules {__version__}")
+    with _errors():
+        args = _plugin_args(ctx.params.get("plugins", ()), ctx.params.get("plugins_dirs", ()))
+        rows = [r for r in describe_plugins(make_plugin_manager(args)) if r["source"] != "default"]
+    if not rows:
+        click.echo("third-party plugins: none")
+    else:
+        click.echo("third-party plugins:")
+        for r in rows:
+            dist = f"{r['distribution']} {r['version']}" if r["distribution"] else "no distribution"
+            where = r["path"] if r["source"] == "plugins-dir" else r["source"]
+            click.echo(f"  {r['name']}: {dist} ({where})")
+    ctx.exit(0)
+
+
 @click.group(epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="kolrules")
 @click.option(
     "--plugin",
     "-p",
     "plugins",
     multiple=True,
-    metavar="MODULE",
-    help="Load a plugin module (repeatable), in addition to the installed ones.",
+    metavar="MODULE|no:NAME",
+    is_eager=True,
+    callback=_check_plugin_args,
+    help="Load a plugin module or entry point by name (repeatable; also KOLRULES_PLUGINS=a,b). "
+    "-p no:NAME blocks the plugin NAME (also KOLRULES_DISABLE_PLUGINS=a,b).",
+)
+@click.option(
+    "--plugins-dir",
+    "plugins_dirs",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    is_eager=True,
+    callback=_check_plugins_dir,
+    help="Load every *.py file in DIR as a plugin (a one-off client tweak; repeatable).",
+)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    callback=_show_version,
+    help="Show kolrules' version and the third-party plugins, then exit.",
 )
 @click.pass_context
-def main(ctx: click.Context, plugins: tuple[str, ...]) -> None:
+def main(ctx: click.Context, plugins: tuple[str, ...], plugins_dirs: tuple[Path, ...]) -> None:
     """Vet and price KOLs (influencers) on RED, Weibo, WeChat and more, with TOML rulesets.
+
+    Plugins load in this order: kolrules' own, installed ones (the kolrules entry
+    points; KOLRULES_DISABLE_PLUGIN_AUTOLOAD=1 skips them), KOLRULES_PLUGINS, -p, then
+    --plugins-dir. See `kolrules plugins`.
 
     \b
     Example:
       kolrules evaluate examples/candidates.csv
       kolrules evaluate examples/candidates.csv -r weibo-default --format json -o out.json
+      kolrules -p no:weibo --plugins-dir ./tweaks evaluate examples/candidates.csv
     """
+    import os
+
+    disabled = os.environ.get("KOLRULES_DISABLE_PLUGINS", "")
+    if disabled.strip():
+        from kolrules.plugins import ENV_DISABLED, check_blocks
+
+        try:
+            check_blocks([n.strip() for n in disabled.split(",") if n.strip()], ENV_DISABLED)
+        except PluginError as exc:
+            raise click.UsageError(str(exc), ctx) from None
     ctx.ensure_object(dict)
-    ctx.obj["plugins"] = plugins
+    ctx.obj["plugins"] = _plugin_args(plugins, plugins_dirs)
 
 
 def _write(report: Report, engine: Engine, fmt: str, output: Path | None) -> None:
@@ -555,15 +649,20 @@ def schema(output: Path | None) -> None:
 
 
 @main.command("plugins", epilog=_EPILOG)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the list as JSON: one object per plugin."
+)
 @click.pass_context
 def list_plugins(ctx: click.Context, as_json: bool) -> None:
-    """List the loaded plugins: name, distribution and version, the hooks each
-    implements and the kinds it registers (platforms, scorers, readers, reporters).
+    """List the loaded plugins, in load order: name, where each came from (default,
+    entrypoint, -p, env, plugins-dir), distribution and version, the hooks each
+    implements and the kinds it registers (platforms, scorers, readers, reporters,
+    ruleset dirs); then the plugins that were blocked.
 
     \b
-    Example:
+    Examples:
       kolrules plugins --json
+      kolrules -p no:weibo --plugins-dir ./tweaks plugins
     """
     from kolrules.engine import Engine
     from kolrules.plugins import describe_plugins
@@ -574,17 +673,17 @@ def list_plugins(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table()
-    for col in ("plugin", "distribution", "hooks", "registers"):
-        table.add_column(col, overflow="fold")
     for r in rows:
-        dist = f"{r['distribution']} {r['version']}" if r["distribution"] else "-"
-        kinds = "; ".join(f"{k}: {', '.join(v)}" for k, v in r["registers"].items()) or "-"
-        table.add_row(r["name"], dist, "\n".join(r["hooks"]), kinds)
-    Console(highlight=False).print(table)
+        dist = f"{r['distribution']} {r['version']}" if r["distribution"] else "no distribution"
+        click.echo(f"{r['name']}  ({r['source'] or '?'}; {dist})")
+        if r["source"] != "default" and r["path"]:
+            click.echo(f"    file:  {r['path']}")
+        click.echo(f"    hooks: {', '.join(r['hooks']) or '-'}")
+        for kind, names in r["registers"].items():
+            click.echo(f"    {kind}: {', '.join(names)}")
+    blocked = getattr(engine.plugin_manager, "blocked_plugins", {})
+    if blocked:
+        click.echo("blocked: " + ", ".join(f"{n} ({how})" for n, how in blocked.items()))
 
 
 # -- ruleset tests and impact diff (kolrules test, kolrules diff) -------------------------

@@ -1,25 +1,41 @@
-"""Plugin loading and the registry of kinds each engine resolves once.
+"""Plugin discovery and control, and the registry of kinds each engine resolves once.
 
-Load order (later plugins' hooks run first, as pluggy calls LIFO):
+Load order (documented in ``docs/plugins/discovery.md``; later plugins' hooks run first,
+as pluggy calls LIFO):
 
-1. kolrules' essential plugins (readers, reporters, the bundled rulesets): always loaded;
+1. kolrules' core plugins (:data:`ESSENTIAL_PLUGINS`: readers, reporters, the bundled
+   rulesets): always loaded, they cannot be blocked;
 2. the first-party plugins in :data:`DEFAULT_PLUGINS` (RED, Weibo, WeChat, scoring),
-   registered from this tuple, not from entry points, so they survive autoload being off;
+   registered from this table under their short names, not from entry points, so they
+   survive autoload being off;
 3. third-party plugins from the ``kolrules`` entry-point group, unless
    ``KOLRULES_DISABLE_PLUGIN_AUTOLOAD`` is set;
-4. plugins passed explicitly (``Engine(plugins=[...])``).
+4. the modules named in ``KOLRULES_PLUGINS`` (comma-separated);
+5. the plugins given explicitly: ``-p MODULE`` on the command line, ``Engine(plugins=[...])``;
+6. every ``*.py`` file of a plugins directory (``--plugins-dir DIR``, :class:`PluginsDir`).
 
-Every engine gets its own plugin manager: there is no import-time global state.
+``-p no:NAME`` (``"no:NAME"`` in ``plugins``) and ``KOLRULES_DISABLE_PLUGINS=NAME,NAME``
+block plugins before anything is loaded. A plugin answers to its registered name (the
+short name of a first-party plugin, an entry point's name, a module's name, a plugins-dir
+file's stem) and to its module's name; ``NAME`` also blocks ``kolrules_NAME``.
+
+Every engine gets its own :class:`PluginManager`: there is no import-time global state.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
+import importlib.util
+import inspect
 import os
+import sys
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from importlib import metadata
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 import pluggy
@@ -31,8 +47,16 @@ from kolrules.types import Platform, Reader, Reporter, Scorer
 __all__ = [
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
+    "ENV_AUTOLOAD_OFF",
+    "ENV_DISABLED",
+    "ENV_PLUGINS",
     "ESSENTIAL_PLUGINS",
+    "PluginInfo",
+    "PluginManager",
+    "PluginsDir",
     "Registry",
+    "check_blocks",
+    "describe_plugins",
     "make_plugin_manager",
 ]
 
@@ -47,60 +71,563 @@ DEFAULT_PLUGINS: Mapping[str, str] = {
 }
 #: The entry-point group third-party plugins register under.
 ENTRY_POINT_GROUP = "kolrules"
-_AUTOLOAD_OFF = "KOLRULES_DISABLE_PLUGIN_AUTOLOAD"
+#: Set (to anything but an empty string) to load no entry points.
+ENV_AUTOLOAD_OFF = "KOLRULES_DISABLE_PLUGIN_AUTOLOAD"
+#: Comma-separated plugin modules to load, as ``-p`` does.
+ENV_PLUGINS = "KOLRULES_PLUGINS"
+#: Comma-separated plugin names to block, as ``-p no:NAME`` does.
+ENV_DISABLED = "KOLRULES_DISABLE_PLUGINS"
+
+_BLOCK = "no:"
+_PREFIX = "kolrules_"
+_IMPL_MARK = "kolrules_impl"
+_SPEC_MARK = "kolrules_spec"
+
+#: Where a plugin came from, as ``kolrules plugins`` shows it.
+Source = Literal["default", "entrypoint", "-p", "env", "plugins-dir"]
+
+_HOW = {
+    "default": "shipped with kolrules",
+    "entrypoint": f"from the {ENTRY_POINT_GROUP!r} entry points",
+    "-p": "from -p",
+    "env": f"from {ENV_PLUGINS}",
+    "plugins-dir": "from --plugins-dir",
+}
 
 
-def _import(name: str) -> ModuleType:
-    try:
-        return importlib.import_module(name)
-    except Exception as exc:
-        raise PluginError(f"error importing plugin {name!r}: {type(exc).__name__}: {exc}") from exc
+@attrs.frozen
+class PluginsDir:
+    """A directory of loose plugin files, as ``--plugins-dir DIR``; pass it in
+    ``Engine(plugins=[...])``. Every ``*.py`` file in it (not in subdirectories, not
+    hidden) is imported, in name order, as a module named after the file's stem and
+    registered under that name. Meant for a one-off client tweak; anything reused belongs
+    in an installable plugin."""
+
+    path: Path = attrs.field(converter=Path)
+
+
+@attrs.frozen
+class PluginInfo:
+    """What kolrules knows about one registered plugin: where it came from and which
+    distribution provides it (``None`` until :meth:`PluginManager.distribution` looks
+    it up, for a module loaded by name)."""
+
+    name: str
+    source: Source
+    module: str
+    path: str | None = None
+    distribution: str | None = None
+    version: str | None = None
+    entry_point: str | None = None
+
+
+class PluginManager(pluggy.PluginManager):
+    """kolrules' hooks, plus where each plugin came from and what was blocked.
+
+    Build one with :func:`make_plugin_manager`; every engine has its own.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("kolrules")
+        self.add_hookspecs(hookspecs)
+        #: Registered name -> :class:`PluginInfo`.
+        self.info: dict[str, PluginInfo] = {}
+        #: Name of a plugin that was not loaded -> what blocked it (``-p no:weibo``).
+        self.blocked_plugins: dict[str, str] = {}
+        self._top_level: Mapping[str, list[str]] | None = None
+
+    def distribution(self, name: str) -> tuple[str | None, str | None]:
+        """The distribution and version that provide plugin ``name``: kolrules' own for
+        first-party plugins, the entry point's for entry points, the installed
+        distribution a module belongs to for modules, else ``(None, None)``."""
+        info = self.info.get(name)
+        if info is None:
+            return None, None
+        if info.distribution is not None:
+            return info.distribution, info.version
+        if info.source in ("-p", "env") and info.path is not None:
+            if self._top_level is None:
+                try:
+                    self._top_level = metadata.packages_distributions()
+                except Exception:  # pragma: no cover - a broken installation
+                    self._top_level = {}
+            for dist in self._top_level.get(info.module.partition(".")[0], ()):
+                try:
+                    return dist, metadata.version(dist)
+                except metadata.PackageNotFoundError:  # pragma: no cover
+                    continue
+        return None, None
+
+    def label(self, name: str) -> str:
+        """``'name' (distribution version)`` for messages, or ``'name'``."""
+        dist, version = self.distribution(name)
+        if dist is None:
+            return repr(name)
+        return f"{name!r} ({dist} {version})" if version else f"{name!r} ({dist})"
+
+
+def _label(pm: pluggy.PluginManager, name: str) -> str:
+    return pm.label(name) if isinstance(pm, PluginManager) else repr(name)
+
+
+def _split(values: str | None) -> list[str]:
+    return [v.strip() for v in (values or "").split(",") if v.strip()]
+
+
+def _essential_for(name: str) -> str | None:
+    """The core plugin ``name`` refers to (``kolrules.read``, ``read``), if any."""
+    for module in ESSENTIAL_PLUGINS:
+        short = module.rpartition(".")[2]
+        if name in (module, short, _PREFIX + short):
+            return module
+    return None
+
+
+def check_blocks(names: Iterable[str], where: str) -> None:
+    """Refuse to block a core plugin, or a block without a name. ``names`` are plugin
+    names (without ``no:``); ``where`` says where they were given, for the message."""
+    for name in names:
+        if not name:
+            raise PluginError(f"{where}: give the name of the plugin to block, like no:weibo")
+        core = _essential_for(name)
+        if core is not None:
+            raise PluginError(
+                f"{where}: {core!r} is part of kolrules' core and cannot be blocked; block a "
+                "first-party or third-party plugin instead (`kolrules plugins` lists them)"
+            )
 
 
 def make_plugin_manager(
-    plugins: Sequence[object] = (), *, load_entrypoints: bool | None = None
-) -> pluggy.PluginManager:
+    plugins: Sequence[object] = (),
+    *,
+    load_entrypoints: bool | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> PluginManager:
     """A fresh plugin manager with kolrules' hooks and plugins loaded in the documented order.
 
-    ``plugins`` are modules, objects or importable module names. ``load_entrypoints``
-    defaults to true unless ``KOLRULES_DISABLE_PLUGIN_AUTOLOAD`` is set.
+    ``plugins`` are modules, objects, importable module names (or entry-point names),
+    ``"no:NAME"`` to block a plugin, and :class:`PluginsDir` directories.
+    ``load_entrypoints`` defaults to true unless ``KOLRULES_DISABLE_PLUGIN_AUTOLOAD`` is
+    set. ``environ`` (default: ``os.environ``, read now) supplies ``KOLRULES_PLUGINS``,
+    ``KOLRULES_DISABLE_PLUGINS`` and ``KOLRULES_DISABLE_PLUGIN_AUTOLOAD``.
     """
-    pm = pluggy.PluginManager("kolrules")
-    pm.add_hookspecs(hookspecs)
-    for name in ESSENTIAL_PLUGINS:
-        pm.register(_import(name), name=name)
-    for short, module in DEFAULT_PLUGINS.items():
-        pm.register(_import(module), name=short)
+    env = os.environ if environ is None else environ
     if load_entrypoints is None:
-        load_entrypoints = not os.environ.get(_AUTOLOAD_OFF)
-    if load_entrypoints:
-        try:
-            pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-        except Exception as exc:
-            raise PluginError(
-                f"error loading a plugin from the {ENTRY_POINT_GROUP!r} entry points: {exc}"
-            ) from exc
+        load_entrypoints = not env.get(ENV_AUTOLOAD_OFF)
+    explicit: list[object] = []
+    blocks: dict[str, str] = {}
+    dirs: list[PluginsDir] = []
     for plugin in plugins:
-        obj = _import(plugin) if isinstance(plugin, str) else plugin
-        # Name every plugin readably (pluggy would name an instance by its id()), so the
-        # errors below can say which plugin failed.
-        label = name = _plugin_label(obj)
-        while pm.has_plugin(name):
-            name = f"{label}#{len(pm.get_plugins())}"
+        if isinstance(plugin, str) and plugin.startswith(_BLOCK):
+            name = plugin[len(_BLOCK) :].strip()
+            check_blocks([name], f"-p {plugin}")
+            blocks.setdefault(name, f"-p {_BLOCK}{name}")
+        elif isinstance(plugin, PluginsDir):
+            dirs.append(plugin)
+        else:
+            explicit.append(plugin)
+    env_blocks = _split(env.get(ENV_DISABLED))
+    check_blocks(env_blocks, f"{ENV_DISABLED}={env.get(ENV_DISABLED)}")
+    loader = _Loader(PluginManager(), blocks, {n: f"{ENV_DISABLED}={n}" for n in env_blocks})
+
+    for name in ESSENTIAL_PLUGINS:
+        loader.add(loader.import_module(name, "default"), name, "default", first_party=True)
+    for short, module in DEFAULT_PLUGINS.items():
+        if not loader.skip(short, module):
+            mod = loader.import_module(module, "default")
+            loader.add(mod, short, "default", first_party=True)
+    if load_entrypoints:
+        for ep in loader.entry_points():
+            if not loader.skip(ep.name, ep.module):
+                loader.load_entry_point(ep, "entrypoint")
+    for name in _split(env.get(ENV_PLUGINS)):
+        if name.startswith(_BLOCK):
+            raise PluginError(
+                f"{ENV_PLUGINS}: {name!r}: this variable names plugins to load; "
+                f"block a plugin with {ENV_DISABLED}={name[len(_BLOCK) :]} instead"
+            )
+        loader.load_by_name(name, "env")
+    for plugin in explicit:
+        if isinstance(plugin, str):
+            loader.load_by_name(plugin, "-p")
+        else:
+            loader.add_object(plugin, "-p")
+    for folder in dirs:
+        loader.load_dir(folder.path)
+    loader.check_unused_blocks()
+    _check_unknown_hooks(loader.pm)
+    return loader.pm
+
+
+class _Loader:
+    """Loads plugins into one manager, honouring the blocks, and words every failure."""
+
+    def __init__(
+        self, pm: PluginManager, blocks: Mapping[str, str], env_blocks: Mapping[str, str]
+    ) -> None:
+        self.pm = pm
+        self.blocks = {**env_blocks, **blocks}  # name -> where it was given
+        self.cli_blocks = set(blocks)
+        self.used_blocks: set[str] = set()
+        self._eps: list[metadata.EntryPoint] | None = None
+        self._ep_clashes: dict[str, metadata.EntryPoint] = {}
+
+    # -- blocks -------------------------------------------------------------------------
+
+    def _block(self, *names: str | None) -> str | None:
+        for block in self.blocks:
+            if any(n is not None and n in (block, _PREFIX + block) for n in names):
+                return block
+        return None
+
+    def skip(self, name: str, module: str | None) -> bool:
+        """Whether the plugin ``name`` (from ``module``) is blocked; remembers that it is."""
+        block = self._block(name, module)
+        if block is None:
+            return False
+        self.used_blocks.add(block)
+        self.pm.blocked_plugins[name] = self.blocks[block]
+        return True
+
+    def check_unused_blocks(self) -> None:
+        """A ``-p no:NAME`` that blocked nothing is most likely a typo. (Names in
+        ``KOLRULES_DISABLE_PLUGINS`` may be plugins that this machine does not have.)"""
+        unused = [b for b in self.blocks if b in self.cli_blocks and b not in self.used_blocks]
+        if not unused:
+            return
+        names = {n for n in self.pm.info if n not in ESSENTIAL_PLUGINS}
+        names.update(self.pm.blocked_plugins)
+        modules = {i.module for n, i in self.pm.info.items() if n not in ESSENTIAL_PLUGINS}
+        for ep in self.entry_points():  # installed but not loaded: autoload is off
+            names.add(ep.name)
+            modules.add(ep.module)
+        for block in unused:
+            if not ({block, _PREFIX + block} & (names | modules)):
+                raise UnknownKindError("plugin", block, sorted(names))
+
+    # -- loading ------------------------------------------------------------------------
+
+    def entry_points(self) -> list[metadata.EntryPoint]:
+        if self._eps is None:
+            found = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
+            self._eps = []
+            seen: dict[str, metadata.EntryPoint] = {}
+            for ep in found:
+                other = seen.get(ep.name)
+                if other is None:
+                    seen[ep.name] = ep
+                    self._eps.append(ep)
+                elif _dist_name(other) != _dist_name(ep):  # the same one twice is fine
+                    self._ep_clashes.setdefault(ep.name, ep)
+        return self._eps
+
+    def load_entry_point(self, ep: metadata.EntryPoint, source: Source) -> None:
+        other = self._ep_clashes.get(ep.name)
+        if other is not None:
+            raise PluginError(
+                f"two distributions register the {ENTRY_POINT_GROUP!r} entry point "
+                f"{ep.name!r}: {_dist_label(ep)} ({ep.value}) and {_dist_label(other)} "
+                f"({other.value}); uninstall one, or block this name with -p no:{ep.name} "
+                f"or {ENV_DISABLED}={ep.name}"
+            )
+        dist = _dist_label(ep)
+        what = f"plugin {ep.name!r} ({dist}, entry point {ep.name} = {ep.value})"
+        hint = (
+            f"upgrade or reinstall {_dist_name(ep) or 'it'}, or skip it with "
+            f"-p no:{ep.name} or {ENV_DISABLED}={ep.name}"
+        )
         try:
-            pm.register(obj, name=name)
-        except (ValueError, pluggy.PluginValidationError) as exc:
-            raise PluginError(f"cannot register plugin {_plugin_label(obj)}: {exc}") from exc
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {_plugin_label(exc.plugin)}: {exc}") from exc
-    return pm
+            plugin = ep.load()
+        except Exception as exc:
+            raise _import_error(exc, what, ep.module, hint, hint) from exc
+        version = ep.dist.version if ep.dist is not None else None
+        self.add(plugin, ep.name, source, dist=_dist_name(ep), version=version, entry_point=ep)
+
+    def load_by_name(self, name: str, source: Source) -> None:
+        """``-p NAME`` / ``KOLRULES_PLUGINS``: a plugin already loaded under that name or
+        module is left as it is; else an entry point of that name; else a module."""
+        self._refuse_blocked(name, None, source)
+        if self.pm.has_plugin(name) or any(i.module == name for i in self.pm.info.values()):
+            return
+        for ep in self.entry_points():
+            if ep.name == name:
+                self.load_entry_point(ep, source)
+                return
+        self.add_object(self.import_module(name, source), source)
+
+    def _refuse_blocked(self, name: str, module: str | None, source: Source) -> None:
+        block = self._block(name, module)
+        if block is not None:
+            raise PluginError(
+                f"plugin {name!r} is asked for ({_HOW[source]}) and blocked "
+                f"({self.blocks[block]}); drop one of the two"
+            )
+
+    def import_module(self, name: str, source: Source) -> ModuleType:
+        what = f"plugin {name!r} ({_HOW[source]})"
+        install = "or install the distribution that provides it"
+        if source == "default":
+            what = f"kolrules' own plugin {name!r}"
+            missing = broken = "reinstall kolrules"
+        elif source == "env":
+            missing = f"check {ENV_PLUGINS}, {install}"
+            broken = f"fix the plugin, or remove it from {ENV_PLUGINS}"
+        else:
+            missing = f"check the name given to -p, {install}"
+            broken = "fix the plugin, or stop loading it with -p"
+        try:
+            return importlib.import_module(name)
+        except Exception as exc:
+            raise _import_error(exc, what, name, missing, broken) from exc
+
+    def load_dir(self, folder: Path) -> None:
+        if not folder.is_dir():
+            state = "is not a directory" if folder.exists() else "does not exist"
+            raise PluginError(
+                f"plugins directory {str(folder)!r} {state}; give a directory that holds "
+                "plugin *.py files"
+            )
+        for path in sorted(folder.glob("*.py")):
+            if path.name.startswith(".") or not path.is_file() or self.skip(path.stem, path.stem):
+                continue
+            self.add(self._exec_file(path), path.stem, "plugins-dir")
+
+    def _exec_file(self, path: Path) -> ModuleType:
+        name = path.stem
+        what = f"plugin {name!r} ({_HOW['plugins-dir']}, file {path})"
+        existing = sys.modules.get(name)
+        if existing is not None:
+            if _same_file(getattr(existing, "__file__", None), path):
+                return existing
+            raise PluginError(
+                f"{what}: a module named {name!r} is already imported "
+                f"({getattr(existing, '__file__', None) or 'built in'}); rename the file"
+            )
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:  # pragma: no cover - a *.py file always has one
+            raise PluginError(f"{what}: cannot be imported")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # as an import does: dataclasses, pickle need it
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            del sys.modules[name]
+            hint = f"fix the file, or move it out of {str(path.parent)!r}"
+            raise _import_error(exc, what, name, hint, hint, str(path)) from exc
+        return module
+
+    def add_object(self, plugin: object, source: Source) -> None:
+        if isinstance(plugin, ModuleType) and self.pm.is_registered(plugin):
+            return  # a module asked for twice (``-p kolrules_red``) is loaded once
+        # Name every plugin readably (pluggy would name an instance by its id()), so the
+        # errors can say which plugin failed.
+        label = name = _plugin_label(plugin)
+        if not isinstance(plugin, ModuleType):
+            self._refuse_blocked(name, None, source)
+        while self.pm.has_plugin(name):
+            name = f"{label}#{len(self.pm.get_plugins())}"
+        self.add(plugin, name, source)
+
+    def add(
+        self,
+        plugin: object,
+        name: str,
+        source: Source,
+        *,
+        first_party: bool = False,
+        dist: str | None = None,
+        version: str | None = None,
+        entry_point: metadata.EntryPoint | None = None,
+    ) -> None:
+        """Check ``plugin``'s hook implementations, register it and record where it came from."""
+        if first_party:
+            from kolrules import __version__
+
+            dist, version = "kolrules", __version__
+        module = getattr(plugin, "__name__", None)
+        if not isinstance(module, str):
+            module = type(plugin).__module__
+        path = getattr(plugin, "__file__", None)
+        if path is None and not isinstance(plugin, ModuleType):
+            path = getattr(sys.modules.get(module), "__file__", None)
+        info = PluginInfo(
+            name=name,
+            source=source,
+            module=module,
+            path=str(path) if path else None,
+            distribution=dist,
+            version=version,
+            entry_point=f"{entry_point.name} = {entry_point.value}" if entry_point else None,
+        )
+        if self.pm.has_plugin(name):
+            taken = self.pm.info.get(name)
+            raise PluginError(
+                f"plugin {name!r} ({_HOW[source]}): the name {name!r} is already taken by "
+                f"plugin {_label(self.pm, name)}"
+                f"{f' ({_HOW[taken.source]})' if taken else ''}; rename one of them"
+            )
+        self.pm.info[name] = info
+
+        def what() -> str:  # only worked out for a message: it may look up distributions
+            return f"plugin {self.pm.label(name)} ({_HOW[source]})"
+
+        try:
+            if self.pm.is_registered(plugin):
+                raise PluginError(
+                    f"{what()} is already registered as {self.pm.get_name(plugin)!r}; "
+                    "pass each plugin object once"
+                )
+            _check_impls(self.pm, plugin, what)
+            try:
+                self.pm.register(plugin, name=name)
+            except pluggy.PluginValidationError as exc:
+                raise PluginError(f"{what()} was refused: {exc}") from exc
+        except PluginError:
+            del self.pm.info[name]
+            raise
 
 
 def _plugin_label(plugin: object) -> str:
     return getattr(plugin, "__name__", None) or type(plugin).__name__
 
+
+def _dist_name(ep: metadata.EntryPoint) -> str | None:
+    return ep.dist.name if ep.dist is not None else None
+
+
+def _dist_label(ep: metadata.EntryPoint) -> str:
+    if ep.dist is None:
+        return "distribution unknown"
+    return f"distribution {ep.dist.name} {ep.dist.version}"
+
+
+def _same_file(a: str | None, b: Path) -> bool:
+    try:
+        return a is not None and Path(a).resolve() == b.resolve()
+    except OSError:  # pragma: no cover
+        return False
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _where(exc: BaseException, prefer: str | None = None) -> str:
+    """`` (at file:line)``: the line of the plugin's own file that raised, if there is
+    one, else the innermost line that is not importlib's."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f" (at {exc.filename}:{exc.lineno})"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
+    if prefer is not None:
+        own = [f for f in frames if _same_file(f.filename, Path(prefer))]
+        frames = own or frames
+    return f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+
+
+def _import_error(
+    exc: Exception,
+    what: str,
+    module: str,
+    if_missing: str,
+    if_broken: str,
+    file: str | None = None,
+) -> PluginError:
+    """Tell "the plugin's module does not exist" from "it raised while being imported";
+    ``if_missing`` and ``if_broken`` say what to do in either case."""
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    if missing and (module == missing or module.startswith(missing + ".")):
+        return PluginError(f"{what}: no module named {missing!r} (searched sys.path); {if_missing}")
+    hint = if_broken
+    if missing:  # a module the plugin imports
+        hint = f"install {missing!r}, which the plugin needs; or {if_broken}"
+    return PluginError(f"{what} failed to import: {_first_line(exc)}{_where(exc, file)}; {hint}")
+
+
+def _hook_names(pm: pluggy.PluginManager) -> list[str]:
+    return sorted(n for n in vars(pm.hook) if n.startswith(_PREFIX))
+
+
+def _did_you_mean(name: str, hooks: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, hooks, n=1, cutoff=0.6)
+    return f"did you mean {close[0]}? " if close else ""
+
+
+def _members(plugin: object) -> Iterator[tuple[str, Any]]:
+    """The plugin's attributes named ``kolrules_*`` (no other attribute is touched)."""
+    for attr in dir(plugin):
+        if not attr.startswith(_PREFIX):
+            continue
+        try:
+            value = getattr(plugin, attr)
+        except Exception:  # an attribute that cannot be read is no hook
+            continue
+        yield attr, value
+
+
+def _check_impls(pm: pluggy.PluginManager, plugin: object, what: Callable[[], str]) -> None:
+    """Refuse an undecorated ``kolrules_*`` function and a hook implementation taking
+    arguments its spec does not pass, with a message saying how to fix either."""
+    hooks = _hook_names(pm)
+    for attr, obj in _members(plugin):
+        if not inspect.isroutine(obj) or hasattr(obj, _SPEC_MARK):
+            continue
+        caller = getattr(pm.hook, attr, None)
+        spec = caller.spec if caller is not None else None
+        if not hasattr(obj, _IMPL_MARK):
+            guess = "" if spec is not None else _did_you_mean(attr, hooks)
+            raise PluginError(
+                f"{what()}: {attr} is not decorated with @kolrules.hookimpl, so kolrules "
+                f"would ignore it; {guess}add @kolrules.hookimpl above `def {attr}`, or "
+                f"rename it if it is not a hook (names starting with {_PREFIX} are kept "
+                "for hooks)"
+            )
+        if spec is None:
+            continue  # an unknown hook: reported once all plugins are loaded
+        try:
+            params = inspect.signature(obj).parameters.values()
+        except (TypeError, ValueError):  # pragma: no cover - a builtin
+            continue
+        takes = [
+            p.name
+            for p in params
+            if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        extra = [a for a in takes if a not in spec.argnames]
+        if extra:
+            passes = ", ".join(spec.argnames)
+            raise PluginError(
+                f"{what()}: hook {attr} has the wrong signature: it takes "
+                f"{', '.join(extra)}, which kolrules does not pass (it passes "
+                f"{'(' + passes + ')' if passes else 'no arguments'}); write "
+                f"`def {attr}({passes})` (an implementation may take fewer of the hook's "
+                "arguments, never others)"
+            )
+
+
+def _check_unknown_hooks(pm: PluginManager) -> None:
+    """A ``@hookimpl`` whose name no spec has (a misspelled hook) is an error naming the
+    plugin and the closest hook; pluggy's ``check_pending`` backs this up."""
+    hooks = [h for h in _hook_names(pm) if getattr(pm.hook, h).has_spec()]
+    for name, plugin in pm.list_name_plugin():
+        for caller in pm.get_hookcallers(plugin) or ():
+            if caller.has_spec():
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin and not impl.optionalhook:
+                    raise PluginError(
+                        f"plugin {pm.label(name)} ({_HOW[pm.info[name].source]}): "
+                        f"{caller.name} is not a kolrules hook; {_did_you_mean(caller.name, hooks)}"
+                        f"the hooks are: {', '.join(hooks)} (see kolrules/hookspecs.py)"
+                    )
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:  # pragma: no cover - caught above
+        raise PluginError(f"plugin {_plugin_label(exc.plugin)}: {exc}") from exc
+
+
+# -- the registry of kinds ------------------------------------------------------------
 
 K = TypeVar("K")
 
@@ -116,14 +643,21 @@ def _results(
         try:
             result = impl.function()
         except Exception as exc:
+            try:
+                own = inspect.getsourcefile(impl.function)
+            except TypeError:  # pragma: no cover - a builtin
+                own = None
             raise PluginError(
-                f"plugin {plugin!r} failed in {hook}: {type(exc).__name__}: {exc}"
+                f"plugin {_label(pm, plugin)} failed in its hook {hook}: "
+                f"{_first_line(exc)}{_where(exc, own)}; fix the plugin, or block it with "
+                f"-p no:{plugin}"
             ) from exc
         if result is None:
             continue
         if isinstance(result, str | bytes | os.PathLike) or not isinstance(result, Iterable):
             raise PluginError(
-                f"plugin {plugin!r} returned {type(result).__name__} from {hook}; expected a list"
+                f"plugin {_label(pm, plugin)} returned {type(result).__name__} from {hook}; "
+                "expected a list"
             )
         for item in result:
             yield plugin, item
@@ -142,19 +676,30 @@ def _collect(
     for plugin, item in _results(pm, hook):
         if not isinstance(item, cls):
             raise PluginError(
-                f"plugin {plugin!r} returned {type(item).__name__} from {hook}; "
+                f"plugin {_label(pm, plugin)} returned {type(item).__name__} from {hook}; "
                 f"expected {cls.__name__}"
             )
         for name in names(item):
             key = name.casefold()
             if key in found and found[key] is not item:
-                raise PluginError(
-                    f"{kind} name {name!r} is registered by plugin {owner[key]!r} "
-                    f"and by plugin {plugin!r}; disable one of them"
-                )
+                raise _clash(pm, kind, name, hook, owner[key], plugin)
             found[key] = item
             owner[key] = plugin
     return found, owner
+
+
+def _clash(pm: pluggy.PluginManager, kind: str, name: str, hook: str, *plugins: str) -> PluginError:
+    """Two plugins registered one name: both named, in load order, and how to pick one."""
+    order = {n: i for i, (n, _) in enumerate(pm.list_name_plugin())}
+    first, second = sorted(plugins, key=lambda n: order.get(n, len(order)))
+    blockable = [n for n in (first, second) if n not in ESSENTIAL_PLUGINS]
+    how = " or ".join(f"-p no:{n}" for n in blockable)
+    return PluginError(
+        f"{kind} name {name!r} is registered by plugin {_label(pm, first)} and by plugin "
+        f"{_label(pm, second)} (hook {hook}); disable "
+        f"{'one of them' if len(blockable) > 1 else 'the plugin'} with {how} "
+        f"(or {ENV_DISABLED}), or rename the {kind} in one of them"
+    )
 
 
 def _ruleset_dirs(pm: pluggy.PluginManager) -> tuple[list[Path], dict[str, str]]:
@@ -165,13 +710,13 @@ def _ruleset_dirs(pm: pluggy.PluginManager) -> tuple[list[Path], dict[str, str]]
     for plugin, item in _results(pm, hook, reverse=False):
         if not isinstance(item, str | os.PathLike):
             raise PluginError(
-                f"plugin {plugin!r} returned {type(item).__name__} from {hook}; "
+                f"plugin {_label(pm, plugin)} returned {type(item).__name__} from {hook}; "
                 "expected a directory"
             )
         path = Path(item)
         if not path.is_dir():
             raise PluginError(
-                f"plugin {plugin!r} returned {str(path)!r} from {hook}: not a directory"
+                f"plugin {_label(pm, plugin)} returned {str(path)!r} from {hook}: not a directory"
             )
         dirs.append(path)
         owner.setdefault(str(path), plugin)
@@ -235,33 +780,24 @@ def _get(table: Mapping[str, K], name: str, kind: str) -> K:
     return found
 
 
-def _first_party(plugin: object) -> bool:
-    """Whether ``plugin`` is shipped in the kolrules wheel (a third-party module may well be
-    called ``kolrules_something`` too)."""
-    name = getattr(plugin, "__name__", "")
-    return name == "kolrules" or name.startswith("kolrules.") or name in DEFAULT_PLUGINS.values()
+# -- listing -------------------------------------------------------------------------
 
 
-def describe_plugins(pm: pluggy.PluginManager, registry: Registry) -> list[dict[str, Any]]:
-    """Each plugin's name, distribution and version, hooks, and the kinds it registered."""
-    dists = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
+def describe_plugins(
+    pm: pluggy.PluginManager, registry: Registry | None = None
+) -> list[dict[str, Any]]:
+    """Each plugin in registration order: its name, where it came from (``source``), its
+    distribution and version, module and file, the hooks it implements and (given the
+    ``registry``) the kinds it registered."""
     out = []
     for name, plugin in pm.list_name_plugin():
-        if plugin is None:
+        if plugin is None:  # pragma: no cover - kolrules blocks without registering None
             continue
-        dist = dists.get(id(plugin))
-        if dist is not None:
-            dist_name, version = dist.project_name, dist.version
-        elif _first_party(plugin):
-            from kolrules import __version__
-
-            dist_name, version = "kolrules", __version__
-        else:
-            dist_name, version = None, None
-        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or ())
+        info = pm.info.get(name) if isinstance(pm, PluginManager) else None
+        dist, version = pm.distribution(name) if isinstance(pm, PluginManager) else (None, None)
         kinds: dict[str, list[str]] = {}
-        for (kind, key), owner in registry.owners.items():
-            if owner == name:
+        for (kind, key), owner in (registry.owners if registry else {}).items():
+            if owner == name and registry is not None:
                 shown = registry.platforms[key].name if kind == "platform" else key
                 kinds.setdefault(kind + "s", [])
                 if shown not in kinds[kind + "s"]:
@@ -269,10 +805,13 @@ def describe_plugins(pm: pluggy.PluginManager, registry: Registry) -> list[dict[
         out.append(
             {
                 "name": name,
-                "module": getattr(plugin, "__name__", type(plugin).__name__),
-                "distribution": dist_name,
+                "source": info.source if info else None,
+                "distribution": dist,
                 "version": version,
-                "hooks": hooks,
+                "entry_point": info.entry_point if info else None,
+                "module": info.module if info else _plugin_label(plugin),
+                "path": info.path if info else None,
+                "hooks": sorted(h.name for h in pm.get_hookcallers(plugin) or ()),
                 "registers": {k: sorted(v) for k, v in sorted(kinds.items())},
             }
         )
