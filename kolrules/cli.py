@@ -74,6 +74,15 @@ def _engine(ctx: click.Context, ruleset: str | None = None, strict: bool = False
     return Engine(ruleset or DEFAULT_RULESET, plugins=plugins, strict=strict)
 
 
+_output_option = click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of the terminal.",
+)
+_input_format_option = click.option(
+    "--input-format", metavar="FORMAT", help="csv, json or jsonl (default: from INPUT's suffix)."
+)
 _ruleset_option = click.option(
     "--ruleset",
     "-r",
@@ -243,15 +252,8 @@ def _format_for(fmt: str | None, output: Path | None, engine: Engine) -> str:
     metavar="FORMAT",
     help="table, json, jsonl or csv (default: from --output's suffix, else table).",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of the terminal.",
-)
-@click.option(
-    "--input-format", metavar="FORMAT", help="csv, json or jsonl (default: from INPUT's suffix)."
-)
+@_output_option
+@_input_format_option
 @click.option(
     "--strict", is_flag=True, help="Treat any unreadable cell as a row error, not a data error."
 )
@@ -334,9 +336,7 @@ def _stream_csv(
     default="table",
     show_default=True,
 )
-@click.option(
-    "--input-format", metavar="FORMAT", help="csv, json or jsonl (default: from INPUT's suffix)."
-)
+@_input_format_option
 @click.pass_context
 def explain(
     ctx: click.Context,
@@ -803,15 +803,8 @@ def test_rulesets(
     show_default=True,
     help="How many changed profiles the table lists.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of the terminal.",
-)
-@click.option(
-    "--input-format", metavar="FORMAT", help="csv, json or jsonl (default: from INPUT's suffix)."
-)
+@_output_option
+@_input_format_option
 @click.pass_context
 def diff(
     ctx: click.Context,

@@ -46,8 +46,36 @@ __all__ = [
 ]
 
 
+class _Counted:
+    """The summary of a run, from ``rows_read`` and ``counts`` (accepted, review, rejected,
+    errors), shared by :class:`Report` and :class:`Summary`."""
+
+    __slots__ = ()
+    rows_read: int
+
+    @property
+    def counts(self) -> Mapping[str, int]:  # pragma: no cover - both classes define it
+        raise NotImplementedError
+
+    def summary_line(self) -> str:
+        """``rows read 40 = accepted 20 + review 11 + rejected 5 + errors 4``."""
+        c = self.counts
+        return (
+            f"rows read {self.rows_read} = accepted {c['accepted']} + review {c['review']} "
+            f"+ rejected {c['rejected']} + errors {c['errors']}"
+        )
+
+    def accounted(self) -> bool:
+        """Whether every row read is either a decision or a row error."""
+        return self.rows_read == sum(self.counts.values())
+
+    def summary(self) -> dict[str, Any]:
+        """``rows_read`` and the counts, as a JSON-ready dict."""
+        return {"rows_read": self.rows_read, **self.counts}
+
+
 @attrs.frozen
-class Report:
+class Report(_Counted):
     """The outcome of one run: decisions and row errors, both in input order.
 
     ``rows_read`` counts the data rows read from the input; ``source`` names the input
@@ -71,18 +99,6 @@ class Report:
             "errors": len(self.errors),
         }
 
-    def summary_line(self) -> str:
-        """``rows read 40 = accepted 20 + review 11 + rejected 5 + errors 4``."""
-        return _summary_line(self.rows_read, self.counts)
-
-    def accounted(self) -> bool:
-        """Whether every row read is either a decision or a row error."""
-        return self.rows_read == sum(self.counts.values())
-
-    def summary(self) -> dict[str, Any]:
-        """``rows_read`` and the counts, as a JSON-ready dict."""
-        return {"rows_read": self.rows_read, **self.counts}
-
     def in_row_order(self) -> Iterator[Decision | RowError]:
         """Decisions and row errors merged by row number (stable; rowless decisions last)."""
         entries: list[Decision | RowError] = [*self.decisions, *self.errors]
@@ -93,15 +109,8 @@ class Report:
         return (entries[i] for i in order)
 
 
-def _summary_line(rows_read: int, c: Mapping[str, int]) -> str:
-    return (
-        f"rows read {rows_read} = accepted {c['accepted']} + review {c['review']} "
-        f"+ rejected {c['rejected']} + errors {c['errors']}"
-    )
-
-
 @attrs.frozen
-class Summary:
+class Summary(_Counted):
     """What a run that wrote its decisions straight to a file decided, in counts
     (:meth:`kolrules.Engine.evaluate_to_file`)."""
 
@@ -110,18 +119,6 @@ class Summary:
     ruleset: RulesetRef
     source: str | None = None
     target: str | None = None
-
-    def summary_line(self) -> str:
-        """``rows read 40 = accepted 20 + review 11 + rejected 5 + errors 4``."""
-        return _summary_line(self.rows_read, self.counts)
-
-    def accounted(self) -> bool:
-        """Whether every row read is either a decision or a row error."""
-        return self.rows_read == sum(self.counts.values())
-
-    def summary(self) -> dict[str, Any]:
-        """``rows_read`` and the counts, as a JSON-ready dict."""
-        return {"rows_read": self.rows_read, **self.counts}
 
 
 # --------------------------------------------------------------------------------------
