@@ -119,7 +119,8 @@ class EngineCache:
     def named(self) -> dict[str, Path]:
         """Rulesets known by name (bundled and from plugins)."""
         if self._named is None:
-            from kolrules.plugins import Registry, make_plugin_manager
+            from kolrules._registry import Registry
+            from kolrules.plugins import make_plugin_manager
             from kolrules.ruleset import find_rulesets
 
             registry = Registry.collect(make_plugin_manager(self.plugins))

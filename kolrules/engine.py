@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from kolrules._registry import Registry
 from kolrules.compile import Plan, compile_plan, rule_column
 from kolrules.errors import KolrulesError, RulesetError, UnknownKindError
 from kolrules.evaluate import (
@@ -23,7 +24,7 @@ from kolrules.evaluate import (
     evaluate_values,
 )
 from kolrules.normalise import NormalisedFrame, SeenIds, normalise_frame, normalise_row
-from kolrules.plugins import Registry, make_plugin_manager
+from kolrules.plugins import make_plugin_manager
 from kolrules.read import BATCH_ROWS
 from kolrules.report import Summary, write_csv
 from kolrules.ruleset import Ruleset, find_rulesets, load_ruleset, resolve_source
