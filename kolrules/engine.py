@@ -56,7 +56,9 @@ class Engine:
 
     ``ruleset`` is a :class:`~kolrules.ruleset.Ruleset`, a path, or the name of a bundled
     (or plugin-provided) ruleset; default ``red-default``. ``plugins`` are extra plugin
-    modules or objects; ``load_entrypoints`` turns third-party autoloading on or off.
+    modules, objects or module names, ``"no:NAME"`` to block a plugin and
+    :class:`kolrules.plugins.PluginsDir` for a directory of loose plugin files (see
+    docs/plugins/discovery.md); ``load_entrypoints`` turns third-party autoloading on or off.
     ``strict=True`` makes every unreadable cell a row error instead of a data error.
     """
 
