@@ -167,7 +167,12 @@ def error_to_dict(error: RowError) -> dict[str, Any]:
 
 
 def _ruleset_dict(ruleset: RulesetRef) -> dict[str, Any]:
-    return {"name": ruleset.name, "version": ruleset.version, "hash": ruleset.hash}
+    return {
+        "name": ruleset.name,
+        "version": ruleset.version,
+        "hash": ruleset.hash,
+        "chain": list(ruleset.chain),
+    }
 
 
 # --------------------------------------------------------------------------------------

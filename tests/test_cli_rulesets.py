@@ -205,3 +205,15 @@ def test_subcommand_help_has_examples() -> None:
     for args in (["rulesets", "show", "--help"], ["schema", "--help"], ["validate", "--help"]):
         text = run(args).stdout
         assert "Example" in text and f"kolrules {' '.join(args[:-1])}" in text
+
+
+def test_decisions_record_the_chain_of_files_and_its_hash() -> None:
+    examples = Path(__file__).resolve().parent.parent / "examples" / "candidates.csv"
+    result = run(["evaluate", examples, "-r", "beauty-startup", "-f", "json"])
+    document = json.loads(result.stdout)
+    chain = document["ruleset"]["chain"]
+    assert [Path(p).name for p in chain] == ["beauty-startup.toml", "red-default.toml"]
+    assert all(d["ruleset"]["chain"] == chain for d in document["decisions"])
+    plain = json.loads(run(["evaluate", examples, "-f", "json"]).stdout)["ruleset"]
+    assert [Path(p).name for p in plain["chain"]] == ["red-default.toml"]
+    assert document["ruleset"]["hash"] != plain["hash"]

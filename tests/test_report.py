@@ -187,7 +187,12 @@ def test_json(report: Report) -> None:
     text = render(JSON, report)
     assert "小红薯A" in text  # not \u-escaped
     document = json.loads(text)
-    assert document["ruleset"] == {"name": "red-default", "version": "1.2", "hash": "ab" * 32}
+    assert document["ruleset"] == {
+        "name": "red-default",
+        "version": "1.2",
+        "hash": "ab" * 32,
+        "chain": [],
+    }
     assert document["summary"] == {
         "rows_read": 6,
         "accepted": 2,
