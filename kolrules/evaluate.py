@@ -110,10 +110,51 @@ def price_position(
     return "within"
 
 
-def _finding(r: CompiledRule, outcome: int, names: Mapping[str, Any]) -> Finding:
+class _Names:
+    """The names a message or a finding reads, looked up where they live (tier and band,
+    then metrics, then params, then fields: the order in which they shadow each other)
+    rather than merged into one dict per decision."""
+
+    __slots__ = ("band_max", "band_min", "fields", "metrics", "params", "tier")
+
+    def __init__(
+        self,
+        fields: Mapping[str, Any],
+        params: Mapping[str, Any],
+        metrics: Mapping[str, Any],
+        tier: str | None,
+        band_min: float | None,
+        band_max: float | None,
+    ) -> None:
+        self.fields, self.params, self.metrics = fields, params, metrics
+        self.tier, self.band_min, self.band_max = tier, band_min, band_max
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name == "tier":
+            return self.tier
+        if name == "band_min":
+            return self.band_min
+        if name == "band_max":
+            return self.band_max
+        for table in (self.metrics, self.params, self.fields):
+            if name in table:
+                return table[name]
+        return default
+
+
+def _finding(
+    r: CompiledRule,
+    outcome: int,
+    names: Mapping[str, Any] | _Names,
+    message_of: Callable[..., str] | None = None,
+    reads: Sequence[str] = (),
+) -> Finding:
     rule = r.rule
     if outcome == 1:
-        message = render(r.template, names)
+        if message_of is not None:
+            message = message_of(*(names.get(n) for n in reads))
+        else:
+            message = render(r.template, names)  # type: ignore[arg-type]
     elif outcome == NOT_APPLICABLE:
         when = r.when.source if r.when else "when"
         gaps = [n for n in (r.when.names if r.when else ()) if names.get(n) is None]
@@ -149,7 +190,7 @@ def build_decision(
     fixed = _fixed(plan)
     metrics = dict(zip(fixed.metric_names, metric_values, strict=True))
     findings: list[Finding] = []
-    names: dict[str, Any] | None = None
+    names: _Names | None = None
     for r, o, same in zip(plan.rules, outcomes, fixed.same, strict=True):
         if o < 3:
             # Passed, or not applicable with nothing missing: the same finding every time.
@@ -158,8 +199,7 @@ def build_decision(
                 findings.append(found)
                 continue
         if names is None:
-            names = {**fields, **plan.params, **metrics}
-            names.update(tier=tier, band_min=band_min, band_max=band_max)
+            names = _Names(fields, plan.params, metrics, tier, band_min, band_max)
         findings.append(_finding(r, o, names))
     price = fields.get("price")
     return Decision(
@@ -284,8 +324,8 @@ def _decider(
         lines += [
             "    else:",
             "        if names is None:",
-            "            names = _names(values, metrics, tier, band_min, band_max)",
-            f"        f{i} = _finding(_rules[{i}], {o}, names)",
+            "            names = _Names(values, _params, metrics, tier, band_min, band_max)",
+            f"        f{i} = _finding(_rules[{i}], {o}, names, *_messages[{i}])",
         ]
     outcomes = f"({', '.join(outs)}{',' if n == 1 else ''})"
     lines += [
@@ -296,25 +336,18 @@ def _decider(
         " metrics.get('cpe'), price is None),"
         f" ({''.join(f'f{i}, ' for i in range(n))}), data_errors, _ref, metrics)",
     ]
-    params = dict(plan.params)
-
-    def names_of(
-        values: Mapping[str, Any],
-        metrics: Mapping[str, Any],
-        tier: str | None,
-        band_min: float | None,
-        band_max: float | None,
-    ) -> dict[str, Any]:
-        names = {**values, **params, **metrics}
-        names.update(tier=tier, band_min=band_min, band_max=band_max)
-        return names
-
+    messages = []
+    for r in plan.rules:
+        reads, message_of = _renderer(r.template, plan.params)
+        messages.append((message_of, tuple(reads)))
     scope: dict[str, Any] = {
         "_scalar": plan.scalar,
         "_same": fixed.same,
         "_rules": plan.rules,
         "_gaps": _gaps,
-        "_names": names_of,
+        "_Names": _Names,
+        "_params": dict(plan.params),
+        "_messages": tuple(messages),
         "_finding": _finding,
         "_verdict": verdict_of,
         "_plan": plan,
