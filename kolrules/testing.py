@@ -3,6 +3,12 @@ automatically; enable it with ``pytest -p kolrules.testing`` or, in a ``conftest
 
     pytest_plugins = ["kolrules.testing"]
 
+Helpers for plugin authors' tests (importing them does not register the pytest plugin)
+    :func:`make_engine` builds an engine with autoloading off and the given plugins,
+    :func:`make_profile` a valid RED-like profile, and :func:`check_plugin` registers a
+    plugin on a fresh manager and checks its hooks and what it registers. See
+    ``docs/plugins/testing.md``.
+
 Ruleset tests as pytest items
     Every ``*.test.toml`` file pytest visits, and every ruleset with ``[[test]]`` tables,
     is collected; each test case is one item (``file::case name``). A failing case shows
@@ -23,12 +29,26 @@ import pytest
 
 from kolrules._ruletest_report import failure_text
 from kolrules._testcases import TEST_SUFFIX, EngineCache, TestCase, is_ruleset, load_test_file
+from kolrules._testing_kit import (
+    DEFAULT_PROFILE,
+    PluginCheck,
+    PluginCheckError,
+    check_plugin,
+    make_engine,
+    make_profile,
+)
 from kolrules.ruletest import CaseResult, coverage_of, run_case, total_percent
 
 __all__ = [
+    "DEFAULT_PROFILE",
+    "PluginCheck",
+    "PluginCheckError",
     "RulesetTestFailure",
     "RulesetTestFile",
     "RulesetTestItem",
+    "check_plugin",
+    "make_engine",
+    "make_profile",
     "pytest_collect_file",
     "pytest_configure",
     "pytest_terminal_summary",
