@@ -35,7 +35,7 @@ from kolrules.expression import (
 )
 from kolrules.normalise import HAS_DATA_ERRORS, Schema
 from kolrules.ruleset import Rule, Ruleset
-from kolrules.types import Platform, Scorer, Tier
+from kolrules.types import Finding, Platform, Scorer, Tier
 
 if TYPE_CHECKING:
     import polars as pl
@@ -69,6 +69,11 @@ class CompiledRule:
     template: str
     template_names: tuple[str, ...]
     missing_code: int
+    #: Not-applicable findings by (outcome, missing names), made once each (they do not
+    #: depend on values); filled as decisions are made.
+    findings: dict[tuple[int, tuple[str, ...]], Finding] = attrs.field(
+        factory=dict, eq=False, repr=False
+    )
 
 
 @attrs.frozen

@@ -142,6 +142,17 @@ class _Names:
         return default
 
 
+def _not_applicable(r: CompiledRule, outcome: int, gaps: tuple[str, ...]) -> str:
+    if outcome == NOT_APPLICABLE:
+        when = r.when.source if r.when else "when"
+        return f"not applicable: {when} is false" + (
+            f" (missing {', '.join(gaps)})" if gaps else ""
+        )
+    if gaps:
+        return "not applicable: missing " + ", ".join(gaps)
+    return f"not applicable: {r.require.source} cannot be computed (division by zero)"
+
+
 def _finding(
     r: CompiledRule,
     outcome: int,
@@ -155,19 +166,21 @@ def _finding(
             message = message_of(*(names.get(n) for n in reads))
         else:
             message = render(r.template, names)  # type: ignore[arg-type]
-    elif outcome == NOT_APPLICABLE:
-        when = r.when.source if r.when else "when"
-        gaps = [n for n in (r.when.names if r.when else ()) if names.get(n) is None]
-        message = f"not applicable: {when} is false" + (
-            f" (missing {', '.join(gaps)})" if gaps else ""
-        )
-    elif outcome == UNKNOWN:
-        gaps = [n for n in r.require.names if names.get(n) is None]
-        message = (
-            "not applicable: missing " + ", ".join(gaps)
-            if gaps
-            else f"not applicable: {r.require.source} cannot be computed (division by zero)"
-        )
+    elif outcome in (NOT_APPLICABLE, UNKNOWN):
+        # The same finding for the same missing names: made once per rule and gaps.
+        read = (r.when.names if r.when else ()) if outcome == NOT_APPLICABLE else r.require.names
+        gaps = tuple(n for n in read if names.get(n) is None)
+        key = (outcome, gaps)
+        found = r.findings.get(key)
+        if found is None:
+            found = r.findings[key] = Finding(
+                rule.id,
+                rule.stage,
+                OUTCOMES[outcome],  # type: ignore[arg-type]
+                rule.severity,
+                _not_applicable(r, outcome, gaps),
+            )
+        return found
     else:
         message = f"passed: {r.require.source}"
     return Finding(rule.id, rule.stage, OUTCOMES[outcome], rule.severity, message)  # type: ignore[arg-type]
