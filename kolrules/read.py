@@ -450,29 +450,43 @@ def csv_batches(
                     source, delimiter, width, batch_rows
                 )
             else:
-                batches = [_parse_block(source.read_bytes(), delimiter, width, skip=True)]
+                whole = source.read_bytes()
+                body = whole[_data_start(whole) :]
+                batches = [_parse_block(body, delimiter, width)] if body.strip(b"\r\n") else []
             yield from _named_batches(path, batches, header)
         except pl.exceptions.PolarsError as exc:
             raise _csv_error(path, source, delimiter, width, lead, exc) from None
 
 
-def _parse_block(data: bytes, delimiter: str, width: int, *, skip: bool) -> pl.DataFrame:
-    """Parse CSV records as String columns ``_0``, ``_1``...; with ``skip``, ``data`` starts
-    with blank lines and the header, which are skipped."""
+def _parse_block(data: bytes, delimiter: str, width: int) -> pl.DataFrame:
+    """Parse CSV records (no header) as String columns ``_0``, ``_1``...
+
+    A header of placeholder names is put in front, so that the header sets the width as
+    in any CSV file: shorter rows are padded with nulls, longer ones are an error.
+    """
+    names = delimiter.join(f"_{i}" for i in range(width)).encode("utf-8") + b"\n"
     return pl.read_csv(
-        data,
-        has_header=skip,
+        names + data,
+        has_header=True,
         separator=delimiter,
         quote_char='"',
         infer_schema=False,
         null_values=[""],
-        new_columns=[f"_{i}" for i in range(width)] if not skip else None,
-        with_column_names=(lambda names: [f"_{i}" for i in range(len(names))]) if skip else None,
-        schema=dict.fromkeys((f"_{i}" for i in range(width)), pl.String) if not skip else None,
-        skip_lines=_blank_lines(data) if skip else 0,
         truncate_ragged_lines=False,
-        raise_if_empty=skip,
+        raise_if_empty=False,
     )
+
+
+def _data_start(data: bytes) -> int:
+    """Where the records start in a file's first bytes: after a byte-order mark, blank
+    lines and the header record (which may hold quoted line ends)."""
+    at = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    for _ in range(_blank_lines(data) + 1):
+        line = data.find(b"\n", at)
+        while line >= 0 and data.count(b'"', at, line) % 2:
+            line = data.find(b"\n", line + 1)
+        at = len(data) if line < 0 else line + 1
+    return at
 
 
 def _blank_lines(data: bytes) -> int:
@@ -496,13 +510,7 @@ def _parsed_blocks(source: Path, delimiter: str, width: int, rows: int) -> Itera
     first block's line length) and parse each: memory holds one block, never the file."""
     with source.open("rb") as f:
         data = f.read(_CHUNK)
-        blanks = _blank_lines(data)  # then the header line: skip both
-        at = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-        for _ in range(blanks + 1):
-            line = data.find(b"\n", at)
-            while line >= 0 and data.count(b'"', at, line) % 2:
-                line = data.find(b"\n", line + 1)
-            at = len(data) if line < 0 else line + 1
+        at = _data_start(data)
         lines = max(data.count(b"\n", at), 1)
         per_row = max((len(data) - at) // lines, 16)
         block = max(rows * per_row, 1 << 16)
@@ -524,7 +532,7 @@ def _parsed_blocks(source: Path, delimiter: str, width: int, rows: int) -> Itera
                 cut = _record_end(pending, 0, len(pending))
             piece, pending = pending[:cut], pending[cut:]
             if piece.strip(b"\r\n"):
-                yield _parse_block(piece, delimiter, width, skip=False)
+                yield _parse_block(piece, delimiter, width)
 
 
 def _named_batches(
