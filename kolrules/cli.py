@@ -210,7 +210,7 @@ def main(ctx: click.Context, plugins: tuple[str, ...], plugins_dirs: tuple[Path,
 
 
 def _write(report: Report, engine: Engine, fmt: str, output: Path | None) -> None:
-    reporter = engine.registry.reporter(fmt)
+    reporter = engine.reporter(fmt)
     if output is None:
         reporter.render(report, sys.stdout)
     else:
@@ -831,13 +831,11 @@ def diff(
     """
     from kolrules._diff_report import diff_json, print_diff
     from kolrules.diff import IncompatibleRulesetsError, impact
-    from kolrules.read import reader_for
 
     with _errors():
         before = _engine(ctx, base)
         after = _engine(ctx, ruleset)
-        reader = reader_for(input_file, before.registry.readers, input_format)
-        frame = reader.read(input_file)
+        frame = before.reader(input_file, input_format).read(input_file)
         try:
             result = impact(
                 before, after, frame, limit=None if fmt == "json" else limit, source=str(input_file)

@@ -8,14 +8,16 @@ read (:mod:`kolrules.read`) -> normalise (:mod:`kolrules.normalise`) -> compile
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+import attrs
 
 from kolrules._registry import Registry
 from kolrules.compile import Plan, compile_plan, rule_column
-from kolrules.errors import KolrulesError, RulesetError, UnknownKindError
+from kolrules.errors import KolrulesError, PluginError, RulesetError, UnknownKindError
 from kolrules.evaluate import (
     Reasons,
     decision_frame,
@@ -24,11 +26,11 @@ from kolrules.evaluate import (
     evaluate_values,
 )
 from kolrules.normalise import NormalisedFrame, SeenIds, normalise_frame, normalise_row
-from kolrules.plugins import make_plugin_manager
+from kolrules.plugins import ESSENTIAL_PLUGINS, make_plugin_manager
 from kolrules.read import BATCH_ROWS
 from kolrules.report import Summary, write_csv
 from kolrules.ruleset import Ruleset, find_rulesets, load_ruleset, resolve_source
-from kolrules.types import DataError, Decision, RowError
+from kolrules.types import DataError, Decision, Reader, Reporter, RowError
 
 if TYPE_CHECKING:
     import pluggy
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
     from kolrules.report import Report
 
 __all__ = ["DEFAULT_RULESET", "Engine", "RowInputError"]
+
+T = TypeVar("T")
 
 #: The ruleset used when none is named.
 DEFAULT_RULESET = "red-default"
@@ -89,6 +93,63 @@ class Engine:
             resolve_source(source, self.named_rulesets()), search=self.registry.ruleset_dirs
         )
 
+    def _guarded(self, kind: str, label: str, name: str, fn: Callable[..., T]) -> Callable[..., T]:
+        """``fn`` (a registered kind's callable) with any exception it raises, other than
+        kolrules' own errors, turned into a :class:`PluginError` naming the kind, the
+        plugin and its distribution, and what to do."""
+        owner = self.registry.owners.get((kind, name))
+        if owner is None or owner in ESSENTIAL_PLUGINS:
+            return fn  # kolrules' own formats: a failure there is a kolrules bug
+
+        def call(*args: Any, **kwargs: Any) -> T:
+            try:
+                return fn(*args, **kwargs)
+            except (KolrulesError, StopIteration):
+                raise
+            except Exception as exc:
+                raise PluginError(
+                    _kind_failed(self.plugin_manager, label, name, owner, exc)
+                ) from exc
+
+        return call
+
+    def reader(self, path: str | Path, input_format: str | None = None) -> Reader:
+        """The input format for ``path`` (``input_format``, else its suffix); what it
+        raises names its plugin."""
+        from kolrules.read import reader_for
+
+        found = reader_for(Path(path), self.registry.readers, input_format)
+        batches = found.batches
+        return attrs.evolve(
+            found,
+            read=self._guarded("reader", "input format", found.name, found.read),
+            batches=None if batches is None else self._guarded_batches(found.name, batches),
+        )
+
+    def _guarded_batches(
+        self, name: str, batches: Callable[[Path, int], Iterator[pl.DataFrame]]
+    ) -> Callable[[Path, int], Iterator[pl.DataFrame]]:
+        """A reader's ``batches`` whose failures, while called or while iterated, name
+        its plugin (see :meth:`_guarded`)."""
+        start = self._guarded("reader", "input format", name, batches)
+
+        def read(path: Path, rows: int) -> Iterator[pl.DataFrame]:
+            source = iter(start(path, rows))
+            step = self._guarded("reader", "input format", name, next)
+            while True:
+                try:
+                    yield step(source)
+                except StopIteration:
+                    return
+
+        return read
+
+    def reporter(self, name: str) -> Reporter:
+        """The output format ``name``; what it raises names its plugin."""
+        found = self.registry.reporter(name)
+        guarded = self._guarded("reporter", "output format", found.name, found.render)
+        return attrs.evolve(found, render=guarded)
+
     def compile(self, ruleset: Ruleset, *, strict: bool = False) -> Plan:
         """Compile ``ruleset`` with this engine's platforms and scorers."""
         try:
@@ -107,6 +168,8 @@ class Engine:
                 scorer = self.registry.scorer(ruleset.scoring_strategy)
             except UnknownKindError as exc:
                 raise RulesetError([ruleset.issue(("scoring", "strategy"), str(exc))]) from None
+            build = self._guarded("scorer", "scoring strategy", scorer.name, scorer.build)
+            scorer = attrs.evolve(scorer, build=build)
         return compile_plan(ruleset, platform, scorer, strict=strict)
 
     # -- evaluation ---------------------------------------------------------------------
@@ -150,11 +213,8 @@ class Engine:
     def evaluate_file(self, path: str | Path, *, input_format: str | None = None) -> Report:
         """Read a file (CSV in UTF-8, UTF-8 with BOM or GBK/GB18030; JSON; JSONL) and
         evaluate it on the columnar path."""
-        from kolrules.read import reader_for
-
         path = Path(path)
-        reader = reader_for(path, self.registry.readers, input_format)
-        return self._report(reader.read(path), str(path))
+        return self._report(self.reader(path, input_format).read(path), str(path))
 
     def _columns(self, df: pl.DataFrame) -> tuple[NormalisedFrame, pl.DataFrame]:
         """Normalise and evaluate a frame on the columnar path."""
@@ -227,10 +287,8 @@ class Engine:
         rule). ``reasons="rules"`` lists the failed rules' ids in the ``reasons`` column
         instead of their messages, which is faster on large files. Returns the counts.
         """
-        from kolrules.read import reader_for
-
         path = Path(source)
-        reader = reader_for(path, self.registry.readers, input_format)
+        reader = self.reader(path, input_format)
         if reader.batches is not None:
             batches = reader.batches(path, batch_rows)
         else:
@@ -269,6 +327,19 @@ class Engine:
 
     def reporter_names(self) -> list[str]:
         return sorted(self.registry.reporters)
+
+
+def _kind_failed(pm: Any, label: str, name: str, owner: str | None, exc: BaseException) -> str:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    what = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    if owner is None:  # pragma: no cover - every registered kind has an owner
+        return f"{label} {name!r} raised {what}"
+    dist, version = pm.distribution(owner) if hasattr(pm, "distribution") else (None, None)
+    source = f" ({dist} {version})" if dist else ""
+    return (
+        f"{label} {name!r} of plugin {owner!r}{source} raised {what}; fix or update the "
+        f"plugin, or leave it out with -p no:{owner}"
+    )
 
 
 @contextmanager
