@@ -8,7 +8,7 @@ import inspect
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import pluggy
@@ -23,7 +23,7 @@ from kolrules.plugins import (
 )
 from kolrules.types import Platform, Reader, Reporter, Scorer
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "collect_commands"]
 
 
 K = TypeVar("K")
@@ -175,3 +175,19 @@ def _get(table: Mapping[str, K], name: str, kind: str) -> K:
     if found is None:
         raise UnknownKindError(kind, name, sorted(table))
     return found
+
+
+def collect_commands(pm: pluggy.PluginManager) -> tuple[dict[str, Any], dict[str, str]]:
+    """The commands plugins add (``kolrules_commands_register``), by name, and the plugin
+    that added each."""
+    import click
+
+    def names(command: click.Command) -> list[str]:
+        if not command.name:
+            raise PluginError(
+                "a plugin returned a command without a name from kolrules_commands_register; "
+                "give it one (@click.command('name'))"
+            )
+        return [command.name]
+
+    return _collect(pm, "kolrules_commands_register", "command", click.Command, names)

@@ -152,7 +152,62 @@ def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> No
     ctx.exit(0)
 
 
-@click.group(epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+def _third_party(ctx: click.Context) -> bool:
+    """Whether a third-party plugin could be loaded (only those add commands): one named
+    by -p, --plugins-dir or KOLRULES_PLUGINS, or an installed entry point."""
+    import os
+
+    if ctx.params.get("plugins") or ctx.params.get("plugins_dirs"):
+        return True
+    if os.environ.get("KOLRULES_PLUGINS", "").strip():
+        return True
+    if os.environ.get("KOLRULES_DISABLE_PLUGIN_AUTOLOAD"):
+        return False
+    from importlib import metadata
+
+    return bool(metadata.entry_points(group="kolrules"))
+
+
+class _Commands(click.Group):
+    """The built-in commands, then those plugins add (``kolrules_commands_register``).
+
+    Plugins are loaded for this only when the command asked for is not a built-in one, or
+    for the list in ``kolrules --help`` when a third-party plugin could be loaded (the
+    first-party plugins add no commands), so built-in commands and a plain ``--help``
+    start as fast as before."""
+
+    def _added(self, ctx: click.Context) -> dict[str, click.Command]:
+        found: dict[str, click.Command] | None = ctx.meta.get("kolrules.commands")
+        if found is None:
+            from kolrules._registry import collect_commands
+            from kolrules.plugins import make_plugin_manager
+
+            args = _plugin_args(ctx.params.get("plugins", ()), ctx.params.get("plugins_dirs", ()))
+            with _errors():
+                commands, owners = collect_commands(make_plugin_manager(args))
+            for name, owner in owners.items():
+                if name in self.commands:
+                    _fail(
+                        f"plugin {owner!r} adds a command {name!r}, but kolrules has a built-in "
+                        f"command of that name; rename the plugin's command, or leave the "
+                        f"plugin out with -p no:{owner}",
+                        EXIT_PLUGIN,
+                    )
+            found = ctx.meta["kolrules.commands"] = commands
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        if not _third_party(ctx):  # kolrules' own plugins add no commands: stay fast
+            return sorted(self.commands)
+        return sorted({*self.commands, *self._added(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self.commands.get(cmd_name) or self._added(ctx).get(cmd_name.casefold())
+
+
+@click.group(
+    cls=_Commands, epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.option(
     "--plugin",
     "-p",

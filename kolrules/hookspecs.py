@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from kolrules.types import Platform, Reader, Reporter, Scorer
 
 __all__ = ["hookimpl", "hookspec"]
@@ -72,4 +74,17 @@ def kolrules_rulesets_register() -> Iterable[Path]:  # type: ignore[empty-body]
     Receives nothing. Returns an iterable of directories; every ``*.toml`` file in them is
     a ruleset named after the file's stem (``red-default.toml`` is ``red-default``).
     Collected: a name found in two directories is an error naming both files.
+    """
+
+
+@hookspec
+def kolrules_commands_register() -> Iterable[click.Command]:  # type: ignore[empty-body]
+    """Add commands to the ``kolrules`` command line (``kolrules NAME ...``).
+
+    Receives nothing. Returns an iterable of :class:`click.Command` objects, each with its
+    own ``--help`` text. Collected: every plugin's commands are added beside the built-in
+    ones; a name that is a built-in command or another plugin's command is an error naming
+    both. Called once, when the command line starts (after ``-p`` and ``--plugins-dir``
+    are read), and only when the command asked for is not a built-in one or for
+    ``kolrules --help``.
     """

@@ -554,10 +554,22 @@ def _raising(hook: str) -> object:
     return type("Exploding", (), {hook: hookimpl(boom)})()
 
 
+def _use(plugin: object, hook: str) -> None:
+    """Call ``hook`` the way kolrules does: the engine calls the registration hooks, the
+    command line the commands hook."""
+    if hook == "kolrules_commands_register":
+        from kolrules._registry import collect_commands
+        from kolrules.plugins import make_plugin_manager
+
+        collect_commands(make_plugin_manager([plugin], load_entrypoints=False))
+    else:
+        engine(plugins=[plugin])
+
+
 @pytest.mark.parametrize("hook", HOOKS)
 def test_a_hook_that_raises_names_the_plugin_and_the_hook(hook: str) -> None:
     with pytest.raises(PluginError) as info:
-        engine(plugins=[_raising(hook)])
+        _use(_raising(hook), hook)
     message = str(info.value)
     assert "'Exploding'" in message
     assert hook in message
@@ -664,3 +676,59 @@ def test_engines_do_not_share_plugins(tmp_path: Path) -> None:
     # Building the others did not take anything away from the first.
     assert with_plugins.registry.platform("tl") is TESTLAND
     assert with_plugins.plugin_manager is not plain.plugin_manager
+
+
+# --------------------------------------------------------------------------------------
+# kolrules_commands_register
+# --------------------------------------------------------------------------------------
+
+COMMAND_PLUGIN = """
+    import click
+    from kolrules import hookimpl
+
+
+    @click.command("hello")
+    @click.argument("who")
+    def hello(who):
+        '''Greet WHO.
+
+        Example: kolrules -p greet hello RED
+        '''
+        click.echo(f"hello {who}")
+
+
+    @hookimpl
+    def kolrules_commands_register():
+        return [hello]
+"""
+
+
+def test_hook_kolrules_commands_register(plugin_module: Callable[[str, str], str]) -> None:
+    name = plugin_module("greet_cmd", COMMAND_PLUGIN)
+    assert cli(["-p", name, "hello", "RED"]).stdout == "hello RED\n"
+    listed = cli(["-p", name, "--help"]).stdout
+    assert re.search(r"^\s+hello\s+Greet WHO", listed, re.MULTILINE)
+    assert "hello" not in cli(["--help"]).stdout.split("Commands:")[1]
+    assert "Greet WHO" in cli(["-p", name, "hello", "--help"]).stdout
+
+
+def test_hook_kolrules_commands_register_clash_with_a_built_in_command(
+    plugin_module: Callable[[str, str], str],
+) -> None:
+    name = plugin_module("clash_cmd", COMMAND_PLUGIN.replace('"hello"', '"evaluate"'))
+    result = cli(["-p", name, "--help"], code=EXIT_PLUGIN)
+    assert "adds a command 'evaluate', but kolrules has a built-in command" in result.stderr
+    assert f"-p no:{name}" in result.stderr
+
+
+def test_hook_kolrules_commands_register_wrong_type(
+    plugin_module: Callable[[str, str], str],
+) -> None:
+    name = plugin_module("wrong_cmd", COMMAND_PLUGIN.replace("return [hello]", "return ['hi']"))
+    result = cli(["-p", name, "hello", "x"], code=EXIT_PLUGIN)
+    assert "returned str from kolrules_commands_register; expected Command" in result.stderr
+
+
+def test_unknown_command_without_plugins_is_a_usage_error() -> None:
+    result = cli(["helo"], code=2)
+    assert "No such command 'helo'" in result.stderr
