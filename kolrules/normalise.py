@@ -105,7 +105,7 @@ class Schema:
 
     @non_negative.default
     def _non_negative(self) -> frozenset[str]:
-        return frozenset(COUNT_FIELDS)
+        return frozenset(COUNT_FIELDS) | frozenset(self.platform.non_negative)
 
     @classmethod
     def build(

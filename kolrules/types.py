@@ -122,6 +122,8 @@ class Platform:
     - ``units`` are the number suffixes exports use (``万`` = 10000); ``plus_adds`` is what a
       trailing ``+`` adds (``10万+`` is stored as 100001 by WeChat tools).
     - ``missing`` are the cell texts that mean "no value" (``-``, ``N/A``, ``暂无``).
+    - ``non_negative`` are the extra number fields that cannot be below 0 (counts, prices,
+      shares), as the canonical counts cannot: a negative cell is a data error.
     - ``origins`` maps export wording for the account's origin onto
       ``homegrown`` / ``cross_platform`` / ``celebrity``.
     - ``tiers`` is the platform's default tier table, used when a ruleset gives none.
@@ -142,6 +144,16 @@ class Platform:
     tiers: tuple[Tier, ...] = ()
     description: str = ""
     required: tuple[str, ...] = attrs.field(default=("id", "followers"), converter=_with_id)
+    non_negative: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+
+    @non_negative.validator
+    def _check_non_negative(self, attribute: Any, value: tuple[str, ...]) -> None:
+        wrong = [f for f in value if self.fields.get(f) != "number"]
+        if wrong:
+            raise ValueError(
+                f"platform {self.name!r}: non_negative names {', '.join(map(repr, wrong))}, "
+                "which are not number fields of its [fields] table; declare them there"
+            )
 
     @classmethod
     def from_toml(cls, path: str | Path | Traversable) -> Platform:
@@ -185,6 +197,7 @@ class Platform:
             origins={str(k): str(v) for k, v in data.get("origins", {}).items()},
             tiers=tiers,
             required=tuple(info.get("required", ("id", "followers"))),
+            non_negative=numbers.get("non_negative", ()),
         )
 
     def names(self) -> tuple[str, ...]:

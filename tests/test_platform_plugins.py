@@ -553,3 +553,36 @@ def test_docs_list_everything(platforms: dict[str, Platform]) -> None:
         ]
         for item in expected:
             assert f"`{item}`" in section, f"{platform.name}: {item!r} not in docs/platforms.md"
+
+
+# -- extra number fields that cannot be negative ------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["red", "weibo", "wechat"])
+def test_extra_counts_quotes_and_shares_cannot_be_negative(name: str) -> None:
+    from kolrules.engine import Engine
+    from kolrules.normalise import normalise_frame, normalise_row, rows_to_frame
+
+    engine = Engine(f"{name}-default", load_entrypoints=False)
+    platform = engine.plan.platform
+    assert platform.non_negative
+    for field in platform.non_negative:
+        assert platform.fields[field] == "number"
+        raw = {"id": "k1", "followers": "12000", field: "-5"}
+        one = normalise_row(raw, engine.plan.schema)
+        assert one.values[field] is None
+        assert [e.reason for e in one.data_errors] == ["negative, must be 0 or more"]
+        frame = normalise_frame(rows_to_frame([raw]), engine.plan.schema)
+        assert frame.data_errors[1][0].reason == "negative, must be 0 or more"
+        assert frame.frame[field][0] is None
+
+
+def test_non_negative_must_name_number_fields() -> None:
+    with pytest.raises(ValueError, match=r"non_negative names 'ghost', which are not number"):
+        Platform.from_mapping(
+            {
+                "platform": {"name": "x"},
+                "fields": {"real": "number"},
+                "numbers": {"non_negative": ["real", "ghost"]},
+            }
+        )
