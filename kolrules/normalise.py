@@ -687,11 +687,12 @@ def normalise_frame(
     rows = work.collect()
     if casts:
         rows = _read_uncast(base, rows, casts, mapping, schema)
-    _, _, reasons = _field_exprs(base.schema, mapping, schema, fast=False)
+    # The fields read from a column: each has a __why_<field> column (see _field_exprs).
+    checked = [(f, mapping[f]) for f in schema.fields if f in mapping]
 
     always_hard = (*schema.platform.required, "platform")
-    hard = [f for f, _, _ in reasons if schema.strict or f in always_hard]
-    soft = [f for f, _, _ in reasons if f not in hard]
+    hard = [f for f, _ in checked if schema.strict or f in always_hard]
+    soft = [f for f, _ in checked if f not in hard]
     rows = rows.with_columns(
         pl.any_horizontal(pl.lit(False), *(pl.col(f"__why_{f}").is_not_null() for f in hard)).alias(
             "__hard"
@@ -705,7 +706,7 @@ def normalise_frame(
     first_row = pl.col(ROW).replace_strict(first, default=None, return_dtype=pl.Int64)
     bad = pl.col("__hard") | pl.col("id").is_null()
     rows = rows.with_columns(((bad | first_row.is_not_null()) if first else bad).alias(BAD))
-    row_errors, data_errors = _problems(df, rows, first, mapping, reasons, hard, soft)
+    row_errors, data_errors = _problems(df, rows, first, mapping, checked, hard)
     rows = rows.select(ROW, *schema.fields, HAS_DATA_ERRORS, BAD, *extra)
     return NormalisedFrame(rows, row_errors, data_errors, n, extra)
 
@@ -813,9 +814,8 @@ def _problems(
     rows: pl.DataFrame,
     first: Mapping[int, int],
     mapping: Mapping[str, str],
-    reasons: Sequence[tuple[str, str, pl.Expr]],
+    checked: Sequence[tuple[str, str]],
     hard: Sequence[str],
-    soft: Sequence[str],
 ) -> tuple[dict[int, tuple[str | None, tuple[DataError, ...]]], dict[int, tuple[DataError, ...]]]:
     """Row errors and data errors of the rows that have them (a loop over those rows only)."""
     import polars as pl
@@ -826,8 +826,8 @@ def _problems(
     at = rows.select(mask.arg_true()).to_series()
     if not at.len():
         return row_errors, data_errors
-    names = [f for f, _, _ in reasons]
-    headers = [h for _, h, _ in reasons]
+    names = [f for f, _ in checked]
+    headers = [h for _, h in checked]
     problems = rows.select(ROW, "id", BAD, *(f"__why_{f}" for f in names))[at]
     raw = df.select(headers)[at]
     # Column by column: a problem row usually has one bad cell among many fields.

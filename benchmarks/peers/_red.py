@@ -25,9 +25,9 @@ NUMBER_FIELDS = (
     "price",
     "account_age_days",
 )
-#: Numeric fields that may not be negative (kolrules' canonical counts; the RED-only field
-#: ``median_interactions`` is not one of them).
-COUNT_FIELDS = frozenset(NUMBER_FIELDS)  # median_interactions too: RED's non_negative
+#: Numeric fields that may not be negative: kolrules' canonical counts, and the RED-only
+#: ``median_interactions`` (in RED's ``[numbers] non_negative``).
+COUNT_FIELDS = frozenset(NUMBER_FIELDS)
 #: Text columns the rules read (``handle`` and ``category`` are carried, never judged).
 TEXT_FIELDS = ("id", "handle", "category", "origin")
 #: Fields whose bad cell stops the row (a row error) rather than making it a data error.
