@@ -102,9 +102,11 @@ def _falling_bands(rs: Ruleset) -> Iterator[RulesetIssue]:
 def _environment(plan: Plan) -> dict[str, Value]:
     """The possible values of every name, before any profile is seen."""
     env: dict[str, Value] = {}
-    for name, kind in plan.schema.fields.items():
+    for name, kind in plan.inputs.items():
         if kind == "number":
             env[name] = Num(0.0, math.inf) if name in plan.schema.non_negative else Num()
+        elif kind == "bool":
+            env[name] = Bool()
         else:
             env[name] = Text(frozenset(ORIGINS)) if name == "origin" else Text()
     env.update({name: constant(value) for name, value in plan.params.items()})

@@ -8,9 +8,9 @@ Merge rules (docs/rulesets.md, "Overlays"), applied from the root of the chain d
 - ``[params]``, ``[fields]``, ``[columns]``, ``[metrics]``, ``[pricing]``, ``[verdict]``
   and ``[scoring]`` merge key by key (tables inside them too); any other value, lists
   included, replaces the parent's. A ``[scoring]`` naming another strategy replaces it all.
-- ``[[rules]]`` merge by ``id``: the keys given override the parent rule's,
-  ``enabled = false`` removes it, an id the parents do not have adds a rule (it then needs
-  ``require`` and ``severity``).
+- ``[[rules]]`` merge by ``id``: the keys given override the parent rule's (its
+  ``params`` table merges key by key), ``enabled = false`` removes it, an id the parents
+  do not have adds a rule (it then needs ``severity``, and ``require`` or ``kind``).
 - ``[[tiers]]`` replaces the whole tier table; ``[tier.<name>]`` changes one tier's keys
   (``enabled = false`` removes it).
 - ``[[test]]`` cases belong to their file and are not inherited.
@@ -137,6 +137,24 @@ class _Merger:
             else:
                 self.put((*at, key), value, src, (*at, key))
 
+    def _merge_params(
+        self, at: KeyPath, params: Mapping[str, Any], src: SourceFile, local: KeyPath
+    ) -> None:
+        """A rule's ``params`` (written at ``local`` in ``src``) merge key by key into the
+        parent rule's, tables inside them too."""
+        parent: Any = self.doc
+        for part in at[:-1]:
+            parent = parent[part]
+        have = parent.get(at[-1])
+        if not isinstance(have, dict):
+            self.put(at, params, src, local)
+            return
+        for key, value in params.items():
+            if isinstance(value, dict) and isinstance(have.get(key), dict):
+                self._merge_params((*at, key), value, src, (*local, key))
+            else:
+                self.put((*at, key), value, src, (*local, key))
+
     def apply(self, src: SourceFile, root: bool, parents: list[str], dropped: set[str]) -> None:
         doc = src.doc
         self._head(src, root, parents)
@@ -248,9 +266,13 @@ class _Merger:
             here.add(rid)
             if rid in ids:
                 for key, value in entry.items():
-                    if key != "id":
+                    if key == "params" and isinstance(value, dict):
+                        self._merge_params(
+                            ("rules", ids[rid], "params"), value, src, ("rules", j, "params")
+                        )
+                    elif key != "id":
                         self.put(("rules", ids[rid], key), value, src, ("rules", j, key))
-            elif root or ("require" in entry and "severity" in entry):
+            elif root or (("require" in entry or "kind" in entry) and "severity" in entry):
                 ids[rid] = len(rules)
                 rules.append({})
                 self.put(("rules", ids[rid]), entry, src, ("rules", j))
@@ -261,7 +283,7 @@ class _Merger:
                         ("rules", j, "id"),
                         f"there is no rule {rid!r} to change in {describe(parents)}",
                         (f"did you mean {close[0]!r}? " if close else "")
-                        + "a new rule needs require and severity",
+                        + "a new rule needs severity, and require or kind",
                     )
                 )
 

@@ -1,5 +1,5 @@
 """The registry of kinds: what the plugins of one plugin manager register (platforms,
-scoring strategies, input readers, output formats, ruleset directories), collected once
+scoring strategies, rule kinds, input readers, output formats, ruleset directories), collected once
 per engine with the plugin that registered each, and looked up by name."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from kolrules.plugins import (
     _label,
     _where,
 )
-from kolrules.types import Platform, Reader, Reporter, Scorer
+from kolrules.types import Platform, Reader, Reporter, RuleKind, Scorer
 
 __all__ = ["Registry", "collect_commands"]
 
@@ -130,6 +130,7 @@ class Registry:
     reporters: Mapping[str, Reporter]
     ruleset_dirs: tuple[Path, ...]
     owners: Mapping[tuple[str, str], str]
+    rule_kinds: Mapping[str, RuleKind] = attrs.field(factory=dict)
 
     @classmethod
     def collect(cls, pm: pluggy.PluginManager) -> Registry:
@@ -145,12 +146,22 @@ class Registry:
         reporters, eo = _collect(
             pm, "kolrules_reporters_register", "output format", Reporter, lambda r: [r.name]
         )
+        kinds, ko = _collect(
+            pm, "kolrules_rule_kinds_register", "rule kind", RuleKind, lambda k: [k.name]
+        )
         dirs, do = _ruleset_dirs(pm)
         owners: dict[tuple[str, str], str] = {}
-        tables = {"platform": po, "scorer": so, "reader": ro, "reporter": eo, "ruleset_dir": do}
+        tables = {
+            "platform": po,
+            "scorer": so,
+            "rule_kind": ko,
+            "reader": ro,
+            "reporter": eo,
+            "ruleset_dir": do,
+        }
         for kind, table in tables.items():
             owners.update({(kind, k): v for k, v in table.items()})
-        return cls(platforms, scorers, readers, reporters, tuple(dirs), owners)
+        return cls(platforms, scorers, readers, reporters, tuple(dirs), owners, kinds)
 
     def platform(self, name: str) -> Platform:
         """A platform by name or alias (case-insensitive)."""

@@ -1,6 +1,6 @@
 """``requires`` in ``[ruleset]``: the distributions (usually plugins) a ruleset needs.
 
-Each entry is a requirement specifier (``"kolrules-douyin>=0.2"``), checked against the
+Each entry is a requirement specifier (``"kolrules-douyin>=0.1"``), checked against the
 installed distributions with :mod:`importlib.metadata` and :mod:`packaging`.
 """
 
@@ -30,7 +30,7 @@ def requirement_issues(rs: Ruleset) -> Iterator[RulesetIssue]:
             yield rs.issue(
                 at,
                 f"cannot read the requirement {text!r}: {exc}",
-                "write a distribution name and a version specifier, like 'kolrules-douyin>=0.2'",
+                "write a distribution name and a version specifier, like 'kolrules-douyin>=0.1'",
             )
             continue
         if req.marker is not None and not req.marker.evaluate():

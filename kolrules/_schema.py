@@ -60,6 +60,13 @@ _RULE_KEYS: dict[str, Any] = {
         "description": "the outcome when an input of require is missing",
     },
     "message": {"type": "string", "description": "message template: {name} or {name:.1%}"},
+    "kind": {
+        "type": "string",
+        "pattern": r"^[A-Za-z_][A-Za-z0-9_.-]*$",
+        "description": "a rule kind a plugin adds; it builds require from params "
+        "(kolrules plugins lists the kinds)",
+    },
+    "params": {"type": "object", "description": "passed to the rule kind"},
 }
 
 RULESET_SCHEMA: dict[str, Any] = {
@@ -100,7 +107,7 @@ RULESET_SCHEMA: dict[str, Any] = {
                     "type": "array",
                     "items": {"type": "string", "minLength": 1},
                     "description": "distributions the ruleset needs, as requirement "
-                    'specifiers: ["kolrules-douyin>=0.2"]',
+                    'specifiers: ["kolrules-douyin>=0.1"]',
                 },
             },
         },
@@ -217,7 +224,12 @@ RULESET_SCHEMA: dict[str, Any] = {
         "properties": {
             "ruleset": {"required": ["platform"]},
             "scoring": {"required": ["strategy"]},
-            "rules": {"items": {"required": ["require", "severity"]}},
+            "rules": {
+                "items": {
+                    "required": ["severity"],
+                    "anyOf": [{"required": ["require"]}, {"required": ["kind"]}],
+                }
+            },
         },
     },
 }

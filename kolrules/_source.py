@@ -227,6 +227,15 @@ def _explain(
     if kind in {"minimum", "minItems", "minLength"}:
         yield _issue(path, lines, at, f"{err.instance!r}: {err.message}")
         return
+    if kind == "anyOf" and at[:1] == ("rules",) and len(at) == 2:
+        yield _issue(
+            path,
+            lines,
+            at,
+            "missing required key 'require' (or 'kind')",
+            "a rule needs require (its test) or kind (a rule kind a plugin adds, with params)",
+        )
+        return
     yield _issue(path, lines, at, err.message)
 
 

@@ -19,7 +19,7 @@ import attrs
 from kolrules.errors import ExpressionError, KolrulesError, PluginError
 from kolrules.expression import parse
 from kolrules.plugins import PluginManager, make_plugin_manager
-from kolrules.types import Platform, Reader, Reporter, Scorer
+from kolrules.types import Platform, Reader, Reporter, RuleKind, RuleParts, Scorer
 
 if TYPE_CHECKING:
     from kolrules._registry import Registry
@@ -95,6 +95,9 @@ class PluginCheck:
     readers: tuple[str, ...] = ()
     reporters: tuple[str, ...] = ()
     ruleset_dirs: tuple[Path, ...] = ()
+    rule_kinds: tuple[str, ...] = ()
+    #: The metrics its phase hooks derive, by platform (``kolrules_profiles_derive``).
+    derived: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
 
 
 class PluginCheckError(PluginError):
@@ -110,7 +113,10 @@ class PluginCheckError(PluginError):
 
 
 def check_plugin(
-    plugin: object, *, scorer_params: Mapping[str, Mapping[str, Any]] | None = None
+    plugin: object,
+    *,
+    scorer_params: Mapping[str, Mapping[str, Any]] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> PluginCheck:
     """Register ``plugin`` (a module, an object with hook methods, or a module name) on a
     fresh plugin manager, as kolrules would (core and first-party plugins loaded, no
@@ -124,7 +130,12 @@ def check_plugin(
       clashes with another plugin or within the plugin, every name and alias is non-empty;
     - each scorer's ``build`` returns an expression that parses, given
       ``scorer_params[name]`` (default ``{}``: a scorer whose parameters have no defaults
-      needs an entry here).
+      needs an entry here);
+    - each rule kind's ``build`` returns a :class:`~kolrules.types.RuleParts` whose
+      expressions parse, given ``rule_params[name]`` (default ``{}``);
+    - its phase hooks: a row form comes with its batch form, and for every platform the
+      batch forms take an empty frame and return what their hooks say (``derived`` lists
+      the metrics they add, by platform).
 
     Returns a :class:`PluginCheck`; raises :class:`PluginCheckError` listing every problem
     found. When kolrules refuses the plugin outright (a misspelled or undecorated hook, a
@@ -169,6 +180,11 @@ def check_plugin(
     for reporter in kinds["reporter"]:
         assert isinstance(reporter, Reporter)
         problems += _callable_problem("output format", reporter.name, "render", reporter.render)
+    for kind in kinds["rule_kind"]:
+        assert isinstance(kind, RuleKind)
+        problems += _rule_kind_problems(kind, (rule_params or {}).get(kind.name, {}))
+    derived, phase_problems = _phase_problems(pm, registry, name)
+    problems += phase_problems
     if problems:
         raise PluginCheckError(name, problems)
     return PluginCheck(
@@ -179,6 +195,8 @@ def check_plugin(
         readers=_names(kinds["reader"]),
         reporters=_names(kinds["reporter"]),
         ruleset_dirs=tuple(sorted(d for d in kinds["ruleset_dir"] if isinstance(d, Path))),
+        rule_kinds=_names(kinds["rule_kind"]),
+        derived=derived,
     )
 
 
@@ -205,6 +223,7 @@ def _registered_name(pm: PluginManager, plugin: object) -> str:
 _HOOKS = {
     "kolrules_platforms_register": (Platform, "platform"),
     "kolrules_scorers_register": (Scorer, "scoring strategy"),
+    "kolrules_rule_kinds_register": (RuleKind, "rule kind"),
     "kolrules_readers_register": (Reader, "input format"),
     "kolrules_reporters_register": (Reporter, "output format"),
 }
@@ -239,6 +258,7 @@ def _owned(registry: Registry, plugin: str) -> dict[str, list[object]]:
     tables: dict[str, Mapping[str, Any]] = {
         "platform": registry.platforms,
         "scorer": registry.scorers,
+        "rule_kind": registry.rule_kinds,
         "reader": registry.readers,
         "reporter": registry.reporters,
     }
@@ -261,6 +281,7 @@ def _names(items: Iterable[object]) -> tuple[str, ...]:
 _KIND_WORDS = {
     "platform": "platform",
     "scorer": "scoring strategy",
+    "rule_kind": "rule kind",
     "reader": "input format",
     "reporter": "output format",
 }
@@ -307,6 +328,60 @@ def _scorer_problems(scorer: Scorer, params: Mapping[str, Any]) -> list[str]:
     except ExpressionError as exc:
         return [f"{what}: {given} returned an expression that does not parse: {exc}"]
     return []
+
+
+def _rule_kind_problems(kind: RuleKind, params: Mapping[str, Any]) -> list[str]:
+    """``build(params)`` raises, or returns something other than parts that parse."""
+    what = f"rule kind {kind.name!r}"
+    given = f"build({dict(params)!r})"
+    try:
+        parts: object = kind.build(params)
+    except Exception as exc:
+        hint = (
+            f"fix build, or pass check_plugin(..., rule_params={{{kind.name!r}: {{...}}}}) "
+            "with parameters it accepts"
+        )
+        return [f"{what}: {given} raised {type(exc).__name__}: {exc}; {hint}"]
+    if not isinstance(parts, RuleParts):
+        return [f"{what}: {given} returned {type(parts).__name__}; return a kolrules.RuleParts"]
+    problems = []
+    for key in ("require", "when"):
+        text = getattr(parts, key)
+        if text is None and key == "when":
+            continue
+        try:
+            parse(text)
+        except (ExpressionError, TypeError, AttributeError) as exc:
+            problems.append(f"{what}: {given} built a {key} that does not parse: {exc}")
+    return problems
+
+
+def _phase_problems(
+    pm: PluginManager, registry: Registry, plugin: str
+) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """Run ``plugin``'s phase hooks as the engine would when compiling, for every
+    platform: the metrics they derive by platform, and the problems found."""
+    from kolrules._phases import PHASE_HOOKS, Phases
+    from kolrules.normalise import Schema
+
+    mine = {
+        h.name
+        for h in pm.get_hookcallers(pm.get_plugin(plugin)) or ()
+        if any(h.name in pair for pair in PHASE_HOOKS)
+    }
+    if not mine:
+        return {}, []
+    derived: dict[str, tuple[str, ...]] = {}
+    platforms = {id(p): p for p in registry.platforms.values()}  # aliases share one object
+    for platform in platforms.values():
+        try:
+            phases = Phases(pm, platform, Schema.build(platform).fields)
+        except PluginError as exc:
+            return derived, [f"for platform {platform.name!r}: {exc}"]
+        names = [n for impl in phases.derivers if impl.plugin == plugin for n in impl.columns]
+        if names:
+            derived[platform.name] = tuple(sorted(names))
+    return derived, []
 
 
 def _callable_problem(word: str, name: str, attr: str, value: object) -> list[str]:

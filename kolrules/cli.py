@@ -711,7 +711,7 @@ def schema(output: Path | None) -> None:
 def list_plugins(ctx: click.Context, as_json: bool) -> None:
     """List the loaded plugins, in load order: name, where each came from (default,
     entrypoint, -p, env, plugins-dir), distribution and version, the hooks each
-    implements and the kinds it registers (platforms, scorers, readers, reporters,
+    implements and the kinds it registers (platforms, scorers, rule kinds, readers, reporters,
     ruleset dirs); then the plugins that were blocked.
 
     \b

@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from kolrules.errors import ExpressionError, RulesetError, RulesetIssue, ScoringParamError
+from kolrules.errors import (
+    ExpressionError,
+    RuleParamError,
+    RulesetError,
+    RulesetIssue,
+    ScoringParamError,
+)
 from kolrules.expression import (
     Expression,
     PythonWriter,
@@ -33,12 +39,22 @@ from kolrules.expression import (
     suggest,
     to_polars,
 )
-from kolrules.normalise import HAS_DATA_ERRORS, Schema
+from kolrules.normalise import (
+    HAS_DATA_ERRORS,
+    NormalisedFrame,
+    NormalisedRow,
+    Schema,
+    SeenIds,
+    normalise_frame,
+    normalise_row,
+)
 from kolrules.ruleset import Rule, Ruleset
-from kolrules.types import Finding, Platform, Scorer, Tier
+from kolrules.types import Finding, Platform, RuleKind, Scorer, Tier
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from kolrules._phases import Phases
 
 __all__ = ["FAIL", "NOT_APPLICABLE", "PASS", "UNKNOWN", "CompiledRule", "Plan", "compile_plan"]
 
@@ -91,7 +107,32 @@ class Plan:
     score: Expression | None
     scalar: Callable[[Mapping[str, Any]], tuple[Any, ...]] = attrs.field(repr=False, eq=False)
     scalar_source: str = attrs.field(repr=False, eq=False)
+    #: The plugins' phase hooks (validate, derive), run after normalising; ``None`` for none.
+    phases: Phases | None = attrs.field(default=None, repr=False, eq=False)
     _cache: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False, alias="_cache")
+
+    @property
+    def derived(self) -> Mapping[str, Type]:
+        """The metrics plugins derive (``kolrules_profiles_derive``), by name, with types."""
+        return {} if self.phases is None else self.phases.derived
+
+    @property
+    def inputs(self) -> dict[str, Type]:
+        """The names a profile brings: the schema's fields, then the derived metrics."""
+        return {**self.schema.fields, **self.derived}
+
+    def normalise_row(self, raw: Mapping[str, Any], row: int = 1) -> NormalisedRow:
+        """Normalise one profile, then run the plugins' phase hooks on it (row forms)."""
+        norm = normalise_row(raw, self.schema)
+        return norm if self.phases is None else self.phases.apply_row(norm, row)
+
+    def normalise_frame(
+        self, df: pl.DataFrame, *, offset: int = 0, seen: SeenIds | None = None
+    ) -> NormalisedFrame:
+        """Normalise a frame (see :func:`kolrules.normalise.normalise_frame`), then run the
+        plugins' phase hooks on it (batch forms, once per frame)."""
+        norm = normalise_frame(df, self.schema, offset=offset, seen=seen)
+        return norm if self.phases is None else self.phases.apply_frame(norm)
 
     @property
     def metric_names(self) -> tuple[str, ...]:
@@ -109,13 +150,22 @@ class Plan:
 
 
 def compile_plan(
-    ruleset: Ruleset, platform: Platform, scorer: Scorer | None, *, strict: bool = False
+    ruleset: Ruleset,
+    platform: Platform,
+    scorer: Scorer | None,
+    *,
+    strict: bool = False,
+    rule_kinds: Mapping[str, RuleKind] | None = None,
+    phases: Phases | None = None,
 ) -> Plan:
     """Compile ``ruleset`` for ``platform`` with ``scorer`` (the ruleset's strategy).
 
-    Raises :class:`RulesetError` with every problem found.
+    ``rule_kinds`` are the rule kinds plugins registered, by case-folded name; ``phases``
+    the plugins' phase hooks, whose derived metrics the ruleset may use. Raises
+    :class:`RulesetError` with every problem found.
     """
     issues: list[RulesetIssue] = []
+    derived = dict(phases.derived) if phases is not None and phases.active else {}
     schema = Schema.build(platform, ruleset.fields, ruleset.columns, strict=strict)
     tiers = ruleset.tiers if ruleset.tiers is not None else platform.tiers
     if not tiers:
@@ -127,7 +177,7 @@ def compile_plan(
             )
         )
 
-    scope: dict[str, Type] = dict(schema.fields)
+    scope: dict[str, Type] = {**schema.fields, **derived}
     for name, value in ruleset.params.items():
         if name in scope or name in BUILTIN_NAMES:
             issues.append(
@@ -165,7 +215,14 @@ def compile_plan(
             scope[name] = expr.type
     rules = []
     for i, rule in enumerate(ruleset.rules):
-        compiled, rule_issues = _compile_rule(ruleset, i, rule, scope)
+        own_message = rule.kind is None or rule.message is not None
+        if rule.kind is not None:
+            built, kind_issues = _build_rule(ruleset, i, rule, rule_kinds or {})
+            issues.extend(kind_issues)
+            if built is None:
+                continue
+            rule = built
+        compiled, rule_issues = _compile_rule(ruleset, i, rule, scope, own_message)
         issues.extend(rule_issues)
         if compiled is not None:
             rules.append(compiled)
@@ -173,7 +230,8 @@ def compile_plan(
     issues.extend(score_issues)
     if issues:
         raise RulesetError(issues)
-    source, fn = _write_scalar(schema, tiers, ruleset.params, metrics, rules, score)
+    inputs = {**schema.fields, **derived}
+    source, fn = _write_scalar(inputs, tiers, ruleset.params, metrics, rules, score)
     return Plan(
         ruleset=ruleset,
         platform=platform,
@@ -186,6 +244,7 @@ def compile_plan(
         score=score,
         scalar=fn,
         scalar_source=source,
+        phases=phases if phases is not None and phases.active else None,
     )
 
 
@@ -284,19 +343,57 @@ def _check(
     return expr, None
 
 
+def _build_rule(
+    rs: Ruleset, i: int, rule: Rule, kinds: Mapping[str, RuleKind]
+) -> tuple[Rule | None, list[RulesetIssue]]:
+    """A rule of a plugin's kind, with the ``require``, ``when`` and ``message`` its kind
+    builds from its ``params`` (the rule's own ``when`` is kept, joined with ``and``; its
+    own ``message`` wins)."""
+    name = rule.kind or ""
+    kind = kinds.get(name.casefold())
+    if kind is None:
+        names = sorted({k.name for k in kinds.values()})
+        close = suggest(name, names)
+        return None, [
+            rs.issue(
+                ("rules", i, "kind"),
+                f"rule {rule.id!r}: unknown rule kind {name!r}; known rule kinds: "
+                f"{', '.join(names) or 'none'}",
+                (f"did you mean {close!r}? " if close else "")
+                + "install the plugin that adds it (kolrules plugins lists the kinds each "
+                "plugin registers), or write the rule with require",
+            )
+        ]
+    try:
+        parts = kind.build(rule.params)
+    except RuleParamError as exc:
+        keys = exc.key.split(".") if exc.key else []
+        where: tuple[str | int, ...] = ("rules", i, "params", *keys)
+        return None, [rs.issue(where, f"rule {rule.id!r} (kind {kind.name!r}): {exc.message}")]
+    when = rule.when
+    if parts.when is not None:
+        when = parts.when if when is None else f"({when}) and ({parts.when})"
+    message = rule.message if rule.message is not None else parts.message
+    return attrs.evolve(rule, require=parts.require, when=when, message=message), []
+
+
 def _compile_rule(
-    rs: Ruleset, i: int, rule: Rule, scope: Mapping[str, Type]
+    rs: Ruleset, i: int, rule: Rule, scope: Mapping[str, Type], own_message: bool = True
 ) -> tuple[CompiledRule | None, list[RulesetIssue]]:
     issues: list[RulesetIssue] = []
     when = None
+    # A rule of a plugin's kind: its expressions (and its message, unless the rule gives
+    # one) were built, not written, so problems in them are located at its kind.
+    message_at = ("rules", i, "message" if own_message else "kind")
+    built = f" (kind {rule.kind!r})" if rule.kind else ""
+    when_at = ("rules", i, "kind" if rule.kind else "when")
+    require_at = ("rules", i, "kind" if rule.kind else "require")
     if rule.when is not None:
-        when, issue = _check(
-            rs, ("rules", i, "when"), rule.when, scope, "bool", f"rule {rule.id!r} when"
-        )
+        when, issue = _check(rs, when_at, rule.when, scope, "bool", f"rule {rule.id!r}{built} when")
         if issue:
             issues.append(issue)
     require, issue = _check(
-        rs, ("rules", i, "require"), rule.require, scope, "bool", f"rule {rule.id!r} require"
+        rs, require_at, rule.require, scope, "bool", f"rule {rule.id!r}{built} require"
     )
     if issue:
         issues.append(issue)
@@ -313,7 +410,7 @@ def _compile_rule(
                 close = suggest(field, list(scope))
                 issues.append(
                     rs.issue(
-                        ("rules", i, "message"),
+                        message_at,
                         f"unknown name {{{field}}} in the message",
                         f"did you mean {{{close}}}?" if close else None,
                     )
@@ -322,7 +419,7 @@ def _compile_rule(
             if conv:
                 issues.append(
                     rs.issue(
-                        ("rules", i, "message"),
+                        message_at,
                         f"conversions like !{conv} are not allowed in messages",
                     )
                 )
@@ -332,14 +429,12 @@ def _compile_rule(
             try:
                 format(sample, spec or "")
             except ValueError as exc:
-                issues.append(
-                    rs.issue(("rules", i, "message"), f"bad format {{{field}:{spec}}}: {exc}")
-                )
+                issues.append(rs.issue(message_at, f"bad format {{{field}:{spec}}}: {exc}"))
             names.append(field)
     except ValueError as exc:
         issues.append(
             rs.issue(
-                ("rules", i, "message"),
+                message_at,
                 f"cannot read the message template: {exc}",
                 "write literal braces as {{ and }}",
             )
@@ -401,14 +496,14 @@ def _var(prefix: str, name: str) -> str:
 
 
 def _write_scalar(
-    schema: Schema,
+    inputs: Mapping[str, Type],
     tiers: Iterable[Tier],
     params: Mapping[str, float | str],
     metrics: list[tuple[str, Expression | None]],
     rules: list[CompiledRule],
     score: Expression | None,
 ) -> tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]]:
-    names: dict[str, str] = {f: _var("f", f) for f in schema.fields}
+    names: dict[str, str] = {f: _var("f", f) for f in inputs}
     names.update(
         {p: repr(float(v)) if not isinstance(v, str) else repr(v) for p, v in params.items()}
     )
@@ -416,7 +511,7 @@ def _write_scalar(
     names.update({m: _var("m", m) for m, _ in metrics})
     writer = PythonWriter(names, params)  # one writer: temporaries are unique in the whole function
     lines = ["def _evaluate(v):"]
-    lines += [f"    {names[f]} = v[{f!r}]" for f in schema.fields]
+    lines += [f"    {names[f]} = v[{f!r}]" for f in inputs]
     lines.append(f"    if {names['followers']} is None:")
     lines.append("        _tier = _band_min = _band_max = None")
     for t in tiers:

@@ -25,7 +25,7 @@ import attrs
 from kolrules.compile import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, CompiledRule, rule_column
 from kolrules.errors import KolrulesError
 from kolrules.evaluate import evaluate_columns, render
-from kolrules.normalise import ROW, normalise_frame
+from kolrules.normalise import ROW
 from kolrules.types import RulesetRef
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ class _Side:
 
 
 def _evaluate(engine: Engine, df: pl.DataFrame) -> _Side:
-    norm = normalise_frame(df, engine.plan.schema)
+    norm = engine.plan.normalise_frame(df)
     out = evaluate_columns(engine.plan, norm.frame)
     errors = {
         row: (pid, "; ".join(str(e) for e in errs)) for row, (pid, errs) in norm.row_errors.items()

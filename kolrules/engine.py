@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from kolrules._phases import Phases
 from kolrules._registry import Registry
 from kolrules.compile import Plan, compile_plan, rule_column
 from kolrules.errors import KolrulesError, PluginError, RulesetError, UnknownKindError
@@ -25,12 +26,12 @@ from kolrules.evaluate import (
     evaluate_columns,
     evaluate_values,
 )
-from kolrules.normalise import NormalisedFrame, SeenIds, normalise_frame, normalise_row
+from kolrules.normalise import NormalisedFrame, Schema, SeenIds
 from kolrules.plugins import ESSENTIAL_PLUGINS, make_plugin_manager
 from kolrules.read import BATCH_ROWS
 from kolrules.report import Summary, write_csv
 from kolrules.ruleset import Ruleset, find_rulesets, load_ruleset, resolve_source
-from kolrules.types import DataError, Decision, Reader, Reporter, RowError
+from kolrules.types import DataError, Decision, Reader, Reporter, RowError, RuleKind, RuleParts
 
 if TYPE_CHECKING:
     import pluggy
@@ -170,14 +171,36 @@ class Engine:
                 raise RulesetError([ruleset.issue(("scoring", "strategy"), str(exc))]) from None
             build = self._guarded("scorer", "scoring strategy", scorer.name, scorer.build)
             scorer = attrs.evolve(scorer, build=build)
-        return compile_plan(ruleset, platform, scorer, strict=strict)
+        kinds = {key: self._rule_kind(kind) for key, kind in self.registry.rule_kinds.items()}
+        schema = Schema.build(platform, ruleset.fields, ruleset.columns, strict=strict)
+        phases = Phases(self.plugin_manager, platform, schema.fields)
+        return compile_plan(
+            ruleset, platform, scorer, strict=strict, rule_kinds=kinds, phases=phases
+        )
+
+    def _rule_kind(self, kind: RuleKind) -> RuleKind:
+        """``kind`` with its ``build`` guarded (see :meth:`_guarded`) and its result checked."""
+        build = self._guarded("rule_kind", "rule kind", kind.name, kind.build)
+        owner = self.registry.owners.get(("rule_kind", kind.name.casefold()))
+
+        def checked(params: Mapping[str, Any]) -> RuleParts:
+            parts = build(params)
+            if not isinstance(parts, RuleParts):
+                raise PluginError(
+                    f"rule kind {kind.name!r} of plugin "
+                    f"{self.plugin_manager.label(owner) if owner else '?'} returned "
+                    f"{type(parts).__name__} from build; expected kolrules.RuleParts"
+                )
+            return parts
+
+        return attrs.evolve(kind, build=checked)
 
     # -- evaluation ---------------------------------------------------------------------
 
     def evaluate_one(self, profile: Mapping[str, Any]) -> Decision:
         """Evaluate one profile (keys in any spelling the platform knows, values as
         numbers or as exported text). Raises :class:`RowInputError` when it cannot be."""
-        norm = normalise_row(profile, self.plan.schema)
+        norm = self.plan.normalise_row(profile)
         if norm.row_errors:
             raise RowInputError(RowError(1, norm.values.get("id"), norm.row_errors))
         return evaluate_values(self.plan, norm.values, row=None, data_errors=norm.data_errors)
@@ -194,7 +217,7 @@ class Engine:
         seen: dict[str, int] = {}
         n = 0
         for n, profile in enumerate(profiles, 1):
-            norm = normalise_row(profile, self.plan.schema)
+            norm = self.plan.normalise_row(profile, n)
             pid = norm.values.get("id")
             problems = list(norm.row_errors)
             if isinstance(pid, str) and pid in seen:
@@ -218,7 +241,7 @@ class Engine:
 
     def _columns(self, df: pl.DataFrame) -> tuple[NormalisedFrame, pl.DataFrame]:
         """Normalise and evaluate a frame on the columnar path."""
-        norm = normalise_frame(df, self.plan.schema)
+        norm = self.plan.normalise_frame(df)
         return norm, evaluate_columns(self.plan, norm.frame)
 
     def _report(self, df: pl.DataFrame, source: str | None) -> Report:
@@ -250,7 +273,7 @@ class Engine:
         """The DataFrame form of an evaluation (see :meth:`evaluate_frame`)."""
         import polars as pl
 
-        norm = normalise_frame(df, self.plan.schema)
+        norm = self.plan.normalise_frame(df)
         out = evaluate_columns(self.plan, norm.rows)
         decided = decision_frame(
             self.plan, out, norm.row_errors, norm.data_errors, joined=False
@@ -299,12 +322,18 @@ class Engine:
         counts = dict.fromkeys(("accepted", "review", "rejected", "errors"), 0)
         names = {"accept": "accepted", "review": "review", "reject": "rejected", None: "errors"}
         rows = 0
-        with _output(target) as stream:
-            for frame in self.decision_frames(batches, reasons=reasons):
-                write_csv(frame, stream, header=rows == 0)
-                for verdict, n in frame.get_column("verdict").value_counts().iter_rows():
-                    counts[names[verdict]] += n
-                rows += frame.height
+        try:
+            with _output(target) as stream:
+                for frame in self.decision_frames(batches, reasons=reasons):
+                    write_csv(frame, stream, header=rows == 0)
+                    for verdict, n in frame.get_column("verdict").value_counts().iter_rows():
+                        counts[names[verdict]] += n
+                    rows += frame.height
+        finally:
+            # A run that fails half way cleans up its reader (temporary files) at once.
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
         named = None if not isinstance(target, str | Path) else str(target)
         return Summary(rows, counts, self.ruleset.ref, str(path), named)
 
@@ -318,7 +347,7 @@ class Engine:
         seen = SeenIds()
         offset = 0
         for df in batches:
-            norm = normalise_frame(df, self.plan.schema, offset=offset, seen=seen)
+            norm = self.plan.normalise_frame(df, offset=offset, seen=seen)
             out = evaluate_columns(self.plan, norm.rows)
             yield decision_frame(self.plan, out, norm.row_errors, norm.data_errors, reasons=reasons)
             offset += df.height

@@ -15,6 +15,7 @@ __all__ = [
     "InputFileError",
     "KolrulesError",
     "PluginError",
+    "RuleParamError",
     "RulesetError",
     "RulesetIssue",
     "ScoringParamError",
@@ -97,6 +98,19 @@ class ScoringParamError(KolrulesError):
         super().__init__(f"scoring.params.{key}: {message}" if key else message)
 
 
+class RuleParamError(KolrulesError):
+    """Raised by a rule kind's ``build`` for a bad ``params`` entry of a rule.
+
+    ``key`` is the path below the rule's ``params`` (for example ``window``; empty for the
+    table as a whole).
+    """
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        self.message = message
+        super().__init__(f"params.{key}: {message}" if key else message)
+
+
 class InputFileError(KolrulesError):
     """An input file cannot be used as a whole (unreadable, empty, a required column missing)."""
 
@@ -109,7 +123,8 @@ class UnknownKindError(KolrulesError):
         self.name = name
         self.known = tuple(known)
         listing = ", ".join(sorted(self.known)) or "none"
-        super().__init__(f"unknown {kind} {name!r}; known {kind}s: {listing}")
+        kinds = kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
+        super().__init__(f"unknown {kind} {name!r}; known {kinds}: {listing}")
 
 
 class PluginError(KolrulesError):

@@ -201,7 +201,8 @@ def build_decision(
 ) -> Decision:
     """Assemble a decision from evaluated values (shared by both paths)."""
     fixed = _fixed(plan)
-    metrics = dict(zip(fixed.metric_names, metric_values, strict=True))
+    metrics = {d: fields.get(d) for d in fixed.derived}  # the plugins' metrics first
+    metrics.update(zip(fixed.metric_names, metric_values, strict=True))
     findings: list[Finding] = []
     names: _Names | None = None
     for r, o, same in zip(plan.rules, outcomes, fixed.same, strict=True):
@@ -266,6 +267,8 @@ class _Fixed:
     metric_names: tuple[str, ...]
     same: tuple[tuple[Finding | None, None, Finding | None], ...]
     ref: RulesetRef
+    #: The metrics plugins derive: inputs of the plan, shown among the decision's metrics.
+    derived: tuple[str, ...] = ()
 
 
 def _fixed(plan: Plan) -> _Fixed:
@@ -275,7 +278,9 @@ def _fixed(plan: Plan) -> _Fixed:
             (_finding(r, 0, {}), None, _finding(r, NOT_APPLICABLE, _NOTHING_MISSING))
             for r in plan.rules
         )
-        found = plan._cache["decision"] = _Fixed(plan.metric_names, same, plan.ruleset.ref)
+        found = plan._cache["decision"] = _Fixed(
+            plan.metric_names, same, plan.ruleset.ref, tuple(plan.derived)
+        )
     return found
 
 
@@ -322,6 +327,7 @@ def _decider(
         f"    tier, band_min, band_max, mv, ({', '.join(outs)}{',' if n == 1 else ''}), score"
         " = _scalar(values)",
         "    metrics = {"
+        + "".join(f"{d!r}: values[{d!r}], " for d in fixed.derived)
         + ", ".join(f"{m!r}: mv[{i}]" for i, m in enumerate(fixed.metric_names))
         + "}",
         "    names = None",
@@ -402,7 +408,7 @@ def decisions_from_columns(
     plan: Plan, out: pl.DataFrame, data_errors: Mapping[int, tuple[DataError, ...]] | None = None
 ) -> Iterator[Decision]:
     """Decisions for the rows of :func:`evaluate_columns`' result, in order."""
-    fields = list(plan.schema.fields)
+    fields = list(plan.inputs)
     metrics = list(plan.metric_names)
     rules = [rule_column(r.rule.id) for r in plan.rules]
     cols = [ROW, *fields, "tier", "band_min", "band_max", *metrics, *rules, "score"]

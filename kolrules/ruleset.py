@@ -43,7 +43,11 @@ __all__ = [
 
 @attrs.frozen
 class Rule:
-    """One rule as written in the ruleset (expressions still as text)."""
+    """One rule as written in the ruleset (expressions still as text).
+
+    A rule of a plugin's kind (``kind = "<name>"``) has an empty ``require`` and its
+    ``params``; compiling builds its ``require`` (see :class:`kolrules.types.RuleKind`).
+    """
 
     id: str
     require: str
@@ -54,6 +58,8 @@ class Rule:
     message: str | None = None
     description: str = ""
     source: str = ""
+    kind: str | None = None
+    params: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -287,7 +293,7 @@ def _build(doc: Mapping[str, Any], path: str, digest: str, lines: Mapping[KeyPat
     rules = tuple(
         Rule(
             id=r["id"],
-            require=r["require"],
+            require=r.get("require", ""),
             severity=r["severity"],
             stage=r.get("stage", "vet"),
             when=r.get("when"),
@@ -295,6 +301,8 @@ def _build(doc: Mapping[str, Any], path: str, digest: str, lines: Mapping[KeyPat
             message=r.get("message"),
             description=r.get("description", ""),
             source=r.get("source", ""),
+            kind=r.get("kind"),
+            params=dict(r.get("params", {})),
         )
         for r in doc.get("rules", ())
     )
@@ -336,6 +344,31 @@ def _semantic_issues(rs: Ruleset, dropped: frozenset[str]) -> Iterable[RulesetIs
     if "tiers" not in dropped:
         yield from tier_issues(rs)
     yield from requirement_issues(rs)
+    yield from rule_kind_issues(rs)
+
+
+def rule_kind_issues(rs: Ruleset) -> Iterable[RulesetIssue]:
+    """A rule needs ``require`` or a ``kind`` (which builds it), not both; ``params`` are
+    for a kind. (Whether a plugin provides the kind is checked when compiling.)"""
+    for i, r in enumerate(rs.rules):
+        if r.kind is not None and r.require:
+            yield rs.issue(
+                ("rules", i, "require"),
+                f"rule {r.id!r} is of kind {r.kind!r}, which builds its own require",
+                "remove require, or remove kind and params to write the test yourself",
+            )
+        elif r.kind is None and not r.require:
+            yield rs.issue(
+                ("rules", i),
+                f"rule {r.id!r} has neither require nor kind",
+                "add require = '<test>', or kind = '<rule kind>' with its params",
+            )
+        if r.kind is None and r.params:
+            yield rs.issue(
+                ("rules", i, "params"),
+                f"rule {r.id!r} has params but no kind: params are passed to a rule kind",
+                "add kind = '<rule kind>', or remove params",
+            )
 
 
 def tier_issues(rs: Ruleset) -> Iterable[RulesetIssue]:

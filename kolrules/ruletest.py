@@ -41,7 +41,6 @@ from kolrules.compile import FAIL, NOT_APPLICABLE, PASS, UNKNOWN
 from kolrules.engine import Engine, RowInputError
 from kolrules.errors import RulesetError, RulesetIssue
 from kolrules.evaluate import format_value
-from kolrules.normalise import normalise_row
 from kolrules.types import Decision
 
 __all__ = [
@@ -129,7 +128,7 @@ def run_case(engine: Engine, case: TestCase) -> CaseResult:
     plan = engine.plan
     # The outcome codes tell "when was false" from "an input was missing", which the
     # decision's findings (both not_applicable) do not.
-    norm = normalise_row(case.profile, plan.schema)
+    norm = plan.normalise_row(case.profile)
     tier, band_min, band_max, _, codes, _ = plan.scalar(norm.values)
     values: dict[str, Any] = {**norm.values, **plan.params, **decision.metrics}
     values.update(tier=tier, band_min=band_min, band_max=band_max)

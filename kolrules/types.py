@@ -40,6 +40,8 @@ __all__ = [
     "Reader",
     "Reporter",
     "RowError",
+    "RuleKind",
+    "RuleParts",
     "RulesetRef",
     "Scorer",
     "Severity",
@@ -229,6 +231,33 @@ class Scorer:
 
 
 @attrs.frozen
+class RuleParts:
+    """What a :class:`RuleKind` builds for one rule: its ``require`` test, and optionally a
+    ``when`` precondition and a default ``message`` template, all in the kolrules
+    expression language (docs/rulesets.md). The rule's own ``when`` and ``message`` in the
+    ruleset, when given, take precedence (its ``when`` is combined with ``and``)."""
+
+    require: str
+    when: str | None = None
+    message: str | None = None
+
+
+@attrs.frozen
+class RuleKind:
+    """A kind of rule, picked by ``kind = "<name>"`` in a ruleset's ``[[rules]]`` entry.
+
+    ``build(params)`` receives the rule's ``params`` table and returns a :class:`RuleParts`.
+    The engine compiles what it returns once, like a rule written with ``require``, for
+    both the one-profile and the columnar path: a rule kind never runs per row. ``build``
+    raises :class:`kolrules.errors.RuleParamError` for bad parameters.
+    """
+
+    name: str
+    build: Callable[[Mapping[str, Any]], RuleParts]
+    description: str = ""
+
+
+@attrs.frozen
 class Reader:
     """An input format. ``read(path)`` returns a polars DataFrame whose columns are the
     file's columns, in order, all of dtype String (cells as written; ``None`` for empty).
@@ -302,13 +331,18 @@ class PriceAssessment:
 
 @attrs.frozen
 class DataError:
-    """A cell that could not be used: its column, the value as written and why."""
+    """A cell that could not be used: its column, the value as written and why.
+
+    ``column`` is empty for a problem of the whole profile, found by a plugin's
+    ``kolrules_profiles_validate`` hook; ``reason`` then names the plugin."""
 
     column: str
     value: str | None
     reason: str
 
     def __str__(self) -> str:
+        if not self.column:  # a problem of the whole profile (a plugin's check)
+            return self.reason
         shown = "" if self.value is None else f" {self.value!r}"
         return f"column {self.column!r}{shown}: {self.reason}"
 

@@ -325,10 +325,10 @@ def test_a_test_file_is_checked_against_its_ruleset(engine: Engine) -> None:
     [
         ("kolrules>=0.1", None),
         ("pluggy>=1", None),
-        ("kolrules-douyin>=0.2", "but 'kolrules-douyin' is not installed"),
+        ("kolrules-kuaishou-xyz>=0.2", "but 'kolrules-kuaishou-xyz' is not installed"),
         ("pluggy>=999", "but pluggy "),
         ("pluggy >= = 1", "cannot read the requirement 'pluggy >= = 1'"),
-        ("kolrules-douyin>=0.2; python_version < '3'", None),
+        ("kolrules-kuaishou-xyz>=0.2; python_version < '3'", None),
     ],
 )
 def test_requires(tmp_path: Path, requirement: str, message: str | None) -> None:
@@ -379,9 +379,11 @@ def test_the_schema_tells_overlays_from_standalone_files() -> None:
     missing = sorted(e.message for e in validator.iter_errors(alone))
     assert missing == [
         "'platform' is a required property",
-        "'require' is a required property",
         "'severity' is a required property",
+        "{'id': 'r'} is not valid under any of the given schemas",  # require or kind
     ]
+    kind = {**alone, "rules": [{"id": "r", "kind": "k", "severity": "warn"}]}
+    assert [e.message for e in validator.iter_errors(kind)] == ["'platform' is a required property"]
 
 
 # -- the value analysis itself -----------------------------------------------------------

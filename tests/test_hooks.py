@@ -11,7 +11,7 @@ import json
 import re
 import sys
 import textwrap
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,6 +25,9 @@ from kolrules import (
     PluginError,
     Reader,
     Reporter,
+    RuleKind,
+    RuleParamError,
+    RuleParts,
     RulesetError,
     Scorer,
     Tier,
@@ -35,10 +38,15 @@ from kolrules.cli import EXIT_OK, EXIT_PLUGIN, EXIT_RULESET, main
 from kolrules.engine import Engine
 from kolrules.report import Report
 from kolrules.ruleset import bundled_rulesets_dir
+from kolrules.testing import make_profile
 
 HOOKS = sorted(
     name for name, obj in vars(hookspecs).items() if name.startswith("kolrules_") and callable(obj)
 )
+#: The hooks called once, when an engine is built (phase hooks are tested on their own).
+REGISTER_HOOKS = [h for h in HOOKS if h.endswith("_register")]
+#: The batch forms of the phase hooks: called once with an empty frame when compiling.
+BATCH_PHASE_HOOKS = ["kolrules_profiles_derive", "kolrules_profiles_validate"]
 
 
 def engine(ruleset: str | Path = "red-default", plugins: Iterable[object] = ()) -> Engine:
@@ -566,7 +574,7 @@ def _use(plugin: object, hook: str) -> None:
         engine(plugins=[plugin])
 
 
-@pytest.mark.parametrize("hook", HOOKS)
+@pytest.mark.parametrize("hook", [*REGISTER_HOOKS, *BATCH_PHASE_HOOKS])
 def test_a_hook_that_raises_names_the_plugin_and_the_hook(hook: str) -> None:
     with pytest.raises(PluginError) as info:
         _use(_raising(hook), hook)
@@ -595,6 +603,9 @@ def _returning(hook: str, value: object) -> object:
         pytest.param("kolrules_readers_register", [read_pipe], id="reader-function"),
         pytest.param("kolrules_reporters_register", [TESTLAND], id="reporter-platform"),
         pytest.param("kolrules_rulesets_register", [42], id="rulesets-int"),
+        pytest.param("kolrules_rule_kinds_register", [lambda params: "x"], id="rule-kind-function"),
+        pytest.param("kolrules_profiles_validate", ["fine"], id="validate-list"),
+        pytest.param("kolrules_profiles_derive", {"x": [1.0]}, id="derive-dict"),
         pytest.param("kolrules_rulesets_register", Path(__file__).parent, id="rulesets-bare-path"),
         pytest.param(
             "kolrules_rulesets_register", str(Path(__file__).parent), id="rulesets-bare-str"
@@ -610,13 +621,14 @@ def test_a_hook_returning_the_wrong_type(hook: str, value: object) -> None:
     assert "expected" in message
 
 
-@pytest.mark.parametrize("hook", HOOKS)
+@pytest.mark.parametrize("hook", REGISTER_HOOKS)
 def test_a_hook_returning_none_or_nothing_registers_nothing(hook: str) -> None:
     baseline = engine().registry
     for value in (None, []):
         registry = engine(plugins=[_returning(hook, value)]).registry
         assert registry.platforms == baseline.platforms
         assert registry.scorers == baseline.scorers
+        assert registry.rule_kinds == baseline.rule_kinds
         assert registry.ruleset_dirs == baseline.ruleset_dirs
 
 
@@ -732,3 +744,587 @@ def test_hook_kolrules_commands_register_wrong_type(
 def test_unknown_command_without_plugins_is_a_usage_error() -> None:
     result = cli(["helo"], code=2)
     assert "No such command 'helo'" in result.stderr
+
+
+# --------------------------------------------------------------------------------------
+# Rule kinds
+# --------------------------------------------------------------------------------------
+
+
+class AtLeast:
+    """A rule kind: ``field`` must be at least ``min`` (params checked like a real kind)."""
+
+    def __init__(self) -> None:
+        self.built: list[dict[str, Any]] = []
+
+    def build(self, params: Mapping[str, Any]) -> RuleParts:
+        self.built.append(dict(params))
+        for key in params:
+            if key not in ("field", "min"):
+                raise RuleParamError(key, f"unknown parameter {key!r}; valid: field, min")
+        if "field" not in params:
+            raise RuleParamError("field", "'field' is required")
+        low = params.get("min", 0)
+        if not isinstance(low, int | float) or low < 0:
+            raise RuleParamError("min", f"must be a number >= 0, got {low!r}")
+        field = params["field"]
+        return RuleParts(
+            require=f"{field} >= {low}",
+            when=f"present({field})",
+            message=f"{{{field}:.0f}} {field}, below {low}",
+        )
+
+    @hookimpl
+    def kolrules_rule_kinds_register(self) -> Iterable[RuleKind]:
+        return [RuleKind("at_least", self.build, "a field must be at least min")]
+
+
+def kind_ruleset(tmp_path: Path, rule: str, name: str = "kinds") -> Path:
+    return write(
+        tmp_path / f"{name}.toml",
+        """\
+        [ruleset]
+        name = "kinds"
+        version = "1"
+        extends = "red-default"
+
+        [[rules]]
+        id = "enough-posts"
+        severity = "review"
+        """
+        + textwrap.dedent(rule),
+    )
+
+
+def test_hook_kolrules_rule_kinds_register(tmp_path: Path) -> None:
+    kind = AtLeast()
+    path = kind_ruleset(tmp_path, 'kind = "at_least"\nparams = { field = "posts", min = 30 }\n')
+    eng = engine(path, [kind])
+    assert kind.built == [{"field": "posts", "min": 30}]  # built once, when compiling
+    rule = next(r for r in eng.plan.rules if r.rule.id == "enough-posts")
+    assert rule.require.source == "posts >= 30"
+    assert rule.when is not None and rule.when.source == "present(posts)"
+
+    good = make_profile(id="a", posts=40)
+    few = make_profile(id="b", posts=12)
+    none = make_profile(id="c", posts=None)
+    decisions = [eng.evaluate_one(p) for p in (good, few, none)]
+    outcomes = [next(f for f in d.findings if f.rule == "enough-posts") for d in decisions]
+    assert [f.outcome for f in outcomes] == ["pass", "fail", "not_applicable"]
+    assert outcomes[1].message == "12 posts, below 30"
+    assert decisions[1].verdict != "accept"
+
+    # The columnar path gives the same outcomes, and never calls the kind per row.
+    frame = eng.evaluate_frame(pl.DataFrame([good, few, none]))
+    assert frame.get_column("rule:enough-posts").to_list() == [
+        "pass",
+        "fail",
+        "not_applicable",
+    ]
+    assert len(kind.built) == 1
+
+    # The rule's own message and when win over (and join) the kind's.
+    path = kind_ruleset(
+        tmp_path,
+        'kind = "at_least"\nparams = { field = "posts", min = 30 }\n'
+        'when = "followers > 1000"\nmessage = "only {posts:.0f} notes"\n',
+        "own",
+    )
+    own = next(r for r in engine(path, [AtLeast()]).plan.rules if r.rule.id == "enough-posts")
+    assert own.when is not None and own.when.source == "(followers > 1000) and (present(posts))"
+    assert own.template == "only {posts:.0f} notes"
+
+
+def test_hook_kolrules_rule_kinds_register_unknown_kind_lists_those_available(
+    tmp_path: Path,
+) -> None:
+    path = kind_ruleset(tmp_path, 'kind = "at_lest"\nparams = { field = "posts" }\n')
+    with pytest.raises(RulesetError) as info:
+        engine(path, [AtLeast()])
+    (issue,) = info.value.issues
+    assert issue.file == str(path)
+    assert issue.key == "rules[0].kind"
+    assert issue.line == 9
+    assert "unknown rule kind 'at_lest'; known rule kinds: at_least" in issue.message
+    assert issue.hint is not None and issue.hint.startswith("did you mean 'at_least'?")
+
+    # Without any plugin adding rule kinds, the message says there are none.
+    with pytest.raises(RulesetError, match="known rule kinds: none"):
+        engine(path)
+
+    # The command line reports it as a ruleset error (exit 3), naming file and line.
+    result = cli(["validate", str(path)], code=EXIT_RULESET)
+    assert f"{path}:9" in result.stdout + result.stderr
+    assert "unknown rule kind 'at_lest'" in result.stdout + result.stderr
+
+
+def test_hook_kolrules_rule_kinds_register_bad_params_point_at_the_key(tmp_path: Path) -> None:
+    path = kind_ruleset(
+        tmp_path, 'kind = "at_least"\n\n[rules.params]\nfield = "posts"\nmin = -3\n'
+    )
+    with pytest.raises(RulesetError) as info:
+        engine(path, [AtLeast()])
+    (issue,) = info.value.issues
+    assert issue.key == "rules[0].params.min"
+    assert issue.line == 13
+    assert issue.message == "rule 'enough-posts' (kind 'at_least'): must be a number >= 0, got -3"
+
+
+def test_hook_kolrules_rule_kinds_register_a_built_expression_that_does_not_compile(
+    tmp_path: Path,
+) -> None:
+    path = kind_ruleset(tmp_path, 'kind = "at_least"\nparams = { field = "postz" }\n')
+    with pytest.raises(RulesetError) as info:
+        engine(path, [AtLeast()])
+    messages = [i.message for i in info.value.issues]
+    assert {i.key for i in info.value.issues} == {"rules[0].kind"}  # require and message
+    assert any("rule 'enough-posts' (kind 'at_least')" in m and "postz" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("rule", "key", "text"),
+    [
+        pytest.param(
+            'kind = "at_least"\nrequire = "posts > 1"\nparams = { field = "posts" }\n',
+            "rules[0].require",
+            "is of kind 'at_least', which builds its own require",
+            id="kind-and-require",
+        ),
+        pytest.param(
+            'require = "posts > 1"\nparams = { field = "posts" }\n',
+            "rules[0].params",
+            "has params but no kind",
+            id="params-without-kind",
+        ),
+    ],
+)
+def test_hook_kolrules_rule_kinds_register_rule_shape_errors(
+    tmp_path: Path, rule: str, key: str, text: str
+) -> None:
+    with pytest.raises(RulesetError) as info:
+        engine(kind_ruleset(tmp_path, rule), [AtLeast()])
+    assert [(i.key, text in i.message) for i in info.value.issues] == [(key, True)]
+
+
+def test_a_standalone_rule_needs_require_or_kind(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "alone.toml",
+        """\
+        [ruleset]
+        name = "alone"
+        version = "1"
+        platform = "red"
+
+        [[rules]]
+        id = "nothing"
+        severity = "warn"
+        """,
+    )
+    with pytest.raises(RulesetError) as info:
+        engine(path)
+    (issue,) = info.value.issues
+    assert issue.key == "rules[0]"
+    assert issue.message == "missing required key 'require' (or 'kind')"
+
+
+def test_an_overlay_changes_a_kind_rules_params_key_by_key(tmp_path: Path) -> None:
+    kind_ruleset(tmp_path, 'kind = "at_least"\nparams = { field = "posts", min = 30 }\n')
+    child = write(
+        tmp_path / "child.toml",
+        """\
+        [ruleset]
+        name = "child"
+        version = "1"
+        extends = "kinds.toml"
+
+        [[rules]]
+        id = "enough-posts"
+        params = { min = 50 }
+        """,
+    )
+    kind = AtLeast()
+    rule = next(r for r in engine(child, [kind]).plan.rules if r.rule.id == "enough-posts")
+    assert kind.built == [{"field": "posts", "min": 50}]
+    assert rule.require.source == "posts >= 50"
+    shown = cli(["rulesets", "show", str(child), "--resolved"]).stdout
+    assert re.search(r"min = 50 +# .*child\.toml:8", shown), shown
+
+
+def test_hook_kolrules_rule_kinds_register_clash_names_both_plugins() -> None:
+    class Other:
+        @hookimpl
+        def kolrules_rule_kinds_register(self) -> Iterable[RuleKind]:
+            return [RuleKind("AT_LEAST", lambda params: RuleParts("true"))]
+
+    with pytest.raises(PluginError) as info:
+        engine(plugins=[AtLeast(), Other()])
+    message = str(info.value)
+    assert re.search("rule kind name '(at_least|AT_LEAST)'", message)
+    assert "'AtLeast'" in message and "'Other'" in message
+
+
+def test_a_rule_kind_that_raises_or_returns_the_wrong_type_names_its_plugin(
+    tmp_path: Path,
+) -> None:
+    path = kind_ruleset(tmp_path, 'kind = "broken"\n')
+
+    def kinds(build: Callable[[Mapping[str, Any]], Any]) -> object:
+        class Broken:
+            @hookimpl
+            def kolrules_rule_kinds_register(self) -> Iterable[RuleKind]:
+                return [RuleKind("broken", build)]
+
+        return Broken()
+
+    def boom(params: Mapping[str, Any]) -> RuleParts:
+        raise ZeroDivisionError("oops")
+
+    with pytest.raises(PluginError) as info:
+        engine(path, [kinds(boom)])
+    assert "rule kind 'broken' of plugin 'Broken'" in str(info.value)
+    assert "ZeroDivisionError: oops" in str(info.value)
+    with pytest.raises(PluginError, match=r"returned str from build; expected kolrules\.RuleParts"):
+        engine(path, [kinds(lambda params: "posts > 1")])
+
+
+# --------------------------------------------------------------------------------------
+# Phase hooks
+# --------------------------------------------------------------------------------------
+
+PROFILES = [
+    make_profile(id="a", handle="lin", followers=20_000),
+    make_profile(id="b", handle="a-very-long-handle", followers=30_000, price=None),
+    make_profile(id="c", handle=None, followers=40_000),
+]
+
+
+class BigWithoutQuote:
+    """Validates in batches only: an account over 25,000 followers needs a quote."""
+
+    def __init__(self) -> None:
+        self.frames: list[int] = []
+
+    @hookimpl
+    def kolrules_profiles_validate(self, frame: pl.DataFrame) -> pl.Series:
+        self.frames.append(frame.height)
+        big = (pl.col("followers") > 25_000) & pl.col("price").is_null()
+        return frame.select(
+            pl.when(big).then(pl.lit("no quote for a big account")).alias("problem")
+        ).to_series()
+
+
+class HandleLength:
+    """Derives ``handle_length`` in batches and for one profile; counts its calls."""
+
+    def __init__(self) -> None:
+        self.frames: list[int] = []
+        self.rows = 0
+
+    @hookimpl
+    def kolrules_profiles_derive(self, frame: pl.DataFrame, platform: Platform) -> pl.DataFrame:
+        self.frames.append(frame.height)
+        assert platform.name == "red"
+        length = pl.col("handle").str.len_chars().cast(pl.Float64)
+        return frame.select(length.alias("handle_length"))
+
+
+class HandleLengthBoth(HandleLength):
+    """:class:`HandleLength` with the row form too."""
+
+    @hookimpl
+    def kolrules_profile_derive(self, profile: Mapping[str, Any]) -> dict[str, Any]:
+        self.rows += 1
+        handle = profile["handle"]
+        return {"handle_length": None if handle is None else len(handle)}
+
+
+def derived_ruleset(tmp_path: Path) -> Path:
+    return kind_ruleset(
+        tmp_path,
+        'require = "handle_length <= 10"\nmessage = "handle of {handle_length:.0f} letters"\n',
+        "derived",
+    )
+
+
+def test_hook_kolrules_profiles_validate(tmp_path: Path) -> None:
+    plugin = BigWithoutQuote()
+    eng = engine(plugins=[plugin])
+    assert plugin.frames == [0]  # once with an empty frame, when compiling
+    report = eng.evaluate_file(write(tmp_path / "k.csv", pl.DataFrame(PROFILES).write_csv()))
+    assert plugin.frames == [0, 3]  # then once per batch, never per row
+    assert report.rows_read == 3 and len(report.decisions) == 3 and not report.errors
+    flagged = report.decisions[1]
+    assert [str(e) for e in flagged.data_errors] == [
+        "no quote for a big account (plugin BigWithoutQuote)"
+    ]
+    assert flagged.verdict in ("review", "reject")
+    assert not report.decisions[0].data_errors
+    assert not report.decisions[2].data_errors
+
+    # The one-profile path, without a row form, calls the batch form with one row.
+    one = eng.evaluate_one(PROFILES[1])
+    assert one.data_errors == flagged.data_errors
+    assert plugin.frames == [0, 3, 1]
+
+    # Frames of one input (a file read in batches): once per frame.
+    plugin.frames.clear()
+    raw = pl.DataFrame(PROFILES)
+    frames = list(eng.decision_frames([raw.slice(0, 2), raw.slice(2)]))
+    assert plugin.frames == [2, 1]
+    assert [f.height for f in frames] == [2, 1]
+    assert frames[1].get_column("errors").to_list() == [None]
+
+
+def test_hook_kolrules_profile_validate(tmp_path: Path) -> None:
+    class Both(BigWithoutQuote):
+        rows = 0
+
+        @hookimpl
+        def kolrules_profile_validate(
+            self, profile: Mapping[str, Any], platform: Platform
+        ) -> list[str]:
+            self.rows += 1
+            assert platform.name == "red"
+            with pytest.raises(TypeError):
+                profile["id"] = "changed"  # type: ignore[index]  # read-only
+            big = (profile["followers"] or 0) > 25_000 and profile["price"] is None
+            return ["no quote for a big account"] if big else []
+
+    plugin = Both()
+    eng = engine(plugins=[plugin])
+    singles = [eng.evaluate_one(p) for p in PROFILES]
+    assert plugin.rows == 3 and plugin.frames == [0]  # the row form, on this path
+    report = eng.evaluate(PROFILES)
+    assert plugin.rows == 6
+    assert [d.data_errors for d in report.decisions] == [d.data_errors for d in singles]
+    frame = eng.evaluate_frame(pl.DataFrame(PROFILES))
+    assert plugin.rows == 6  # the columnar path never calls the row form
+    assert frame.get_column("verdict").to_list() == [d.verdict for d in singles]
+
+
+def test_hook_kolrules_profiles_derive(tmp_path: Path) -> None:
+    plugin = HandleLength()
+    eng = engine(derived_ruleset(tmp_path), [plugin])
+    assert eng.plan.derived == {"handle_length": "number"}
+    assert plugin.frames == [0]
+    csv_file = write(tmp_path / "k.csv", pl.DataFrame(PROFILES).write_csv())
+    report = eng.evaluate_file(csv_file)
+    assert plugin.frames == [0, 3]
+    findings = [next(f for f in d.findings if f.rule == "enough-posts") for d in report.decisions]
+    assert [f.outcome for f in findings] == ["pass", "fail", "not_applicable"]
+    assert findings[1].message == "handle of 18 letters"
+    assert report.decisions[1].metrics["handle_length"] == 18
+
+    # The one-profile path agrees, through the batch form (no row form here).
+    singles = [eng.evaluate_one(p) for p in PROFILES]
+    assert [d.findings for d in singles] == [d.findings for d in report.decisions]
+    assert plugin.frames == [0, 3, 1, 1, 1]
+
+    # The csv stream and the DataFrame API carry the rule's outcome too.
+    eng.evaluate_to_file(csv_file, tmp_path / "out.csv", batch_rows=2)
+    out = pl.read_csv(tmp_path / "out.csv")
+    assert out.get_column("rule:enough-posts").to_list() == ["pass", "fail", "not_applicable"]
+
+
+def test_hook_kolrules_profile_derive(tmp_path: Path) -> None:
+    plugin = HandleLengthBoth()
+    eng = engine(derived_ruleset(tmp_path), [plugin])
+    singles = [eng.evaluate_one(p) for p in PROFILES]
+    assert plugin.rows == 3 and plugin.frames == [0]
+    assert [d.metrics["handle_length"] for d in singles] == [3.0, 18.0, None]
+    frame = eng.evaluate_frame(pl.DataFrame(PROFILES))
+    assert plugin.rows == 3  # never per row on the columnar path
+    assert frame.get_column("rule:enough-posts").to_list() == [
+        next(f.outcome for f in d.findings if f.rule == "enough-posts") for d in singles
+    ]
+
+
+def test_a_row_form_without_its_batch_form_is_refused() -> None:
+    class RowOnly:
+        @hookimpl
+        def kolrules_profile_validate(self, profile: Mapping[str, Any]) -> list[str]:
+            return []
+
+    with pytest.raises(PluginError) as info:
+        engine(plugins=[RowOnly()])
+    message = str(info.value)
+    assert "'RowOnly' implements kolrules_profile_validate but not kolrules_profiles_validate" in (
+        message
+    )
+    assert "never call a hook per row" in message
+
+
+def test_a_phase_hook_that_raises_names_the_plugin_the_hook_and_the_rows(tmp_path: Path) -> None:
+    class Fragile(HandleLengthBoth):
+        @hookimpl
+        def kolrules_profiles_derive(self, frame: pl.DataFrame, platform: Platform) -> pl.DataFrame:
+            if frame.height and frame.get_column("followers").max() == 40_000:  # type: ignore[operator]
+                raise KeyError("handle")
+            return super().kolrules_profiles_derive(frame, platform)
+
+        @hookimpl
+        def kolrules_profile_derive(self, profile: Mapping[str, Any]) -> dict[str, Any]:
+            if profile["followers"] == 40_000:
+                raise ValueError("bad handle")
+            return super().kolrules_profile_derive(profile)
+
+    eng = engine(derived_ruleset(tmp_path), [Fragile()])
+    raw = pl.DataFrame(PROFILES)
+    with pytest.raises(PluginError) as info:
+        list(eng.decision_frames([raw.slice(0, 2), raw.slice(2)]))
+    message = str(info.value)
+    assert "plugin 'Fragile' failed in its hook kolrules_profiles_derive on rows 3-3" in message
+    assert "KeyError: 'handle'" in message and "-p no:Fragile" in message
+
+    csv_file = write(tmp_path / "k.csv", raw.write_csv())
+    with pytest.raises(PluginError, match="on rows 1-3"):
+        eng.evaluate_to_file(csv_file, tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()  # a failed run leaves no output
+
+    with pytest.raises(PluginError) as info:
+        eng.evaluate(PROFILES)
+    assert "failed in its hook kolrules_profile_derive on row 3 (id c): ValueError: bad handle" in (
+        str(info.value)
+    )
+
+    result = cli(
+        [
+            "--plugins-dir",
+            str(write_fragile(tmp_path)),
+            "evaluate",
+            str(csv_file),
+            "-r",
+            str(derived_ruleset(tmp_path)),
+            "--format",
+            "csv",
+        ],
+        code=EXIT_PLUGIN,
+    )
+    assert "on rows 1-3" in result.stderr and "fragile" in result.stderr
+
+
+def write_fragile(tmp_path: Path) -> Path:
+    write(
+        tmp_path / "plugins" / "fragile.py",
+        """\
+        import polars as pl
+        from kolrules import hookimpl
+
+
+        @hookimpl
+        def kolrules_profiles_derive(frame):
+            if frame.height:
+                raise RuntimeError("cannot measure handles today")
+            return pl.DataFrame({"handle_length": pl.Series([], dtype=pl.Float64)})
+        """,
+    )
+    return tmp_path / "plugins"
+
+
+@pytest.mark.parametrize(
+    ("derive", "text"),
+    [
+        pytest.param(
+            lambda f: pl.DataFrame({"handle_length": [1.0] * (f.height + 1)}),
+            "returned 1 rows for 0",
+            id="wrong-height",
+        ),
+        pytest.param(
+            lambda f: pl.DataFrame({"followers": pl.Series([], dtype=pl.Float64)}),
+            "derived 'followers', a name a field already has",
+            id="field-name",
+        ),
+        pytest.param(
+            lambda f: pl.DataFrame({"handle length": pl.Series([], dtype=pl.Float64)}),
+            "derived 'handle length', which an expression cannot name",
+            id="not-a-name",
+        ),
+        pytest.param(
+            lambda f: pl.DataFrame({"handle_length": [None] * f.height}),
+            "derived 'handle_length' of dtype Null",
+            id="no-dtype",
+        ),
+        pytest.param(
+            lambda f: pl.DataFrame(
+                {
+                    "handle_length" if f.height == 0 else "other": pl.Series(
+                        [1.0] * f.height, dtype=pl.Float64
+                    )
+                }
+            ),
+            "returned the columns ['other'] on rows 1-3, not the ['handle_length']",
+            id="columns-change",
+        ),
+    ],
+)
+def test_a_derive_hook_breaking_its_contract(
+    tmp_path: Path, derive: Callable[[pl.DataFrame], pl.DataFrame], text: str
+) -> None:
+    class Bad:
+        @hookimpl
+        def kolrules_profiles_derive(self, frame: pl.DataFrame) -> pl.DataFrame:
+            return derive(frame)
+
+    with pytest.raises(PluginError) as info:
+        engine(plugins=[Bad()]).evaluate_frame(pl.DataFrame(PROFILES))
+    assert text in str(info.value)
+    assert "'Bad'" in str(info.value) and "kolrules_profiles_derive" in str(info.value)
+
+
+def test_a_validate_hook_returning_the_wrong_length_or_dtype() -> None:
+    def plugin(result: Callable[[pl.DataFrame], pl.Series]) -> object:
+        class Bad:
+            @hookimpl
+            def kolrules_profiles_validate(self, frame: pl.DataFrame) -> pl.Series:
+                return result(frame)
+
+        return Bad()
+
+    short = plugin(lambda f: pl.Series([None] * max(f.height - 1, 0), dtype=pl.String))
+    with pytest.raises(PluginError, match="returned 2 values for 3 rows on rows 1-3"):
+        engine(plugins=[short]).evaluate_frame(pl.DataFrame(PROFILES))
+    numbers = plugin(lambda f: pl.Series([1.0] * f.height, dtype=pl.Float64))
+    with pytest.raises(PluginError, match="returned a Series of Float64 for the empty frame"):
+        engine(plugins=[numbers])
+
+
+def test_phase_hooks_for_another_platform_do_nothing(tmp_path: Path) -> None:
+    class WeiboOnly:
+        calls = 0
+
+        @hookimpl
+        def kolrules_profiles_validate(self, platform: Platform) -> pl.Series | None:
+            self.calls += 1
+            return None if platform.name != "weibo" else pl.Series([], dtype=pl.String)
+
+    plugin = WeiboOnly()
+    eng = engine(plugins=[plugin])
+    assert eng.plan.phases is None  # nothing to run for RED
+    eng.evaluate_frame(pl.DataFrame(PROFILES))
+    assert plugin.calls == 1
+
+
+def test_kolrules_plugins_lists_rule_kinds_and_phase_hooks(
+    plugin_module: Callable[[str, str], str],
+) -> None:
+    module = plugin_module(
+        "kolrules_minposts_xyz",
+        """\
+        import polars as pl
+        from kolrules import RuleKind, RuleParts, hookimpl
+
+
+        @hookimpl
+        def kolrules_rule_kinds_register():
+            return [RuleKind("min_posts", lambda params: RuleParts("posts >= 1"))]
+
+
+        @hookimpl
+        def kolrules_profiles_validate(frame):
+            return pl.Series([None] * frame.height, dtype=pl.String)
+        """,
+    )
+    listing = json.loads(cli(["-p", module, "plugins", "--json"]).stdout)
+    (mine,) = [p for p in listing if p["name"] == module]
+    assert mine["registers"] == {"rule_kinds": ["min_posts"]}
+    assert mine["hooks"] == ["kolrules_profiles_validate", "kolrules_rule_kinds_register"]

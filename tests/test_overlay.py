@@ -497,7 +497,7 @@ def test_changing_a_rule_that_does_not_exist_gives_the_closest_id(tmp_path: Path
     first, second = problems(path)
     assert first.message == f"there is no rule 'few-post' to change in {RED}"
     assert (first.file, first.line, first.key) == (str(path), 7, "rules[0].id")
-    assert first.hint == "did you mean 'few-posts'? a new rule needs require and severity"
+    assert first.hint == "did you mean 'few-posts'? a new rule needs severity, and require or kind"
     assert second.message == f"there is no rule 'not-there-at-all' to change in {RED}"
     assert second.line == 11
 

@@ -592,7 +592,7 @@ def test_a_misspelled_hook(site: Site) -> None:
     assert (
         "plugin 'kolrules_typo_xyz' (kolrules-typo 1.1) (from -p): kolrules_platform_register "
         "is not a kolrules hook; did you mean kolrules_platforms_register? the hooks are: "
-        "kolrules_commands_register, kolrules_platforms_register, kolrules_readers_register, "
+        "kolrules_commands_register, kolrules_platforms_register, kolrules_profile_derive, "
     ) in result.stderr
 
 

@@ -8,11 +8,21 @@ from pathlib import Path
 from typing import IO, Any
 
 import attrs
+import polars as pl
 import pytest
 
 import kolrules_red
 import kolrules_scoring
-from kolrules import Platform, PluginError, Reader, Reporter, Scorer, hookimpl
+from kolrules import (
+    Platform,
+    PluginError,
+    Reader,
+    Reporter,
+    RuleKind,
+    RuleParts,
+    Scorer,
+    hookimpl,
+)
 from kolrules.errors import ScoringParamError
 from kolrules.report import Report
 from kolrules.testing import (
@@ -336,3 +346,78 @@ def test_the_pytest_plugin_is_still_there() -> None:
     assert callable(testing.pytest_collect_file)
     assert callable(testing.pytest_configure)
     assert callable(testing.pytest_terminal_summary)
+
+
+# -- rule kinds and phase hooks ------------------------------------------------------------
+
+
+class MinPosts:
+    @hookimpl
+    def kolrules_rule_kinds_register(self) -> Iterable[RuleKind]:
+        def build(params: Mapping[str, Any]) -> RuleParts:
+            return RuleParts(require=f"posts >= {params['min']}")
+
+        return [RuleKind("min_posts", build)]
+
+
+def test_check_plugin_lists_rule_kinds_built_with_the_given_params() -> None:
+    assert check_plugin(MinPosts(), rule_params={"min_posts": {"min": 5}}) == PluginCheck(
+        name="MinPosts", hooks=("kolrules_rule_kinds_register",), rule_kinds=("min_posts",)
+    )
+    with pytest.raises(PluginCheckError) as info:
+        check_plugin(MinPosts())  # build({}) raises KeyError
+    (problem,) = info.value.problems
+    assert "rule kind 'min_posts': build({}) raised KeyError" in problem
+    assert "rule_params={'min_posts': {...}}" in problem
+
+
+def test_check_plugin_refuses_rule_parts_that_do_not_parse() -> None:
+    class Broken:
+        @hookimpl
+        def kolrules_rule_kinds_register(self) -> Iterable[RuleKind]:
+            return [
+                RuleKind("broken", lambda params: RuleParts("posts >=")),
+                RuleKind("wrong", lambda params: "posts > 1"),  # type: ignore[arg-type,return-value]
+            ]
+
+    with pytest.raises(PluginCheckError) as info:
+        check_plugin(Broken())
+    assert len(info.value.problems) == 2
+    assert (
+        "rule kind 'broken': build({}) built a require that does not parse"
+        in (info.value.problems[0])
+    )
+    assert "returned str; return a kolrules.RuleParts" in info.value.problems[1]
+
+
+class Lengths:
+    @hookimpl
+    def kolrules_profiles_derive(self, frame: pl.DataFrame, platform: Platform) -> Any:
+        if platform.name != "red":
+            return None
+        return frame.select(pl.col("handle").str.len_chars().cast(pl.Float64).alias("n"))
+
+
+def test_check_plugin_runs_phase_hooks_for_every_platform() -> None:
+    report = check_plugin(Lengths())
+    assert report.hooks == ("kolrules_profiles_derive",)
+    assert report.derived == {"red": ("n",)}
+
+
+def test_check_plugin_reports_a_broken_phase_hook() -> None:
+    class RowOnly:
+        @hookimpl
+        def kolrules_profile_derive(self, profile: Mapping[str, Any]) -> Any:
+            return {}
+
+    with pytest.raises(PluginCheckError) as info:
+        check_plugin(RowOnly())
+    assert "implements kolrules_profile_derive but not kolrules_profiles_derive" in str(info.value)
+
+    class Untyped:
+        @hookimpl
+        def kolrules_profiles_derive(self, frame: pl.DataFrame) -> Any:
+            return pl.DataFrame({"n": [None] * frame.height})
+
+    with pytest.raises(PluginCheckError, match="derived 'n' of dtype Null"):
+        check_plugin(Untyped())
