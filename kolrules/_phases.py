@@ -214,12 +214,25 @@ class Phases:
 
     def _call_batch(self, impl: _Impl, hook: str, frame: pl.DataFrame, rows: str) -> Any:
         given = {"frame": frame, "platform": self.platform}
+        return self._call(impl, hook, impl.batch, impl.batch_args, given, rows)
+
+    def _call(
+        self,
+        impl: _Impl,
+        hook: str,
+        fn: Callable[..., Any],
+        args: tuple[str, ...],
+        given: Mapping[str, Any],
+        rows: str,
+    ) -> Any:
+        """``fn`` called with the arguments it takes; what it raises (other than kolrules'
+        own errors) names the plugin, the hook and ``rows``."""
         try:
-            return impl.batch(*(given[a] for a in impl.batch_args))
+            return fn(*(given[a] for a in args))
         except KolrulesError:
             raise
         except Exception as exc:
-            raise self._raised(impl, hook, impl.batch, exc, rows or " for the empty frame") from exc
+            raise self._raised(impl, hook, fn, exc, rows or " for the empty frame") from exc
 
     def _raised(
         self, impl: _Impl, hook: str, fn: Callable[..., Any], exc: Exception, rows: str
@@ -325,12 +338,7 @@ class Phases:
         """The row form's result, or the batch form's for a one-row frame, in row form."""
         if impl.row is not None:
             given = {"profile": profile, "platform": self.platform}
-            try:
-                return impl.row(*(given[a] for a in impl.row_args))
-            except KolrulesError:
-                raise
-            except Exception as exc:
-                raise self._raised(impl, hook, impl.row, exc, at) from exc
+            return self._call(impl, hook, impl.row, impl.row_args, given, at)
         import polars as pl
 
         frame = pl.DataFrame(

@@ -306,18 +306,28 @@ def _name_problems(kinds: Mapping[str, list[object]]) -> list[str]:
     return problems
 
 
+def _build(
+    what: str, option: str, name: str, build: Any, params: Mapping[str, Any]
+) -> tuple[object, list[str]]:
+    """``build(params)``'s result, or the problem it raised (with the ``check_plugin``
+    option that passes other parameters)."""
+    try:
+        return build(params), []
+    except Exception as exc:
+        hint = (
+            f"fix build, or pass check_plugin(..., {option}={{{name!r}: {{...}}}}) "
+            "with parameters it accepts"
+        )
+        return None, [f"{what}: build({dict(params)!r}) raised {type(exc).__name__}: {exc}; {hint}"]
+
+
 def _scorer_problems(scorer: Scorer, params: Mapping[str, Any]) -> list[str]:
     """``build(params)`` raises, or returns something other than an expression that parses."""
     what = f"scoring strategy {scorer.name!r}"
     given = f"build({dict(params)!r})"
-    try:
-        expression: object = scorer.build(params)
-    except Exception as exc:
-        hint = (
-            f"fix build, or pass check_plugin(..., scorer_params={{{scorer.name!r}: {{...}}}}) "
-            "with parameters it accepts"
-        )
-        return [f"{what}: {given} raised {type(exc).__name__}: {exc}; {hint}"]
+    expression, problems = _build(what, "scorer_params", scorer.name, scorer.build, params)
+    if problems:
+        return problems
     if not isinstance(expression, str):
         return [
             f"{what}: {given} returned {type(expression).__name__}; it must return the "
@@ -334,17 +344,11 @@ def _rule_kind_problems(kind: RuleKind, params: Mapping[str, Any]) -> list[str]:
     """``build(params)`` raises, or returns something other than parts that parse."""
     what = f"rule kind {kind.name!r}"
     given = f"build({dict(params)!r})"
-    try:
-        parts: object = kind.build(params)
-    except Exception as exc:
-        hint = (
-            f"fix build, or pass check_plugin(..., rule_params={{{kind.name!r}: {{...}}}}) "
-            "with parameters it accepts"
-        )
-        return [f"{what}: {given} raised {type(exc).__name__}: {exc}; {hint}"]
+    parts, problems = _build(what, "rule_params", kind.name, kind.build, params)
+    if problems:
+        return problems
     if not isinstance(parts, RuleParts):
         return [f"{what}: {given} returned {type(parts).__name__}; return a kolrules.RuleParts"]
-    problems = []
     for key in ("require", "when"):
         text = getattr(parts, key)
         if text is None and key == "when":
