@@ -19,8 +19,9 @@ point), fewer than two points are left, or a point other than the last is 0.
 
 Both forms are here and agree exactly: :func:`max_jump` and :func:`problem` for one
 profile (pure Python), :func:`max_jump_column` and :func:`problem_column` for a polars
-batch (expressions, no Python loop). They do the same float operations in the same order.
-polars is imported only by the batch functions, so importing the plugin stays cheap.
+batch (column expressions over the exploded points, no Python loop). They do the same
+float operations in the same order. polars is imported only by the batch functions, so
+importing the plugin stays cheap.
 """
 
 from __future__ import annotations
@@ -150,28 +151,14 @@ def problem(text: str | None, platform: Platform) -> str | None:
 # -- a batch -------------------------------------------------------------------------------
 
 
-def _points(column: pl.Expr, skip: list[str]) -> pl.Expr:
-    """The history split into trimmed points, empty and missing ones left out: list[str]."""
+def _read_stages(pattern: str, units: Mapping[str, float], adds: float) -> list[list[pl.Expr]]:
+    """:func:`_read_point` on the column ``p`` of points, into the column ``v``: lists of
+    expressions to apply one after the other (each intermediate column computed once)."""
     import polars as pl
 
-    unified = (
-        pl.when(column.str.contains(_SEMICOLONS))
-        .then(column.str.replace_all("；", ";", literal=True))
-        .otherwise(column.str.replace_all(_COMMAS, ";"))
-    )
-    points = unified.str.split(";").list.eval(pl.element().str.strip_chars(_TRIM))
-    return points.list.eval(pl.element().filter(pl.element().is_in(skip).not_()))
-
-
-def _read_points(point: pl.Expr, pattern: str, units: Mapping[str, float], adds: float) -> pl.Expr:
-    """:func:`_read_point` as an expression on one point (used inside ``list.eval``)."""
-    import polars as pl
-
-    cleaned = point.str.replace_all(_COMMAS, "")
-    whole = cleaned.str.extract(pattern, 1)
-    fraction = cleaned.str.extract(pattern, 2).fill_null("")
-    unit = cleaned.str.extract(pattern, 3)
-    plus = cleaned.str.extract(pattern, 4)
+    groups = pl.col("p").str.replace_all(_COMMAS, "").str.extract_groups(pattern)
+    whole, fraction, unit, plus = (groups.struct.field(str(i)) for i in range(1, 5))
+    fraction = fraction.fill_null("")
     mult = (
         pl.when(unit.is_null() | (unit == ""))
         .then(pl.lit(1.0))
@@ -181,65 +168,99 @@ def _read_points(point: pl.Expr, pattern: str, units: Mapping[str, float], adds:
     )
     digits = pl.concat_str(whole, fraction).cast(pl.Float64)
     scale = pl.concat_str(pl.lit("1"), fraction.str.replace_all("[0-9]", "0")).cast(pl.Float64)
-    scaled = pl.when(mult >= 1).then(digits * mult / scale).otherwise(digits / (scale / mult))
     added = pl.when(plus.is_null() | (plus == "")).then(pl.lit(0.0)).otherwise(pl.lit(adds))
-    value = scaled + added
-    return (
-        pl.when(whole.is_not_null() & value.is_finite())
-        .then(value)
-        .otherwise(pl.lit(None, pl.Float64))
-    )
+    m, d, sc = pl.col("_m"), pl.col("_d"), pl.col("_s")
+    scaled = pl.when(m >= 1).then(d * m / sc).otherwise(d / (sc / m))
+    value = pl.col("_x")
+    return [
+        [groups.alias("_g")],
+        [
+            mult.alias("_m"),
+            digits.alias("_d"),
+            scale.alias("_s"),
+            added.alias("_a"),
+            whole.is_not_null().alias("_w"),
+        ],
+        [(scaled + pl.col("_a")).alias("_x")],
+        [
+            pl.when(pl.col("_w") & value.is_finite())
+            .then(value)
+            .otherwise(pl.lit(None, pl.Float64))
+            .alias("v")
+        ],
+    ]
 
 
-def _with_history(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with a String ``fans_history`` column (all null when it has none)."""
+def _by_row(frame: pl.DataFrame, platform: Platform) -> pl.DataFrame:
+    """One row per row of ``frame`` (in order): ``fans_max_jump`` and ``bad``, the first
+    unreadable point as written (null if none).
+
+    The histories are exploded into one long column of points, read with plain column
+    expressions, and aggregated back per row: no per-row (or per-list) evaluation."""
     import polars as pl
 
-    if FIELD not in frame.columns:
-        return frame.with_columns(pl.lit(None, dtype=pl.String).alias(FIELD))
-    return frame.with_columns(pl.col(FIELD).cast(pl.String))
+    pattern, units, adds, skip = _platform_rules(platform)
+    text = pl.col(FIELD).cast(pl.String) if FIELD in frame.columns else pl.lit(None, pl.String)
+    unified = (
+        pl.when(text.str.contains(_SEMICOLONS))
+        .then(text.str.replace_all("；", ";", literal=True))
+        .otherwise(text.str.replace_all(_COMMAS, ";"))
+    )
+    rows = frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("i"), unified.alias("h"))
+    point = pl.col("p")
+    value = pl.col("v")
+    prev = value.shift(1)
+    same_row = pl.col("i") == pl.col("i").shift(1)
+    long = (
+        rows.filter(pl.col("h").is_not_null())
+        .select("i", pl.col("h").str.split(";").alias("p"))
+        .explode("p")
+        .with_columns(point.str.strip_chars(_TRIM))
+        .filter(point.is_not_null() & point.is_in(skip).not_())
+    )
+    for stage in _read_stages(pattern, units, adds):
+        long = long.with_columns(stage)
+    long = long.with_columns(
+        pl.when(same_row).then(prev).alias("prev"),
+        pl.when(same_row).then((value - prev) / prev).alias("rise"),
+    )
+    per_row = long.group_by("i").agg(
+        pl.len().alias("n"),
+        value.is_null().any().alias("unreadable"),
+        pl.col("prev").min().alias("lowest_prev"),
+        pl.col("rise").max().alias("largest"),
+        point.filter(value.is_null()).first().alias("bad"),
+    )
+    jump = (
+        pl.when(pl.col("unreadable") | (pl.col("n") < 2) | (pl.col("lowest_prev") <= 0))
+        .then(pl.lit(None, dtype=pl.Float64))
+        .otherwise(pl.col("largest"))
+        .cast(pl.Float64)
+    )
+    return (
+        rows.select("i")
+        .join(per_row, on="i", how="left", maintain_order="left")
+        .select(jump.alias(METRIC), pl.col("bad").cast(pl.String))
+    )
 
 
 def max_jump_column(frame: pl.DataFrame, platform: Platform) -> pl.Series:
     """``fans_max_jump`` for every row of ``frame``: a Float64 Series as long as it."""
-    import polars as pl
-
-    pattern, units, adds, skip = _platform_rules(platform)
-    frame = _with_history(frame)
-    text = pl.col(FIELD)
-    values = _points(text, skip).list.eval(_read_points(pl.element(), pattern, units, adds))
-    unreadable = values.list.eval(pl.element().is_null()).list.any()
-    count = values.list.len()
-    lowest_prev = values.list.eval(pl.element().shift(1)).list.min()
-    largest = values.list.eval(pl.element().diff() / pl.element().shift(1)).list.max()
-    jump = (
-        pl.when(text.is_null() | unreadable | (count < 2) | (lowest_prev <= 0))
-        .then(pl.lit(None, dtype=pl.Float64))
-        .otherwise(largest)
-        .cast(pl.Float64)
-        .alias(METRIC)
-    )
-    return frame.select(jump).to_series()
+    return _by_row(frame, platform).get_column(METRIC)
 
 
 def problem_column(frame: pl.DataFrame, platform: Platform) -> pl.Series:
     """:func:`problem` for every row of ``frame``: a String Series, null where fine."""
     import polars as pl
 
-    pattern, units, adds, skip = _platform_rules(platform)
-    frame = _with_history(frame)
-    unreadable = (
-        _points(pl.col(FIELD), skip)
-        .list.eval(pl.element().filter(_read_points(pl.element(), pattern, units, adds).is_null()))
-        .list.first()
-    )
+    bad = pl.col("bad")
     shown = (
-        pl.when(unreadable.str.len_chars() <= _SHOWN)
-        .then(unreadable)
-        .otherwise(pl.concat_str(unreadable.str.slice(0, _SHOWN), pl.lit("…")))
+        pl.when(bad.str.len_chars() <= _SHOWN)
+        .then(bad)
+        .otherwise(pl.concat_str(bad.str.slice(0, _SHOWN), pl.lit("…")))
     )
     message = pl.concat_str(pl.lit(_BEFORE), shown, pl.lit(_AFTER))
-    return frame.select(message.cast(pl.String).alias(FIELD)).to_series()
+    return _by_row(frame, platform).select(message.cast(pl.String).alias(FIELD)).to_series()
 
 
 def row_value(profile: Mapping[str, Any]) -> str | None:
