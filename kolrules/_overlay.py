@@ -123,35 +123,26 @@ class _Merger:
                 src.path, line_of(src.lines, (*local, *sub)), (*local, *sub)
             )
 
-    def merge_table(self, at: KeyPath, table: Mapping[str, Any], src: SourceFile) -> None:
+    def merge_table(
+        self,
+        at: KeyPath,
+        table: Mapping[str, Any],
+        src: SourceFile,
+        local: KeyPath | None = None,
+    ) -> None:
+        """Merge ``table`` (written at ``local`` in ``src``, by default ``at``) into the
+        table at ``at`` key by key, tables inside it too."""
+        local = at if local is None else local
         parent: Any = self.doc
         for part in at[:-1]:
             parent = parent[part]
         if not isinstance(parent.get(at[-1]), dict):
-            self.put(at, table, src, at)
+            self.put(at, table, src, local)
             return
         for key, value in table.items():
             target = parent[at[-1]].get(key)
             if isinstance(value, dict) and isinstance(target, dict):
-                self.merge_table((*at, key), value, src)
-            else:
-                self.put((*at, key), value, src, (*at, key))
-
-    def _merge_params(
-        self, at: KeyPath, params: Mapping[str, Any], src: SourceFile, local: KeyPath
-    ) -> None:
-        """A rule's ``params`` (written at ``local`` in ``src``) merge key by key into the
-        parent rule's, tables inside them too."""
-        parent: Any = self.doc
-        for part in at[:-1]:
-            parent = parent[part]
-        have = parent.get(at[-1])
-        if not isinstance(have, dict):
-            self.put(at, params, src, local)
-            return
-        for key, value in params.items():
-            if isinstance(value, dict) and isinstance(have.get(key), dict):
-                self._merge_params((*at, key), value, src, (*local, key))
+                self.merge_table((*at, key), value, src, (*local, key))
             else:
                 self.put((*at, key), value, src, (*local, key))
 
@@ -267,7 +258,7 @@ class _Merger:
             if rid in ids:
                 for key, value in entry.items():
                     if key == "params" and isinstance(value, dict):
-                        self._merge_params(
+                        self.merge_table(
                             ("rules", ids[rid], "params"), value, src, ("rules", j, "params")
                         )
                     elif key != "id":

@@ -87,7 +87,7 @@ class Phases:
                 )
             if not batches:
                 continue
-            empty = self._empty()
+            empty = self._frame(None)
             for plugin, (fn, args) in batches.items():
                 row, row_args = rows.get(plugin, (None, ()))
                 impl = _Impl(plugin, fn, args, row, row_args)
@@ -107,12 +107,15 @@ class Phases:
 
     # -- checks -------------------------------------------------------------------------
 
-    def _empty(self) -> pl.DataFrame:
+    def _frame(self, profile: Mapping[str, Any] | None) -> pl.DataFrame:
+        """A frame of the schema's fields, typed as the columnar path holds them: empty
+        for ``None``, else the one row of ``profile``."""
         import polars as pl
 
-        return pl.DataFrame(
-            schema={f: pl.Float64 if t == "number" else pl.String for f, t in self.fields.items()}
-        )
+        schema = {f: _dtypes()[t] for f, t in self.fields.items()}
+        if profile is None:
+            return pl.DataFrame(schema=schema)
+        return pl.DataFrame({f: [profile.get(f)] for f in self.fields}, schema=schema)
 
     def _fail(self, impl: _Impl, hook: str, what: str) -> PluginError:
         return PluginError(
@@ -199,11 +202,10 @@ class Phases:
                 f"returned the columns {sorted(result.columns)}{rows}, not the "
                 f"{sorted(impl.columns)} it returned for the empty frame",
             )
-        target = {"number": pl.Float64, "text": pl.String, "bool": pl.Boolean}
         out = []
         for name, kind in impl.columns.items():
             try:
-                out.append(result.get_column(name).cast(target[kind]))
+                out.append(result.get_column(name).cast(_dtypes()[kind]))
             except pl.exceptions.PolarsError as exc:
                 raise self._fail(
                     impl, hook, f"returned column {name!r} that is not {kind}{rows}: {exc}"
@@ -339,12 +341,7 @@ class Phases:
         if impl.row is not None:
             given = {"profile": profile, "platform": self.platform}
             return self._call(impl, hook, impl.row, impl.row_args, given, at)
-        import polars as pl
-
-        frame = pl.DataFrame(
-            {f: [profile.get(f)] for f in self.fields},
-            schema={f: pl.Float64 if t == "number" else pl.String for f, t in self.fields.items()},
-        )
+        frame = self._frame(profile)
         result = self._call_batch(impl, hook, frame, at)
         if result is None:
             return None

@@ -157,16 +157,19 @@ def compile_plan(
     strict: bool = False,
     rule_kinds: Mapping[str, RuleKind] | None = None,
     phases: Phases | None = None,
+    schema: Schema | None = None,
 ) -> Plan:
     """Compile ``ruleset`` for ``platform`` with ``scorer`` (the ruleset's strategy).
 
     ``rule_kinds`` are the rule kinds plugins registered, by case-folded name; ``phases``
-    the plugins' phase hooks, whose derived metrics the ruleset may use. Raises
+    the plugins' phase hooks, whose derived metrics the ruleset may use; ``schema`` the
+    schema built from ``ruleset`` and ``platform``, when the caller has it already. Raises
     :class:`RulesetError` with every problem found.
     """
     issues: list[RulesetIssue] = []
     derived = dict(phases.derived) if phases is not None and phases.active else {}
-    schema = Schema.build(platform, ruleset.fields, ruleset.columns, strict=strict)
+    if schema is None:
+        schema = Schema.build(platform, ruleset.fields, ruleset.columns, strict=strict)
     tiers = ruleset.tiers if ruleset.tiers is not None else platform.tiers
     if not tiers:
         issues.append(

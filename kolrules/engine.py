@@ -175,7 +175,13 @@ class Engine:
         schema = Schema.build(platform, ruleset.fields, ruleset.columns, strict=strict)
         phases = Phases(self.plugin_manager, platform, schema.fields)
         return compile_plan(
-            ruleset, platform, scorer, strict=strict, rule_kinds=kinds, phases=phases
+            ruleset,
+            platform,
+            scorer,
+            strict=strict,
+            rule_kinds=kinds,
+            phases=phases,
+            schema=schema,
         )
 
     def _rule_kind(self, kind: RuleKind) -> RuleKind:
