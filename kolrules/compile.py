@@ -17,8 +17,8 @@ from __future__ import annotations
 import ast
 import math
 import string
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 
@@ -39,24 +39,16 @@ from kolrules.expression import (
     suggest,
     to_polars,
 )
-from kolrules.normalise import (
-    HAS_DATA_ERRORS,
-    NormalisedFrame,
-    NormalisedRow,
-    Schema,
-    SeenIds,
-    normalise_frame,
-    normalise_row,
-)
+from kolrules.normalise import HAS_DATA_ERRORS, Schema
 from kolrules.ruleset import Rule, Ruleset
-from kolrules.types import Finding, Platform, RuleKind, Scorer, Tier
+from kolrules.types import Platform, RuleKind, Scorer, Tier
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from kolrules._phases import Phases
-
 __all__ = ["FAIL", "NOT_APPLICABLE", "PASS", "UNKNOWN", "CompiledRule", "Plan", "compile_plan"]
+
+T = TypeVar("T")
 
 #: Outcome codes in plans and in ``rule:<id>`` columns. Not applicable is split by cause:
 #: ``NOT_APPLICABLE`` when the rule's ``when`` is false, ``UNKNOWN`` when an input is missing.
@@ -85,11 +77,6 @@ class CompiledRule:
     template: str
     template_names: tuple[str, ...]
     missing_code: int
-    #: Not-applicable findings by (outcome, missing names), made once each (they do not
-    #: depend on values); filled as decisions are made.
-    findings: dict[tuple[int, tuple[str, ...]], Finding] = attrs.field(
-        factory=dict, eq=False, repr=False
-    )
 
 
 @attrs.frozen
@@ -107,32 +94,24 @@ class Plan:
     score: Expression | None
     scalar: Callable[[Mapping[str, Any]], tuple[Any, ...]] = attrs.field(repr=False, eq=False)
     scalar_source: str = attrs.field(repr=False, eq=False)
-    #: The plugins' phase hooks (validate, derive), run after normalising; ``None`` for none.
-    phases: Phases | None = attrs.field(default=None, repr=False, eq=False)
-    _cache: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False, alias="_cache")
-
-    @property
-    def derived(self) -> Mapping[str, Type]:
-        """The metrics plugins derive (``kolrules_profiles_derive``), by name, with types."""
-        return {} if self.phases is None else self.phases.derived
+    #: The metrics plugins derive (``kolrules_profiles_derive``), by name, with types.
+    derived: Mapping[str, Type] = attrs.field(factory=dict)
+    _memo: dict[Hashable, Any] = attrs.field(factory=dict, repr=False, eq=False, alias="_memo")
 
     @property
     def inputs(self) -> dict[str, Type]:
         """The names a profile brings: the schema's fields, then the derived metrics."""
         return {**self.schema.fields, **self.derived}
 
-    def normalise_row(self, raw: Mapping[str, Any], row: int = 1) -> NormalisedRow:
-        """Normalise one profile, then run the plugins' phase hooks on it (row forms)."""
-        norm = normalise_row(raw, self.schema)
-        return norm if self.phases is None else self.phases.apply_row(norm, row)
-
-    def normalise_frame(
-        self, df: pl.DataFrame, *, offset: int = 0, seen: SeenIds | None = None
-    ) -> NormalisedFrame:
-        """Normalise a frame (see :func:`kolrules.normalise.normalise_frame`), then run the
-        plugins' phase hooks on it (batch forms, once per frame)."""
-        norm = normalise_frame(df, self.schema, offset=offset, seen=seen)
-        return norm if self.phases is None else self.phases.apply_frame(norm)
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """What ``build()`` returns, built once per plan and ``key``: the caches that the
+        steps after compiling keep for a plan (the polars expressions, the one-profile
+        decider) live here, each under its owner's key."""
+        try:
+            return cast("T", self._memo[key])
+        except KeyError:
+            found = self._memo[key] = build()
+            return found
 
     @property
     def metric_names(self) -> tuple[str, ...]:
@@ -144,9 +123,7 @@ class Plan:
         Apply them one after the other (``with_columns`` in sequence or in one lazy query);
         later ones read the columns of earlier ones.
         """
-        if "columns" not in self._cache:
-            self._cache["columns"] = _polars_plan(self)
-        return list(self._cache["columns"])
+        return list(self.memo("columns", lambda: _polars_plan(self)))
 
 
 def compile_plan(
@@ -156,18 +133,19 @@ def compile_plan(
     *,
     strict: bool = False,
     rule_kinds: Mapping[str, RuleKind] | None = None,
-    phases: Phases | None = None,
+    derived: Mapping[str, Type] | None = None,
     schema: Schema | None = None,
 ) -> Plan:
     """Compile ``ruleset`` for ``platform`` with ``scorer`` (the ruleset's strategy).
 
-    ``rule_kinds`` are the rule kinds plugins registered, by case-folded name; ``phases``
-    the plugins' phase hooks, whose derived metrics the ruleset may use; ``schema`` the
+    ``rule_kinds`` are the rule kinds plugins registered, by case-folded name; ``derived``
+    the metrics the plugins' phase hooks derive (name and type), which the ruleset may
+    use; ``schema`` the
     schema built from ``ruleset`` and ``platform``, when the caller has it already. Raises
     :class:`RulesetError` with every problem found.
     """
     issues: list[RulesetIssue] = []
-    derived = dict(phases.derived) if phases is not None and phases.active else {}
+    derived = dict(derived or {})
     if schema is None:
         schema = Schema.build(platform, ruleset.fields, ruleset.columns, strict=strict)
     tiers = ruleset.tiers if ruleset.tiers is not None else platform.tiers
@@ -247,7 +225,7 @@ def compile_plan(
         score=score,
         scalar=fn,
         scalar_source=source,
-        phases=phases if phases is not None and phases.active else None,
+        derived=derived,
     )
 
 

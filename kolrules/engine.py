@@ -8,6 +8,7 @@ read (:mod:`kolrules.read`) -> normalise (:mod:`kolrules.normalise`) -> compile
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,8 +16,6 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from kolrules._phases import Phases
-from kolrules._registry import Registry
 from kolrules.compile import Plan, compile_plan, rule_column
 from kolrules.errors import KolrulesError, PluginError, RulesetError, UnknownKindError
 from kolrules.evaluate import (
@@ -26,18 +25,36 @@ from kolrules.evaluate import (
     evaluate_columns,
     evaluate_values,
 )
-from kolrules.normalise import NormalisedFrame, Schema, SeenIds
-from kolrules.plugins import ESSENTIAL_PLUGINS, make_plugin_manager
+from kolrules.normalise import (
+    NormalisedFrame,
+    NormalisedRow,
+    Schema,
+    SeenIds,
+    normalise_frame,
+    normalise_row,
+)
+from kolrules.plugins.blame import kind_failed
+from kolrules.plugins.loading import make_plugin_manager
+from kolrules.plugins.manager import ESSENTIAL_PLUGINS
+from kolrules.plugins.phases import Phases
+from kolrules.plugins.registry import Registry
 from kolrules.read import BATCH_ROWS
-from kolrules.report import Summary, write_csv
 from kolrules.ruleset import Ruleset, find_rulesets, load_ruleset, resolve_source
-from kolrules.types import DataError, Decision, Reader, Reporter, RowError, RuleKind, RuleParts
+from kolrules.types import (
+    DataError,
+    Decision,
+    Reader,
+    Report,
+    Reporter,
+    RowError,
+    RuleKind,
+    RuleParts,
+    Summary,
+)
 
 if TYPE_CHECKING:
     import pluggy
     import polars as pl
-
-    from kolrules.report import Report
 
 __all__ = ["DEFAULT_RULESET", "Engine", "RowInputError"]
 
@@ -80,6 +97,9 @@ class Engine:
         )
         self.registry = Registry.collect(self.plugin_manager)
         self.ruleset = ruleset if isinstance(ruleset, Ruleset) else self.load_ruleset(ruleset)
+        #: The plugins' phase hooks (validate, derive), run after normalising; ``None``
+        #: when no plugin has one for this ruleset's platform.
+        self.phases: Phases | None = None
         self.plan: Plan = self.compile(self.ruleset, strict=strict)
 
     # -- rulesets -----------------------------------------------------------------------
@@ -109,7 +129,7 @@ class Engine:
                 raise
             except Exception as exc:
                 raise PluginError(
-                    _kind_failed(self.plugin_manager, label, name, owner, exc)
+                    kind_failed(self.plugin_manager, label, name, owner, exc)
                 ) from exc
 
         return call
@@ -149,7 +169,10 @@ class Engine:
         """The output format ``name``; what it raises names its plugin."""
         found = self.registry.reporter(name)
         guarded = self._guarded("reporter", "output format", found.name, found.render)
-        return attrs.evolve(found, render=guarded)
+        batches = found.write_batches
+        if batches is not None:
+            batches = self._guarded("reporter", "output format", found.name, batches)
+        return attrs.evolve(found, render=guarded, write_batches=batches)
 
     def compile(self, ruleset: Ruleset, *, strict: bool = False) -> Plan:
         """Compile ``ruleset`` with this engine's platforms and scorers."""
@@ -174,15 +197,17 @@ class Engine:
         kinds = {key: self._rule_kind(kind) for key, kind in self.registry.rule_kinds.items()}
         schema = Schema.build(platform, ruleset.fields, ruleset.columns, strict=strict)
         phases = Phases(self.plugin_manager, platform, schema.fields)
-        return compile_plan(
+        plan = compile_plan(
             ruleset,
             platform,
             scorer,
             strict=strict,
             rule_kinds=kinds,
-            phases=phases,
+            derived=phases.derived if phases.active else None,
             schema=schema,
         )
+        self.phases = phases if phases.active else None
+        return plan
 
     def _rule_kind(self, kind: RuleKind) -> RuleKind:
         """``kind`` with its ``build`` guarded (see :meth:`_guarded`) and its result checked."""
@@ -201,12 +226,28 @@ class Engine:
 
         return attrs.evolve(kind, build=checked)
 
+    # -- normalise, then the phase hooks ----------------------------------------------
+
+    def normalise_row(self, raw: Mapping[str, Any], row: int = 1) -> NormalisedRow:
+        """Normalise one profile (:func:`kolrules.normalise.normalise_row`), then run the
+        plugins' phase hooks on it (row forms)."""
+        norm = normalise_row(raw, self.plan.schema)
+        return norm if self.phases is None else self.phases.apply_row(norm, row)
+
+    def normalise_frame(
+        self, df: pl.DataFrame, *, offset: int = 0, seen: SeenIds | None = None
+    ) -> NormalisedFrame:
+        """Normalise a frame (:func:`kolrules.normalise.normalise_frame`), then run the
+        plugins' phase hooks on it (batch forms, once per frame)."""
+        norm = normalise_frame(df, self.plan.schema, offset=offset, seen=seen)
+        return norm if self.phases is None else self.phases.apply_frame(norm)
+
     # -- evaluation ---------------------------------------------------------------------
 
     def evaluate_one(self, profile: Mapping[str, Any]) -> Decision:
         """Evaluate one profile (keys in any spelling the platform knows, values as
         numbers or as exported text). Raises :class:`RowInputError` when it cannot be."""
-        norm = self.plan.normalise_row(profile)
+        norm = self.normalise_row(profile)
         if norm.row_errors:
             raise RowInputError(RowError(1, norm.values.get("id"), norm.row_errors))
         return evaluate_values(self.plan, norm.values, row=None, data_errors=norm.data_errors)
@@ -216,14 +257,12 @@ class Engine:
     ) -> Report:
         """Evaluate many profiles one by one (the one-profile path); duplicate ids and
         bad rows become row errors, so every profile is accounted for."""
-        from kolrules.report import Report
-
         decisions: list[Decision] = []
         errors: list[RowError] = []
         seen: dict[str, int] = {}
         n = 0
         for n, profile in enumerate(profiles, 1):
-            norm = self.plan.normalise_row(profile, n)
+            norm = self.normalise_row(profile, n)
             pid = norm.values.get("id")
             problems = list(norm.row_errors)
             if isinstance(pid, str) and pid in seen:
@@ -247,12 +286,10 @@ class Engine:
 
     def _columns(self, df: pl.DataFrame) -> tuple[NormalisedFrame, pl.DataFrame]:
         """Normalise and evaluate a frame on the columnar path."""
-        norm = self.plan.normalise_frame(df)
+        norm = self.normalise_frame(df)
         return norm, evaluate_columns(self.plan, norm.frame)
 
     def _report(self, df: pl.DataFrame, source: str | None) -> Report:
-        from kolrules.report import Report
-
         norm, out = self._columns(df)
         decisions = tuple(decisions_from_columns(self.plan, out, norm.data_errors))
         errors = tuple(
@@ -279,7 +316,7 @@ class Engine:
         """The DataFrame form of an evaluation (see :meth:`evaluate_frame`)."""
         import polars as pl
 
-        norm = self.plan.normalise_frame(df)
+        norm = self.normalise_frame(df)
         out = evaluate_columns(self.plan, norm.rows)
         decided = decision_frame(
             self.plan, out, norm.row_errors, norm.data_errors, joined=False
@@ -305,19 +342,30 @@ class Engine:
         target: str | Path | IO[str] | IO[bytes],
         *,
         input_format: str | None = None,
+        output_format: str = "csv",
         batch_rows: int = BATCH_ROWS,
         reasons: Reasons = "text",
     ) -> Summary:
-        """Evaluate a file and write the decisions as CSV to ``target`` (a path or a
-        stream), one row per input row, in input order, batch by batch: memory stays
-        bounded by ``batch_rows`` whatever the file's size.
+        """Evaluate a file and write the decisions to ``target`` (a path or a binary
+        stream) in ``output_format`` (default ``csv``), one row per input row, in input
+        order. Returns the counts.
 
-        The columns are those of the ``csv`` output format (a ``rule:<id>`` column per
-        rule). ``reasons="rules"`` lists the failed rules' ids in the ``reasons`` column
-        instead of their messages, which is faster on large files. Returns the counts.
+        A format with a streaming form (``Reporter.write_batches``, as ``csv`` has) is
+        written batch by batch as the input is read: memory stays bounded by
+        ``batch_rows`` whatever the file's size. Any other format is rendered from the
+        whole run. ``reasons="rules"`` lists the failed rules' ids in the ``reasons``
+        column instead of their messages, which is faster on large files. A path is
+        written through a ``.partial`` file, so a run that fails leaves nothing under it.
         """
         path = Path(source)
+        reporter = self.reporter(output_format)
         reader = self.reader(path, input_format)
+        named = None if not isinstance(target, str | Path) else str(target)
+        if reporter.write_batches is None:
+            report = self.evaluate_file(path, input_format=input_format)
+            with _output(target) as stream:
+                _render_to(reporter, report, stream)
+            return Summary(report.rows_read, report.counts, self.ruleset.ref, str(path), named)
         if reader.batches is not None:
             batches = reader.batches(path, batch_rows)
         else:
@@ -328,19 +376,24 @@ class Engine:
         counts = dict.fromkeys(("accepted", "review", "rejected", "errors"), 0)
         names = {"accept": "accepted", "review": "review", "reject": "rejected", None: "errors"}
         rows = 0
+
+        def counted(frames: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+            nonlocal rows
+            for frame in frames:
+                for verdict, n in frame.get_column("verdict").value_counts().iter_rows():
+                    counts[names[verdict]] += n
+                rows += frame.height
+                yield frame
+
         try:
             with _output(target) as stream:
-                for frame in self.decision_frames(batches, reasons=reasons):
-                    write_csv(frame, stream, header=rows == 0)
-                    for verdict, n in frame.get_column("verdict").value_counts().iter_rows():
-                        counts[names[verdict]] += n
-                    rows += frame.height
+                frames = counted(self.decision_frames(batches, reasons=reasons))
+                reporter.write_batches(frames, stream)  # type: ignore[arg-type]
         finally:
             # A run that fails half way cleans up its reader (temporary files) at once.
             close = getattr(batches, "close", None)
             if close is not None:
                 close()
-        named = None if not isinstance(target, str | Path) else str(target)
         return Summary(rows, counts, self.ruleset.ref, str(path), named)
 
     def decision_frames(
@@ -353,7 +406,7 @@ class Engine:
         seen = SeenIds()
         offset = 0
         for df in batches:
-            norm = self.plan.normalise_frame(df, offset=offset, seen=seen)
+            norm = self.normalise_frame(df, offset=offset, seen=seen)
             out = evaluate_columns(self.plan, norm.rows)
             yield decision_frame(self.plan, out, norm.row_errors, norm.data_errors, reasons=reasons)
             offset += df.height
@@ -364,17 +417,17 @@ class Engine:
         return sorted(self.registry.reporters)
 
 
-def _kind_failed(pm: Any, label: str, name: str, owner: str | None, exc: BaseException) -> str:
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    what = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-    if owner is None:  # pragma: no cover - every registered kind has an owner
-        return f"{label} {name!r} raised {what}"
-    dist, version = pm.distribution(owner) if hasattr(pm, "distribution") else (None, None)
-    source = f" ({dist} {version})" if dist else ""
-    return (
-        f"{label} {name!r} of plugin {owner!r}{source} raised {what}; fix or update the "
-        f"plugin, or leave it out with -p no:{owner}"
-    )
+def _render_to(reporter: Reporter, report: Report, stream: IO[str] | IO[bytes]) -> None:
+    """``reporter.render`` (which writes text) into ``stream``, text or binary (UTF-8)."""
+    if isinstance(stream, io.TextIOBase):
+        reporter.render(report, stream)
+        return
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")  # type: ignore[type-var]
+    try:
+        reporter.render(report, text)
+        text.flush()
+    finally:
+        text.detach()
 
 
 @contextmanager

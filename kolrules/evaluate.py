@@ -153,8 +153,19 @@ def _not_applicable(r: CompiledRule, outcome: int, gaps: tuple[str, ...]) -> str
     return f"not applicable: {r.require.source} cannot be computed (division by zero)"
 
 
+#: Not-applicable findings of one rule by (outcome, missing names): they do not depend on
+#: values, so each is made once per plan (see :func:`_made`).
+_Made = dict[tuple[int, tuple[str, ...]], Finding]
+
+
+def _made(plan: Plan) -> tuple[_Made, ...]:
+    """The plan's not-applicable findings made so far, one table per rule."""
+    return plan.memo("evaluate.not_applicable", lambda: tuple({} for _ in plan.rules))
+
+
 def _finding(
     r: CompiledRule,
+    made: _Made,
     outcome: int,
     names: Mapping[str, Any] | _Names,
     message_of: Callable[..., str] | None = None,
@@ -171,9 +182,9 @@ def _finding(
         read = (r.when.names if r.when else ()) if outcome == NOT_APPLICABLE else r.require.names
         gaps = tuple(n for n in read if names.get(n) is None)
         key = (outcome, gaps)
-        found = r.findings.get(key)
+        found = made.get(key)
         if found is None:
-            found = r.findings[key] = Finding(
+            found = made[key] = Finding(
                 rule.id,
                 rule.stage,
                 OUTCOMES[outcome],  # type: ignore[arg-type]
@@ -205,7 +216,8 @@ def build_decision(
     metrics.update(zip(fixed.metric_names, metric_values, strict=True))
     findings: list[Finding] = []
     names: _Names | None = None
-    for r, o, same in zip(plan.rules, outcomes, fixed.same, strict=True):
+    made = _made(plan)
+    for i, (r, o, same) in enumerate(zip(plan.rules, outcomes, fixed.same, strict=True)):
         if o < 3:
             # Passed, or not applicable with nothing missing: the same finding every time.
             found = same[o]
@@ -214,7 +226,7 @@ def build_decision(
                 continue
         if names is None:
             names = _Names(fields, plan.params, metrics, tier, band_min, band_max)
-        findings.append(_finding(r, o, names))
+        findings.append(_finding(r, made[i], o, names))
     price = fields.get("price")
     return Decision(
         id=str(fields["id"]),
@@ -272,16 +284,14 @@ class _Fixed:
 
 
 def _fixed(plan: Plan) -> _Fixed:
-    found = plan._cache.get("decision")
-    if found is None:
+    def build() -> _Fixed:
         same = tuple(
-            (_finding(r, 0, {}), None, _finding(r, NOT_APPLICABLE, _NOTHING_MISSING))
-            for r in plan.rules
+            (_finding(r, made, 0, {}), None, _finding(r, made, NOT_APPLICABLE, _NOTHING_MISSING))
+            for r, made in zip(plan.rules, _made(plan), strict=True)
         )
-        found = plan._cache["decision"] = _Fixed(
-            plan.metric_names, same, plan.ruleset.ref, tuple(plan.derived)
-        )
-    return found
+        return _Fixed(plan.metric_names, same, plan.ruleset.ref, tuple(plan.derived))
+
+    return plan.memo("evaluate.fixed", build)
 
 
 class _Present(dict[str, Any]):
@@ -307,10 +317,7 @@ def evaluate_values(
     Runs a function generated once per plan (:func:`_decider`) that does what
     :func:`build_decision` does with the plan's own rules unrolled; the property tests
     check that both give equal decisions."""
-    decide = plan._cache.get("decide")
-    if decide is None:
-        decide = plan._cache["decide"] = _decider(plan)
-    return decide(values, row, data_errors)
+    return plan.memo("evaluate.decide", lambda: _decider(plan))(values, row, data_errors)
 
 
 def _decider(
@@ -344,7 +351,7 @@ def _decider(
             "    else:",
             "        if names is None:",
             "            names = _Names(values, _params, metrics, tier, band_min, band_max)",
-            f"        f{i} = _finding(_rules[{i}], {o}, names, *_messages[{i}])",
+            f"        f{i} = _finding(_rules[{i}], _made[{i}], {o}, names, *_messages[{i}])",
         ]
     outcomes = f"({', '.join(outs)}{',' if n == 1 else ''})"
     lines += [
@@ -363,6 +370,7 @@ def _decider(
         "_scalar": plan.scalar,
         "_same": fixed.same,
         "_rules": plan.rules,
+        "_made": _made(plan),
         "_gaps": _gaps,
         "_Names": _Names,
         "_params": dict(plan.params),

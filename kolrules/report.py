@@ -1,12 +1,14 @@
-"""The *report* step: a :class:`Report` and the built-in output formats.
+"""The *report* step: the built-in output formats, and the table ``kolrules explain`` shows.
 
-A :class:`Report` holds what one run decided: a :class:`~kolrules.types.Decision` per
-evaluated row and a :class:`~kolrules.types.RowError` per row that could not be evaluated,
-both in input order. Every row read is one or the other, so
+A :class:`~kolrules.types.Report` (a value object, in :mod:`kolrules.types`; imported
+here too) holds what one run decided: a :class:`~kolrules.types.Decision` per evaluated
+row and a :class:`~kolrules.types.RowError` per row that could not be evaluated, both in
+input order. Every row read is one or the other, so
 ``rows_read == accepted + review + rejected + errors`` (:meth:`Report.accounted`).
 
 The reporters ``table``, ``json``, ``jsonl`` and ``csv`` are registered through the
-``kolrules_reporters_register`` hook like any plugin's. Each writes to a text stream.
+``kolrules_reporters_register`` hook like any plugin's. Each renders a whole report to a
+text stream; ``csv`` also writes decision frames batch by batch (``write_batches``).
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
-from kolrules.evaluate import DECISION_COLUMNS, JOIN
+from kolrules.evaluate import DECISION_COLUMNS, JOIN, format_value
 from kolrules.hookspecs import hookimpl
-from kolrules.types import DataError, Decision, Reporter, RowError, RulesetRef
+from kolrules.types import DataError, Decision, Report, Reporter, RowError, RulesetRef, Summary
 
 if TYPE_CHECKING:
     import polars as pl
@@ -39,86 +41,13 @@ __all__ = [
     "jsonable",
     "kolrules_reporters_register",
     "render_csv",
+    "render_explanation",
     "render_json",
     "render_jsonl",
     "render_table",
     "write_csv",
+    "write_csv_batches",
 ]
-
-
-class _Counted:
-    """The summary of a run, from ``rows_read`` and ``counts`` (accepted, review, rejected,
-    errors), shared by :class:`Report` and :class:`Summary`."""
-
-    __slots__ = ()
-    rows_read: int
-    if TYPE_CHECKING:  # each class has its own counts: computed (Report) or given (Summary)
-
-        @property
-        def counts(self) -> Mapping[str, int]: ...
-
-    def summary_line(self) -> str:
-        """``rows read 40 = accepted 20 + review 11 + rejected 5 + errors 4``."""
-        c = self.counts
-        return (
-            f"rows read {self.rows_read} = accepted {c['accepted']} + review {c['review']} "
-            f"+ rejected {c['rejected']} + errors {c['errors']}"
-        )
-
-    def accounted(self) -> bool:
-        """Whether every row read is either a decision or a row error."""
-        return self.rows_read == sum(self.counts.values())
-
-    def summary(self) -> dict[str, Any]:
-        """``rows_read`` and the counts, as a JSON-ready dict."""
-        return {"rows_read": self.rows_read, **self.counts}
-
-
-@attrs.frozen
-class Report(_Counted):
-    """The outcome of one run: decisions and row errors, both in input order.
-
-    ``rows_read`` counts the data rows read from the input; ``source`` names the input
-    (a path), when there was one.
-    """
-
-    decisions: tuple[Decision, ...]
-    errors: tuple[RowError, ...]
-    rows_read: int
-    ruleset: RulesetRef
-    source: str | None = None
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """``{"accepted": n, "review": n, "rejected": n, "errors": n}``."""
-        verdicts = [d.verdict for d in self.decisions]
-        return {
-            "accepted": verdicts.count("accept"),
-            "review": verdicts.count("review"),
-            "rejected": verdicts.count("reject"),
-            "errors": len(self.errors),
-        }
-
-    def in_row_order(self) -> Iterator[Decision | RowError]:
-        """Decisions and row errors merged by row number (stable; rowless decisions last)."""
-        entries: list[Decision | RowError] = [*self.decisions, *self.errors]
-        order = sorted(
-            range(len(entries)),
-            key=lambda i: (entries[i].row is None, entries[i].row or 0, i),
-        )
-        return (entries[i] for i in order)
-
-
-@attrs.frozen
-class Summary(_Counted):
-    """What a run that wrote its decisions straight to a file decided, in counts
-    (:meth:`kolrules.Engine.evaluate_to_file`)."""
-
-    rows_read: int
-    counts: Mapping[str, int]
-    ruleset: RulesetRef
-    source: str | None = None
-    target: str | None = None
 
 
 # --------------------------------------------------------------------------------------
@@ -310,6 +239,13 @@ def write_csv(frame: pl.DataFrame, stream: IO[str] | IO[bytes], *, header: bool 
     )
 
 
+def write_csv_batches(frames: Iterable[pl.DataFrame], stream: IO[bytes]) -> None:
+    """The ``csv`` format's streaming form: each decision frame as it comes, the header
+    once, before the first."""
+    for i, frame in enumerate(frames):
+        write_csv(frame, stream, header=i == 0)
+
+
 def _rule_ids(decisions: Iterable[Decision]) -> list[str]:
     seen: dict[str, None] = {}
     for decision in decisions:
@@ -451,6 +387,51 @@ def render_table(report: Report, stream: IO[str], *, width: int | None = None) -
 
 
 # --------------------------------------------------------------------------------------
+# one decision, explained (kolrules explain)
+# --------------------------------------------------------------------------------------
+
+
+def render_explanation(decision: Decision, stream: IO[str]) -> None:
+    """Every finding of one decision (rule, stage, outcome, severity, message), its
+    metrics, tier, price assessment and ruleset, as tables drawn with rich."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=stream, width=120, highlight=False)
+    p = decision.price
+    score = "missing" if decision.score is None else f"{decision.score:.1f}"
+    console.print(
+        f"[bold]{decision.id}[/] ({decision.platform}): verdict [bold]{decision.verdict}[/], "
+        f"tier {decision.tier or 'unknown'}, score {score}"
+    )
+    quote = "no quote (gifting candidate)" if p.gifting else f"quote {format_value(p.quote)} RMB"
+    console.print(
+        f"{quote}; fair band {format_value(p.band_min)}-{format_value(p.band_max)} RMB; "
+        f"position {p.position or 'n/a'}; CPE {format_value(p.cpe)}"
+    )
+    console.print(
+        f"ruleset {decision.ruleset.name} {decision.ruleset.version} ({decision.ruleset.hash[:12]})"
+    )
+    for e in decision.data_errors:
+        console.print(f"[yellow]data error[/]: {e}")
+    table = Table(title="findings", title_justify="left")
+    for col in ("rule", "stage", "outcome", "severity", "message"):
+        table.add_column(col, overflow="fold")
+    colours = {"fail": "red", "pass": "green", "not_applicable": "dim"}
+    for f in decision.findings:
+        table.add_row(
+            f.rule, f.stage, f"[{colours[f.outcome]}]{f.outcome}[/]", f.severity, f.message
+        )
+    console.print(table)
+    metrics = Table(title="metrics", title_justify="left")
+    metrics.add_column("metric")
+    metrics.add_column("value", justify="right")
+    for name, value in decision.metrics.items():
+        metrics.add_row(name, format_value(value))
+    console.print(metrics)
+
+
+# --------------------------------------------------------------------------------------
 # Registration
 # --------------------------------------------------------------------------------------
 
@@ -486,6 +467,7 @@ CSV = Reporter(
     extension=".csv",
     render=render_csv,
     description="One CSV row per input row, with a pass/fail column per rule",
+    write_batches=write_csv_batches,
 )
 
 

@@ -1,4 +1,5 @@
-"""The value objects that flow through kolrules.
+"""The value objects that flow through kolrules: the ground floor, importing nothing else
+of kolrules'.
 
 Every class here is a frozen attrs class: plugins return them from hooks, the engine
 passes them along, and nothing mutates them. The data flows one way:
@@ -12,7 +13,7 @@ passes them along, and nothing mutates them. The data flows one way:
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
     import polars as pl
-
-    from kolrules.report import Report
 
 __all__ = [
     "CANONICAL_FIELDS",
@@ -38,6 +37,7 @@ __all__ = [
     "PriceAssessment",
     "PricePosition",
     "Reader",
+    "Report",
     "Reporter",
     "RowError",
     "RuleKind",
@@ -45,6 +45,7 @@ __all__ = [
     "RulesetRef",
     "Scorer",
     "Severity",
+    "Summary",
     "Tier",
     "Verdict",
 ]
@@ -277,14 +278,22 @@ class Reader:
 
 @attrs.frozen
 class Reporter:
-    """An output format. ``render(report, stream)`` writes a :class:`kolrules.report.Report`
-    to a text stream. ``binary`` reporters are not supported yet.
+    """An output format. ``render(report, stream)`` writes a :class:`Report` (the whole
+    run) to a text stream.
+
+    ``write_batches(frames, stream)``, when given, writes the same decisions batch by
+    batch, as :class:`Reader`'s ``batches`` reads them: ``frames`` yields one decision
+    frame per input batch, in input order (the columns of the ``csv`` format: see
+    :data:`kolrules.evaluate.DECISION_COLUMNS`, then a ``rule:<id>`` column per rule), and
+    ``stream`` is a binary stream. A reporter with it writes files larger than memory;
+    without it the engine collects the run into a :class:`Report` and calls ``render``.
     """
 
     name: str
     extension: str
     render: Callable[[Report, IO[str]], None]
     description: str = ""
+    write_batches: Callable[[Iterable[pl.DataFrame], IO[bytes]], None] | None = None
 
 
 @attrs.frozen
@@ -397,3 +406,78 @@ class Decision:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return attrs.asdict(self, recurse=True)
+
+
+class _Counted:
+    """The summary of a run, from ``rows_read`` and ``counts`` (accepted, review, rejected,
+    errors), shared by :class:`Report` and :class:`Summary`."""
+
+    __slots__ = ()
+    rows_read: int
+    if TYPE_CHECKING:  # each class has its own counts: computed (Report) or given (Summary)
+
+        @property
+        def counts(self) -> Mapping[str, int]: ...
+
+    def summary_line(self) -> str:
+        """``rows read 40 = accepted 20 + review 11 + rejected 5 + errors 4``."""
+        c = self.counts
+        return (
+            f"rows read {self.rows_read} = accepted {c['accepted']} + review {c['review']} "
+            f"+ rejected {c['rejected']} + errors {c['errors']}"
+        )
+
+    def accounted(self) -> bool:
+        """Whether every row read is either a decision or a row error."""
+        return self.rows_read == sum(self.counts.values())
+
+    def summary(self) -> dict[str, Any]:
+        """``rows_read`` and the counts, as a JSON-ready dict."""
+        return {"rows_read": self.rows_read, **self.counts}
+
+
+@attrs.frozen
+class Report(_Counted):
+    """The outcome of one run: decisions and row errors, both in input order.
+
+    ``rows_read`` counts the data rows read from the input; ``source`` names the input
+    (a path), when there was one.
+    """
+
+    decisions: tuple[Decision, ...]
+    errors: tuple[RowError, ...]
+    rows_read: int
+    ruleset: RulesetRef
+    source: str | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """``{"accepted": n, "review": n, "rejected": n, "errors": n}``."""
+        verdicts = [d.verdict for d in self.decisions]
+        return {
+            "accepted": verdicts.count("accept"),
+            "review": verdicts.count("review"),
+            "rejected": verdicts.count("reject"),
+            "errors": len(self.errors),
+        }
+
+    def in_row_order(self) -> Iterator[Decision | RowError]:
+        """Decisions and row errors merged by row number (stable; rowless decisions last)."""
+        entries: list[Decision | RowError] = [*self.decisions, *self.errors]
+        order = sorted(
+            range(len(entries)),
+            key=lambda i: (entries[i].row is None, entries[i].row or 0, i),
+        )
+        return (entries[i] for i in order)
+
+
+@attrs.frozen
+class Summary(_Counted):
+    """What a run that wrote its decisions straight to a file decided, in counts
+    (:meth:`kolrules.Engine.evaluate_to_file`)."""
+
+    rows_read: int
+    counts: Mapping[str, int]
+    ruleset: RulesetRef
+    source: str | None = None
+    target: str | None = None

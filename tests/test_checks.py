@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from kolrules._reach import Bool, Num, Text, evaluate, impossible, narrow
-from kolrules._schema import RULESET_SCHEMA, SCHEMA_ID, schema_json
-from kolrules._validate import Validation, validate
+from kolrules.checks.reach import Bool, Num, Text, evaluate, impossible, narrow
+from kolrules.checks.validate import Validation, validate
 from kolrules.engine import Engine
 from kolrules.errors import RulesetError
 from kolrules.ruleset import bundled_rulesets_dir, find_rulesets, load_ruleset
+from kolrules.ruleset.file_schema import RULESET_SCHEMA, SCHEMA_ID, schema_json
 
 BASE = """\
 [ruleset]

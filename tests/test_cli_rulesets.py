@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from kolrules._render import display_path
-from kolrules._schema import schema_json
 from kolrules.cli import EXIT_OK, EXIT_RULESET, EXIT_USAGE, main
 from kolrules.ruleset import bundled_rulesets_dir
+from kolrules.ruleset.display import display_path
+from kolrules.ruleset.file_schema import schema_json
 
 CLIENTS = bundled_rulesets_dir() / "clients"
 RED = bundled_rulesets_dir() / "red-default.toml"

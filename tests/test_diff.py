@@ -15,8 +15,8 @@ import attrs
 import polars as pl
 import pytest
 
-from kolrules._diff_report import diff_json, print_diff
 from kolrules.diff import VERDICT_LABELS, IncompatibleRulesetsError, impact
+from kolrules.diff.display import diff_json, print_diff
 from kolrules.engine import Engine
 from kolrules.read import reader_for
 from kolrules.ruleset import bundled_rulesets_dir

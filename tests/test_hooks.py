@@ -566,8 +566,8 @@ def _use(plugin: object, hook: str) -> None:
     """Call ``hook`` the way kolrules does: the engine calls the registration hooks, the
     command line the commands hook."""
     if hook == "kolrules_commands_register":
-        from kolrules._registry import collect_commands
         from kolrules.plugins import make_plugin_manager
+        from kolrules.plugins.registry import collect_commands
 
         collect_commands(make_plugin_manager([plugin], load_entrypoints=False))
     else:
@@ -1299,7 +1299,7 @@ def test_phase_hooks_for_another_platform_do_nothing(tmp_path: Path) -> None:
 
     plugin = WeiboOnly()
     eng = engine(plugins=[plugin])
-    assert eng.plan.phases is None  # nothing to run for RED
+    assert eng.phases is None  # nothing to run for RED
     eng.evaluate_frame(pl.DataFrame(PROFILES))
     assert plugin.calls == 1
 

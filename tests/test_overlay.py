@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from kolrules._render import resolved_json, resolved_toml
 from kolrules.engine import Engine
 from kolrules.errors import RulesetError, RulesetIssue
 from kolrules.ruleset import (
@@ -20,6 +19,7 @@ from kolrules.ruleset import (
     load_ruleset,
     parse_ruleset,
 )
+from kolrules.ruleset.display import resolved_json, resolved_toml
 
 RED = bundled_rulesets_dir() / "red-default.toml"
 

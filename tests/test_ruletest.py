@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from kolrules._locate import index_lines
-from kolrules._ruletest_report import failure_text, write_junit
-from kolrules._testcases import EngineCache, load_test_file
 from kolrules.engine import Engine
 from kolrules.ruleset import bundled_rulesets_dir
+from kolrules.ruleset.locate import index_lines
 from kolrules.ruletest import CaseResult, TestRun, discover, run_case, run_tests
+from kolrules.ruletest.cases import EngineCache, load_test_file
+from kolrules.ruletest.display import failure_text, write_junit
 
 pytest_plugins = ["pytester"]
 

@@ -1,0 +1,198 @@
+"""``kolrules evaluate`` and ``kolrules explain``: decisions for every KOL of a file, and
+every finding for one."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+import click
+
+from kolrules.cli.errors import EPILOG, EXIT_INTERNAL, EXIT_USAGE, errors, fail
+from kolrules.cli.options import (
+    engine_for,
+    input_format_option,
+    output_option,
+    ruleset_option,
+)
+
+if TYPE_CHECKING:
+    from kolrules.engine import Engine
+    from kolrules.types import Report
+
+__all__ = ["evaluate", "explain"]
+
+
+def _write(report: Report, engine: Engine, fmt: str, output: Path | None) -> None:
+    reporter = engine.reporter(fmt)
+    if output is None:
+        reporter.render(report, sys.stdout)
+    else:
+        try:
+            fh = output.open("w", encoding="utf-8", newline="")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
+            return
+        with fh:
+            reporter.render(report, fh)
+    if fmt != "table" or output is not None:
+        click.echo(report.summary_line(), err=True)
+    if not report.accounted():  # pragma: no cover - the engine guarantees it
+        fail(
+            "internal error: some rows were neither evaluated nor reported as errors", EXIT_INTERNAL
+        )
+
+
+def _format_for(fmt: str | None, output: Path | None, engine: Engine) -> str:
+    """``--format``, else the reporter whose extension is ``--output``'s suffix, else table."""
+    if fmt:
+        return fmt
+    suffix = output.suffix.lower() if output is not None else ""
+    if not suffix.lstrip("."):
+        return "table"
+    for reporter in engine.registry.reporters.values():
+        if "." + reporter.extension.lower().lstrip(".") == suffix:
+            return reporter.name
+    return suffix.lstrip(".")
+
+
+@click.command(epilog=EPILOG)
+@click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
+@ruleset_option
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    metavar="FORMAT",
+    help="table, json, jsonl or csv (default: from --output's suffix, else table).",
+)
+@output_option
+@input_format_option
+@click.option(
+    "--strict", is_flag=True, help="Treat any unreadable cell as a row error, not a data error."
+)
+@click.option(
+    "--reasons",
+    type=click.Choice(["text", "rules"]),
+    default="text",
+    show_default=True,
+    help="csv only: the reasons column holds the messages (text) or the failed rules' ids "
+    "(rules: faster on millions of rows; the rule:<id> columns hold every outcome either way).",
+)
+@click.pass_context
+def evaluate(
+    ctx: click.Context,
+    input_file: Path,
+    ruleset: str | None,
+    fmt: str | None,
+    output: Path | None,
+    input_format: str | None,
+    strict: bool,
+    reasons: str,
+) -> None:
+    """Evaluate every KOL in INPUT: verdict, tier, price assessment, score and reasons.
+
+    INPUT is CSV (UTF-8, UTF-8 with BOM, GBK/GB18030; Chinese headers are recognised),
+    JSON or JSONL. Every row is accounted for: evaluated, or listed as an error with its
+    row number. The summary line reads rows read = accepted + review + rejected + errors.
+
+    csv output (and a plugin's format that can stream) is written batch by batch as the
+    input is read, so files larger than memory can be evaluated; the other formats hold
+    the whole run in memory.
+
+    \b
+    Examples:
+      kolrules evaluate examples/candidates.csv
+      kolrules evaluate examples/candidates-gbk.csv -r rulesets/red-default.toml -f json
+      kolrules evaluate export.csv -r weibo-default -o decisions.csv
+      kolrules evaluate ten-million.csv -o decisions.csv --reasons rules
+    """
+    with errors():
+        engine = engine_for(ctx, ruleset, strict)
+        chosen = _format_for(fmt, output, engine)
+        reporter = engine.registry.reporter(chosen)  # fail on a bad format before reading
+        if reporter.write_batches is not None:  # streamed, batch by batch
+            _stream(engine, chosen, input_file, output, input_format, reasons)
+            return
+        report = engine.evaluate_file(input_file, input_format=input_format)
+        _write(report, engine, chosen, output)
+
+
+def _stream(
+    engine: Engine,
+    fmt: str,
+    source: Path,
+    output: Path | None,
+    input_format: str | None,
+    reasons: str,
+) -> None:
+    target: Path | IO[bytes] = output if output is not None else sys.stdout.buffer
+    try:
+        summary = engine.evaluate_to_file(
+            source,
+            target,
+            input_format=input_format,
+            output_format=fmt,
+            reasons="rules" if reasons == "rules" else "text",
+        )
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
+        return
+    if output is None:
+        sys.stdout.flush()
+    click.echo(summary.summary_line(), err=True)
+
+
+@click.command(epilog=EPILOG)
+@click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--id", "kol_id", required=True, help="The KOL's id, as in the input's id column.")
+@ruleset_option
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@input_format_option
+@click.pass_context
+def explain(
+    ctx: click.Context,
+    input_file: Path,
+    kol_id: str,
+    ruleset: str | None,
+    fmt: str,
+    input_format: str | None,
+) -> None:
+    """Show every finding for one KOL: each rule's outcome and message, the metrics,
+    the tier and the price assessment.
+
+    \b
+    Example:
+      kolrules explain examples/candidates.csv --id red-011
+    """
+    with errors():
+        engine = engine_for(ctx, ruleset)
+        report = engine.evaluate_file(input_file, input_format=input_format)
+        decision = next((d for d in report.decisions if d.id == kol_id), None)
+        if decision is None:
+            error = next((e for e in report.errors if e.id == kol_id), None)
+            if error is not None:
+                click.echo(f"{kol_id} was not evaluated: {error}")
+                return
+            known = ", ".join(d.id for d in report.decisions[:8])
+            fail(
+                f"no KOL with id {kol_id!r} in {input_file}; ids there include {known}", EXIT_USAGE
+            )
+            return
+        if fmt == "json":
+            from kolrules.report import jsonable
+
+            click.echo(json.dumps(jsonable(decision.to_dict()), ensure_ascii=False, indent=2))
+            return
+        from kolrules.report import render_explanation
+
+        render_explanation(decision, sys.stdout)

@@ -1,0 +1,93 @@
+"""What several commands share: the ``-r``, ``-o`` and ``--input-format`` options, the
+engine a command builds, and the checks of ``-p`` and ``--plugins-dir``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from kolrules.errors import PluginError
+
+if TYPE_CHECKING:
+    from kolrules.engine import Engine
+
+__all__ = [
+    "check_plugin_args",
+    "check_plugins_dir",
+    "engine_for",
+    "input_format_option",
+    "output_option",
+    "plugin_args",
+    "ruleset_option",
+]
+
+
+def engine_for(ctx: click.Context, ruleset: str | None = None, strict: bool = False) -> Engine:
+    """An engine for ``ruleset`` (default red-default) with the plugins the group's
+    ``-p`` and ``--plugins-dir`` added."""
+    from kolrules.engine import DEFAULT_RULESET, Engine
+
+    plugins = tuple(ctx.obj.get("plugins", ()))
+    return Engine(ruleset or DEFAULT_RULESET, plugins=plugins, strict=strict)
+
+
+output_option = click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of the terminal.",
+)
+
+
+input_format_option = click.option(
+    "--input-format", metavar="FORMAT", help="csv, json or jsonl (default: from INPUT's suffix)."
+)
+
+
+ruleset_option = click.option(
+    "--ruleset",
+    "-r",
+    metavar="NAME|PATH",
+    help="A bundled ruleset's name (see `kolrules rulesets`) or a ruleset file. "
+    "Default: red-default.",
+)
+
+
+def check_plugin_args(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``-p no:`` without a name, or naming a core plugin, is a usage error (exit 2)."""
+    blocks = [v[3:].strip() for v in values if v.startswith("no:")]
+    if blocks:
+        from kolrules.plugins import check_blocks
+
+        try:
+            check_blocks(blocks, "-p")
+        except PluginError as exc:
+            raise click.BadParameter(str(exc).removeprefix("-p: "), ctx, param) from None
+    return values
+
+
+def check_plugins_dir(
+    ctx: click.Context, param: click.Parameter, values: tuple[Path, ...]
+) -> tuple[Path, ...]:
+    for path in values:
+        if not path.is_dir():
+            state = "is not a directory" if path.exists() else "does not exist"
+            raise click.BadParameter(
+                f"{str(path)!r} {state}; give a directory that holds plugin *.py files",
+                ctx,
+                param,
+            )
+    return values
+
+
+def plugin_args(plugins: tuple[str, ...], plugins_dirs: tuple[Path, ...]) -> tuple[object, ...]:
+    """What ``-p`` and ``--plugins-dir`` add to ``Engine(plugins=...)``."""
+    if not plugins_dirs:
+        return plugins
+    from kolrules.plugins import PluginsDir
+
+    return (*plugins, *(PluginsDir(d) for d in plugins_dirs))
