@@ -39,6 +39,11 @@ hookspec = pluggy.HookspecMarker("kolrules")
 hookimpl = pluggy.HookimplMarker("kolrules")
 
 
+# -------------------------------------------------------------------------
+# Registration hooks: called once per engine (or command line), collected
+# -------------------------------------------------------------------------
+
+
 @hookspec
 def kolrules_platforms_register() -> Iterable[Platform]:  # type: ignore[empty-body]
     """Register platforms (RED, Weibo, WeChat, ... are registered this way).
@@ -109,6 +114,12 @@ def kolrules_commands_register() -> Iterable[click.Command]:  # type: ignore[emp
     are read), and only when the command asked for is not a built-in one or for
     ``kolrules --help``.
     """
+
+
+# -------------------------------------------------------------------------
+# Phase hooks: called for every batch of profiles (and their row forms for
+# one profile), after normalise and before the ruleset's metrics
+# -------------------------------------------------------------------------
 
 
 @hookspec
