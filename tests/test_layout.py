@@ -20,8 +20,9 @@ import pytest
 
 import kolrules
 
-ROOT = Path(kolrules.__file__).resolve().parent
-REPO = ROOT.parent
+REPO = Path(__file__).resolve().parents[1]
+#: The source tree (the tests may run against an installed wheel: its modules are the same).
+ROOT = REPO / "kolrules"
 
 #: The floors of the house, lowest first. A module may import from its own floor (without
 #: a circle) or from a lower one, never from a higher one. A name is a top-level module or
