@@ -373,21 +373,27 @@ class Engine:
             batches = iter(
                 [whole.slice(at, batch_rows) for at in range(0, max(whole.height, 1), batch_rows)]
             )
+        # Rows read are counted from the input, the verdicts from the output: a row lost on
+        # the way shows as a Summary that is not accounted for.
         counts = dict.fromkeys(("accepted", "review", "rejected", "errors"), 0)
         names = {"accept": "accepted", "review": "review", "reject": "rejected", None: "errors"}
         rows = 0
 
-        def counted(frames: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        def read(frames: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
             nonlocal rows
+            for frame in frames:
+                rows += frame.height
+                yield frame
+
+        def decided(frames: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
             for frame in frames:
                 for verdict, n in frame.get_column("verdict").value_counts().iter_rows():
                     counts[names[verdict]] += n
-                rows += frame.height
                 yield frame
 
         try:
             with _output(target) as stream:
-                frames = counted(self.decision_frames(batches, reasons=reasons))
+                frames = decided(self.decision_frames(read(batches), reasons=reasons))
                 reporter.write_batches(frames, stream)  # type: ignore[arg-type]
         finally:
             # A run that fails half way cleans up its reader (temporary files) at once.

@@ -143,6 +143,10 @@ def _stream(
     if output is None:
         sys.stdout.flush()
     click.echo(summary.summary_line(), err=True)
+    if not summary.accounted():  # pragma: no cover - the engine guarantees it
+        fail(
+            "internal error: some rows were neither evaluated nor reported as errors", EXIT_INTERNAL
+        )
 
 
 @click.command(epilog=EPILOG)
