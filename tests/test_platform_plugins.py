@@ -489,10 +489,10 @@ def test_red_tiers_follow_the_seeds(platforms: dict[str, Platform]) -> None:
     micro = tier_at(red, 20_000)
     assert micro is not None
     assert (micro.name, micro.min_followers, micro.max_followers) == ("micro", 5_000, 50_000)
-    assert (micro.price_min, micro.price_max) == (500, 8_000)  # seed 003
+    assert (micro.price_min, micro.price_max) == (500, 8_000)  # [red-tips]
     top = tier_at(red, 2_000_000)
     assert top is not None
-    assert (top.name, top.price_min, top.price_max) == ("top", 30_000, 300_000)  # seed 000
+    assert (top.name, top.price_min, top.price_max) == ("top", 30_000, 300_000)  # [xhs-2022]
     celebrity = tier_at(red, 20_000_000)
     assert celebrity is not None
     assert celebrity.name == "celebrity"
@@ -506,7 +506,7 @@ def test_red_tiers_follow_the_seeds(platforms: dict[str, Platform]) -> None:
 def test_red_cheaper_than_weibo_cheaper_than_wechat(
     platforms: dict[str, Platform], followers: int
 ) -> None:
-    """DOMAIN.md (seed 003): RED is cheaper than WeChat; Weibo sits in between."""
+    """[red-tips] (docs/sources.md): RED is cheaper than WeChat; Weibo sits in between."""
     bands = []
     for name in ("red", "weibo", "wechat"):
         tier = tier_at(platforms[name], followers)
@@ -527,7 +527,7 @@ def test_tier_numbers_cite_a_source() -> None:
             if not match or (match[1] == "min_followers" and float(match[2]) == 0):
                 continue
             comment = line.partition("#")[2]
-            assert re.search(r"seed 00[03]|research|ASSUMPTION", comment), (
+            assert re.search(r"\[[a-z0-9-]+\]|ASSUMPTION", comment), (
                 f"{path.name}:{number}: {line.strip()}"
             )
 

@@ -1,8 +1,8 @@
 """The rule kind ``follower_growth_spike``: a sudden rise in the follower history.
 
 Bought followers show up as sudden rises, "hockey-stick" growth, in the followers graph
-(research 1.1, HypeAuditor, A; research 1.4: Xingtu's 涨粉指数 follower-growth index);
-no numeric spike threshold is published (research 1.1, research 6 GROWTH), so the
+([hypeauditor-aqs], A; Xingtu's 涨粉指数 follower-growth index, [xingtu]); no numeric
+spike threshold is published ([hypeauditor-aqs]), so the
 default ``max_jump`` of 0.5 (a rise of more than 50 % between two points) is a kolrules
 example default, unverified.
 

@@ -9,8 +9,8 @@ range::
 ``cpm`` is the platform's metric (``price / avg_views * 1000``, the 21-60 s quote). A
 profile without a quote or without plays has no CPM, hence no score.
 
-Defaults: research 1.4 reports a rule of thumb of about RMB 0.03 per fan as Xingtu's base
-price (2018, B). With plays equal to followers that is RMB 30 per 1,000 plays
+Defaults: [technode-2018] reports a rule of thumb of about RMB 0.03 per fan as Xingtu's
+base price (2018, B). With plays equal to followers that is RMB 30 per 1,000 plays
 (``good_cpm``); with plays at a tenth of the followers it is RMB 300 (``bad_cpm``). The
 ratio of plays to followers is a kolrules example default, unverified: set both from your
 own campaigns' CPMs.
