@@ -16,8 +16,18 @@ in its own subprocess, so peak RSS (``ru_maxrss``) belongs to that measurement a
   ``decision.findings``), hand-written Python (``peers/hand_python.py``), zen-engine
   (``peers/zen.py``) and rule-engine (``peers/rule_engine_peer.py``): median and p99 of
   ``perf_counter_ns`` around each call on a sample of profiles;
-- every engine's verdict, tier and rule outcomes compared with kolrules' batch output on
-  every row: any mismatch is printed (row, values, input) and the run exits 1.
+- every engine's output compared with kolrules' decision frame (``Engine.decision_frames``
+  on the whole file, kept as Parquet so numbers compare bit for bit) on every column the
+  engine computes (:data:`SPECS` says which, and why not the others), with an outer join on
+  the row number: a row an engine drops, adds or repeats is a mismatch; any mismatch is
+  printed (row, values, input) and the run exits 1;
+- every other bundled ruleset (the peers implement red-default only): kolrules'
+  ``evaluate_one`` on every row, ``evaluate_frame`` and ``evaluate_to_file`` compared with
+  its decision frame on every column, on generated data of the ruleset's platform
+  (``generate.py --platform``), ``--ruleset-rows`` rows (10,000).
+
+The output ends with one line per ruleset and engine: rows compared, columns compared,
+mismatches (all must be 0).
 
 Targets (issue 3) are reported as met or missed, never asserted, except two checks: zero
 mismatches, and (``--full``) 10M rows streamed in at most 1 GiB peak RSS. Missing peers
@@ -40,7 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,79 +186,193 @@ def _rows(path: str, limit: int | None) -> Iterator[dict[str, str]]:
             yield row
 
 
-class _Results:
-    """Per-row results of a one-profile engine, written as CSV."""
+#: kolrules' decision columns (``kolrules.evaluate.DECISION_COLUMNS`` after ``row``, the
+#: key); a ``rule:<id>`` column per rule follows them.
+DECISION_COLUMNS = (
+    "id",
+    "platform",
+    "status",
+    "verdict",
+    "tier",
+    "score",
+    "quote",
+    "band_min",
+    "band_max",
+    "position",
+    "cpe",
+    "gifting",
+    "reasons",
+    "errors",
+)
+FLOAT_COLUMNS = frozenset({"score", "quote", "band_min", "band_max", "cpe"})
+BOOL_COLUMNS = frozenset({"gifting", "has_errors"})
+JOIN = " | "  # what joins several reasons or errors in one cell, as kolrules writes them
 
-    def __init__(self, path: str, rule_ids: Sequence[str]) -> None:
+
+class _Results:
+    """Per-row results of a one-profile engine, written as CSV: ``row``, ``columns`` (those
+    of :data:`DECISION_COLUMNS` the engine gives), then one ``rule:<id>`` column per rule.
+    Floats are written by ``repr``, so they read back bit for bit."""
+
+    def __init__(self, path: str, columns: Sequence[str], rule_ids: Sequence[str]) -> None:
         self.fh = open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115
         self.out = csv.writer(self.fh)
-        self.out.writerow(["row", "status", "verdict", "tier", *(f"rule:{r}" for r in rule_ids)])
+        self.columns = tuple(columns)
+        self.out.writerow(["row", *self.columns, *(f"rule:{r}" for r in rule_ids)])
         self.blank = [""] * len(rule_ids)
         self.rows = 0
 
-    def error(self, row: int) -> None:
-        self.out.writerow([row, "error", "", "", *self.blank])
+    def error(self, row: int, **values: Any) -> None:
+        values["status"] = "error"
+        self.out.writerow([row, *(values.get(c) for c in self.columns), *self.blank])
         self.rows += 1
 
-    def decision(self, row: int, verdict: str, tier: str | None, outcomes: Sequence[str]) -> None:
-        self.out.writerow([row, "evaluated", verdict, tier or "", *outcomes])
+    def decision(self, row: int, outcomes: Sequence[str], **values: Any) -> None:
+        values["status"] = "evaluated"
+        self.out.writerow([row, *(values.get(c) for c in self.columns), *outcomes])
         self.rows += 1
 
     def close(self) -> None:
         self.fh.close()
 
 
-def worker_one_profile(args: argparse.Namespace) -> None:
-    """Latency on the sample, then every row (up to ``--limit``) for the comparison."""
-    from peers import _red as red
-    from peers import hand_python
+def _joined(items: Iterable[Any]) -> str | None:
+    return JOIN.join(str(i) for i in items) or None
 
+
+def _kolrules_rows(engine: Any, results: _Results, rows: Iterable[Mapping[str, Any]]) -> None:
+    """``engine.evaluate_one`` on every row, in order, with kolrules' rules for a file: a
+    row that raises ``RowInputError`` is a row error, and so is a repeated id (after the
+    row that took it first). Their ``errors`` are what ``Engine.evaluate`` reports: the
+    exception's reasons (or the duplicate id), then the row's unreadable cells."""
+    from kolrules.engine import RowInputError
+    from kolrules.types import DataError
+
+    rule_ids = [r.rule.id for r in engine.plan.rules]
+    seen: dict[str, int] = {}
+    for n, raw in enumerate(rows, 1):
+        try:
+            d = engine.evaluate_one(raw)
+        except RowInputError as exc:
+            norm = engine.normalise_row(raw, n)
+            errors = _joined((*exc.error.errors, *norm.data_errors))
+            results.error(n, id=exc.error.id, errors=errors)
+            continue
+        first = seen.get(d.id)
+        if first is not None:
+            norm = engine.normalise_row(raw, n)
+            duplicate = DataError(norm.id_column, d.id, f"duplicate id, first seen at row {first}")
+            results.error(n, id=d.id, errors=_joined((duplicate, *norm.data_errors)))
+            continue
+        seen[d.id] = n
+        outcome = {f.rule: f.outcome for f in d.findings}
+        price = d.price
+        results.decision(
+            n,
+            [outcome[r] for r in rule_ids],
+            id=d.id,
+            platform=d.platform,
+            verdict=d.verdict,
+            tier=d.tier,
+            score=d.score,
+            quote=price.quote,
+            band_min=price.band_min,
+            band_max=price.band_max,
+            position=price.position,
+            cpe=price.cpe,
+            gifting=price.gifting,
+            reasons=_joined(d.reasons),
+            errors=_joined(d.data_errors),
+        )
+
+
+#: What each one-profile engine writes for the comparison (besides ``row`` and the rules).
+ONE_PROFILE_COLUMNS = {
+    "kolrules-one": DECISION_COLUMNS,
+    "hand-python": (
+        "id",
+        "status",
+        "verdict",
+        "tier",
+        "score",
+        "quote",
+        "band_min",
+        "band_max",
+        "position",
+        "cpe",
+        "gifting",
+        "errors",
+    ),
+    "zen": ("id", "status", "verdict", "tier", "band_min", "band_max", "cpe"),
+    "rule-engine": ("id", "status", "verdict", "tier", "band_min", "band_max", "cpe"),
+}
+
+
+def worker_one_profile(args: argparse.Namespace) -> None:
+    """Latency on the sample (red-default), then every row (up to ``--limit``) for the
+    comparison."""
     kind = args.worker
-    with open(args.sample_file, encoding="utf-8") as fh:
-        raw_sample: list[dict[str, Any]] = json.load(fh)
-    typed = [hand_python.normalise(raw) for raw in raw_sample]
-    values = [t.values for t in typed]
-    labels = red.OUTCOME_LABELS
+    columns = ONE_PROFILE_COLUMNS[kind]
     result: dict[str, Any] = {}
     started = time.perf_counter()
     if kind == "kolrules-one":
         from kolrules import Engine
-        from kolrules.engine import RowInputError
 
-        engine = Engine("red-default")
-
-        def one(profile: Mapping[str, Any]) -> Any:
-            return engine.evaluate_one(profile).findings
-
+        engine = Engine(args.ruleset)
         if args.latency:
+            from peers import hand_python
+
+            raw_sample = _sample(args.sample_file)
+            values = [hand_python.normalise(raw).values for raw in raw_sample]
+
+            def one(profile: Mapping[str, Any]) -> Any:
+                return engine.evaluate_one(profile).findings
+
             result["latency"] = _latency(one, values, args.latency_repeat)
             result["latency_text"] = _latency(one, raw_sample, args.latency_repeat)
-        results = _Results(args.output, red.RULE_IDS)
-        seen: set[str] = set()
+            result["sample"] = len(values)
+        results = _Results(args.output, columns, [r.rule.id for r in engine.plan.rules])
         t0 = time.perf_counter()
-        for n, raw in enumerate(_rows(args.input, args.limit), 1):
-            try:
-                d = engine.evaluate_one(raw)
-            except RowInputError:
-                results.error(n)
-                continue
-            if d.id in seen:
-                results.error(n)
-                continue
-            seen.add(d.id)
-            outcome = {f.rule: f.outcome for f in d.findings}
-            results.decision(n, d.verdict, d.tier, [outcome[r] for r in red.RULE_IDS])
-    elif kind == "hand-python":
+        _kolrules_rows(engine, results, _rows(args.input, args.limit))
+        results.close()
+        done = time.perf_counter()
+        result.update(rows=results.rows, seconds=done - t0, setup_s=t0 - started)
+        _emit(result)
+        return
+
+    from peers import _red as red
+    from peers import hand_python
+
+    raw_sample = _sample(args.sample_file)
+    typed = [hand_python.normalise(raw) for raw in raw_sample]
+    values = [t.values for t in typed]
+    labels = red.OUTCOME_LABELS
+    results = _Results(args.output, columns, red.RULE_IDS)
+    if kind == "hand-python":
         if args.latency:
             result["latency"] = _latency(hand_python.decide, values, args.latency_repeat)
             result["latency_text"] = _latency(hand_python.decide, raw_sample, args.latency_repeat)
-        results = _Results(args.output, red.RULE_IDS)
         t0 = time.perf_counter()
         for r in hand_python.evaluate_rows(_rows(args.input, args.limit)):
-            if r.status == "error" or r.outcomes is None:
-                results.error(r.row)
-            else:
-                results.decision(r.row, str(r.verdict), r.tier, [labels[o] for o in r.outcomes])
+            d = r.decision
+            if d is None:
+                results.error(r.row, id=r.id, errors=r.errors)
+                continue
+            results.decision(
+                r.row,
+                [labels[o] for o in d.outcomes],
+                id=r.id,
+                verdict=d.verdict,
+                tier=d.tier,
+                score=d.score,
+                quote=d.quote,
+                band_min=d.band_min,
+                band_max=d.band_max,
+                position=d.position,
+                cpe=d.cpe,
+                gifting=d.quote is None,
+                errors=r.errors,
+            )
     else:
         contexts = [hand_python.context(t.values, t.data_errors) for t in typed]
         if kind == "zen":
@@ -256,7 +380,7 @@ def worker_one_profile(args: argparse.Namespace) -> None:
 
             engine = zen.make_engine()
 
-            def evaluate(ctx: Mapping[str, Any]) -> tuple[str, str | None, tuple[int, ...]]:
+            def evaluate(ctx: Mapping[str, Any]) -> Any:
                 return zen.evaluate(engine, ctx)
 
             if args.latency:
@@ -275,29 +399,89 @@ def worker_one_profile(args: argparse.Namespace) -> None:
             evaluate = peer.evaluate
             if args.latency:
                 result["latency"] = _latency(evaluate, contexts, max(1, args.latency_repeat // 3))
-        results = _Results(args.output, red.RULE_IDS)
-        seen = set()
         t0 = time.perf_counter()
-        for n, raw in enumerate(_rows(args.input, args.limit), 1):
-            try:
-                v = hand_python.normalise(raw)
-            except hand_python.RowInputError:
-                results.error(n)
+        for r in hand_python.read_rows(_rows(args.input, args.limit)):
+            if r.values is None:
+                results.error(r.row, id=r.id)
                 continue
-            if v.values["id"] in seen:
-                results.error(n)
-                continue
-            seen.add(v.values["id"])
-            verdict, tier, codes = evaluate(hand_python.context(v.values, v.data_errors))
-            results.decision(n, verdict, tier, [labels[c] for c in codes])
+            got = evaluate(hand_python.context(*r.values))
+            results.decision(
+                r.row,
+                [labels[c] for c in got.codes],
+                id=r.id,
+                verdict=got.verdict,
+                tier=got.tier,
+                band_min=got.band_min,
+                band_max=got.band_max,
+                cpe=got.cpe,
+            )
     results.close()
     done = time.perf_counter()
     result.update(rows=results.rows, seconds=done - t0, setup_s=t0 - started, sample=len(values))
     _emit(result)
 
 
+def _sample(path: str | None) -> list[dict[str, Any]]:
+    if not path or not Path(path).exists():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)  # type: ignore[no-any-return]
+
+
+def worker_kolrules_reference(args: argparse.Namespace) -> None:
+    """kolrules' decision frame of a whole file, the reference every engine is compared
+    with: ``Engine.decision_frames`` on the file read as one frame (``reasons="text"``),
+    written as Parquet (numbers bit for bit). Also ``Engine.evaluate_frame`` on the same
+    frame (``--frame-output``), ``Engine.evaluate_to_file`` (``--csv-output``) and
+    ``Engine.evaluate_one`` on every row (``--one-output``, as the kolrules-one worker)."""
+    import polars as pl
+
+    from kolrules import Engine
+
+    started = time.perf_counter()
+    engine = Engine(args.ruleset)
+    path = Path(args.input)
+    df = engine.reader(path).read(path)
+    reference = pl.concat(list(engine.decision_frames([df])))
+    reference.write_parquet(args.output)
+    if args.frame_output:
+        framed = engine.evaluate_frame(df)
+        reasons = pl.col("reasons")
+        framed.select(
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("row"),
+            "status",
+            pl.col("error").alias("errors"),
+            "verdict",
+            "tier",
+            "score",
+            "band_min",
+            "band_max",
+            pl.col("price_position").alias("position"),
+            "cpe",
+            "gifting",
+            pl.when(reasons.list.len() > 0).then(reasons.list.join(JOIN)).alias("reasons"),
+            pl.col("^rule:.*$"),
+        ).write_parquet(args.frame_output)
+    if args.csv_output:
+        engine.evaluate_to_file(path, args.csv_output)
+    if args.one_output:  # the one-profile path too, in the same process (nothing is timed)
+        results = _Results(
+            args.one_output, DECISION_COLUMNS, [r.rule.id for r in engine.plan.rules]
+        )
+        _kolrules_rows(engine, results, _rows(args.input, None))
+        results.close()
+    _emit(
+        {
+            "seconds": time.perf_counter() - started,
+            "rows": reference.height,
+            "platform": engine.ruleset.platform,
+        }
+    )
+
+
 WORKERS: dict[str, Callable[[argparse.Namespace], None]] = {
     "kolrules-batch": worker_kolrules_batch,
+    "kolrules-reference": worker_kolrules_reference,
     "hand-polars": worker_hand_polars,
     **dict.fromkeys(PEERS_PER_PROFILE, worker_one_profile),
 }
@@ -386,12 +570,13 @@ def cache_dir(option: str | None) -> Path:
     return path
 
 
-def data_file(rows: int, seed: int, cache: Path) -> Path:
-    """The generated CSV for ``rows`` and ``seed``, made once and kept in ``cache``."""
+def data_file(rows: int, seed: int, cache: Path, flavour: str = "red") -> Path:
+    """The generated CSV for ``rows``, ``seed`` and ``flavour`` (``generate.FLAVOURS``),
+    made once and kept in ``cache``."""
     sys.path.insert(0, str(HERE))
     import generate
 
-    path = cache / f"red-{rows}-seed{seed}-v{generate.VERSION}.csv"
+    path = cache / f"{flavour}-{rows}-seed{seed}-v{generate.version(flavour)}.csv"
     if not path.exists():
         print(f"  generating {rows:,} rows -> {path}", flush=True)
         code, _, err, wall, _ = _run_process(
@@ -402,6 +587,8 @@ def data_file(rows: int, seed: int, cache: Path) -> Path:
                 str(rows),
                 "--seed",
                 str(seed),
+                "--platform",
+                flavour,
                 str(path),
             ]
         )
@@ -436,96 +623,384 @@ def write_sample(data: Path, reference: Path, target: Path, n: int, seed: int) -
 # -- comparison -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Spec:
+    """Which decision columns of a peer are compared with kolrules' decision frame, and how.
+
+    ``exact``: equal values (numbers bit for bit, missing equal only to missing);
+    ``present``: (kolrules' column, the peer's boolean column): whether kolrules' column has
+    a value; ``tolerance``: (column, relative tolerance), only where the peer cannot compute
+    the same float; ``rules``: every ``rule:<id>`` column; ``text``: both sides are CSV
+    files compared as written. ``not_compared`` says why the other columns are not."""
+
+    exact: tuple[str, ...]
+    present: tuple[tuple[str, str], ...] = ()
+    tolerance: tuple[tuple[str, float], ...] = ()
+    rules: bool = True
+    text: bool = False
+    not_compared: tuple[tuple[str, str], ...] = ()
+    what: str = ""
+
+    def names(self) -> list[str]:
+        return [*self.exact, *(c for c, _ in self.present), *(c for c, _ in self.tolerance)]
+
+
+_READ_BY_PEERS = "read by hand_python.normalise for the engine, which gets typed values"
+SPECS: dict[str, Spec] = {
+    "kolrules-cli": Spec(
+        DECISION_COLUMNS,
+        text=True,
+        what="`kolrules evaluate IN -o OUT.csv` against `evaluate_to_file`'s CSV, as written",
+    ),
+    "kolrules-batch": Spec(
+        DECISION_COLUMNS,
+        text=True,
+        what="`Engine.evaluate_to_file`'s CSV against the reference frame written by "
+        "kolrules' CSV writer, as written (numbers as the file has them)",
+    ),
+    "kolrules-frame": Spec(
+        tuple(c for c in DECISION_COLUMNS if c not in ("id", "platform", "quote")),
+        not_compared=(
+            ("id, platform, quote", "`evaluate_frame` returns the input's columns instead"),
+        ),
+        what="`Engine.evaluate_frame` on the file's frame",
+    ),
+    "kolrules-one": Spec(
+        DECISION_COLUMNS, what="`Engine.evaluate_one` on every row, in order (one profile)"
+    ),
+    "hand-polars": Spec(
+        tuple(c for c in DECISION_COLUMNS if c not in ("platform", "reasons", "errors")),
+        present=(("errors", "has_errors"),),
+        not_compared=(
+            ("platform", "not written: one platform"),
+            ("reasons", "no message texts"),
+            ("errors text", "compared as present or not: the peer writes its own words"),
+        ),
+        what="`hand_polars.run`",
+    ),
+    "hand-python": Spec(
+        tuple(c for c in DECISION_COLUMNS if c not in ("platform", "reasons")),
+        not_compared=(
+            ("platform", "not written: one platform"),
+            ("reasons", "its messages are in its own words"),
+        ),
+        what="`hand_python.evaluate_rows` (`decide` on every row)",
+    ),
+    "zen": Spec(
+        ("id", "status", "verdict", "tier", "band_min", "band_max"),
+        tolerance=(("cpe", 1e-15),),
+        not_compared=(
+            ("score", "no logarithm in ZEN expressions"),
+            ("quote, position, gifting", "not computed by the graph"),
+            ("reasons, errors", "no message texts"),
+            ("platform", "not written"),
+        ),
+        what=f"zen-engine (id, status and cells {_READ_BY_PEERS}; CPE within a relative "
+        "1e-15: ZEN computes with decimals and its float of 1/3 is an ulp off)",
+    ),
+    "rule-engine": Spec(
+        ("id", "status", "verdict", "tier", "band_min", "band_max", "cpe"),
+        not_compared=(
+            ("score", "no logarithm in rule-engine expressions"),
+            ("quote, position, gifting", "not computed by the rules"),
+            ("reasons, errors", "no message texts"),
+            ("platform", "not written"),
+        ),
+        what=f"rule-engine (id, status and cells {_READ_BY_PEERS}; its decimals give "
+        "kolrules' CPE bit for bit on whole-number inputs)",
+    ),
+}
+#: --full: 10M rows of every column would not fit the runner's memory.
+FULL_SPEC = Spec(
+    ("status", "verdict", "tier"),
+    rules=False,
+    text=True,
+    not_compared=(("the other columns", "compared at the smaller sizes"),),
+    what="hand polars against `evaluate_to_file`'s CSV at 10M rows",
+)
+
+
 @dataclass
 class Comparison:
     engine: str
-    rows: int = 0
-    mismatches: int = 0
-    rule_mismatches: int = 0
-    score_differences: int = 0
-    has_score: bool = False
+    ruleset: str = "red-default"
+    rows: int = 0  # rows in either output (outer join on the row number)
+    columns: int = 0
+    mismatches: int = 0  # rows that differ, are missing, are extra or repeated
+    reference_rows: int = 0
+    peer_rows: int = 0
+    missing_rows: int = 0
+    extra_rows: int = 0
+    repeated_rows: int = 0
+    by_column: dict[str, int] = field(default_factory=dict)
+    within_tolerance: dict[str, int] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
+    note: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.mismatches == 0 and self.rule_mismatches == 0
+        return self.mismatches == 0 and self.reference_rows == self.peer_rows
 
-
-def _decisions(path: Path, *, rules: bool, score: bool) -> Any:
-    """row, status, verdict, tier (+ rule columns, score) of a decisions CSV, as text."""
-    import polars as pl
-
-    lf = pl.scan_csv(path, infer_schema=False)
-    names = lf.collect_schema().names()
-    if "row" not in names:
-        lf = lf.with_row_index("row", offset=1)
-    cols = [pl.col("row").cast(pl.Int64), "status", "verdict", "tier"]
-    if rules:
-        cols += [
-            pl.col(c).replace("unknown", "not_applicable") for c in names if c.startswith("rule:")
-        ]
-    if score and "score" in names:
-        cols.append(pl.col("score").cast(pl.Float64))
-    out = lf.select(cols)
-    return out.with_columns(
-        pl.when(pl.col("status") == "error")
-        .then(pl.lit("error"))
-        .otherwise("verdict")
-        .alias("verdict"),
-        pl.col("tier").fill_null(""),
-    )
-
-
-def compare(
-    name: str, reference: Path, other: Path, data: Path, *, rules: bool = True
-) -> Comparison:
-    """Verdict and tier (and rule outcomes) of ``other`` against kolrules' ``reference``."""
-    import polars as pl
-
-    ref = _decisions(reference, rules=rules, score=True).collect()
-    got = _decisions(other, rules=rules, score=True).collect()
-    result = Comparison(name, rows=got.height)
-    rule_cols = [c for c in got.columns if c.startswith("rule:") and c in ref.columns]
-    joined = got.join(ref, on="row", how="left", suffix="__k")
-    differs = (
-        pl.col("status").ne_missing(pl.col("status__k"))
-        | pl.col("verdict").ne_missing(pl.col("verdict__k"))
-        | pl.col("tier").ne_missing(pl.col("tier__k"))
-    )
-    rule_differs = pl.lit(False)
-    for c in rule_cols:
-        rule_differs = rule_differs | (
-            (pl.col("status") == "evaluated") & pl.col(c).ne_missing(pl.col(c + "__k"))
+    def line(self) -> str:
+        return (
+            f"{self.ruleset:16s} {self.engine:14s} rows {self.rows:>10,}  columns "
+            f"{self.columns:>3}  mismatches {self.mismatches:,}"
         )
-    flagged = joined.with_columns(differs.alias("__d"), rule_differs.alias("__r"))
-    result.mismatches = int(flagged["__d"].sum())
-    result.rule_mismatches = int((flagged["__r"] & ~flagged["__d"]).sum())
-    if "score" in got.columns and "score__k" in joined.columns:
-        # kolrules writes scores rounded to 6 decimals
-        far = (pl.col("score") - pl.col("score__k")).abs() > 1e-6 + 1e-12
-        gap = pl.col("score").is_null() != pl.col("score__k").is_null()
-        result.has_score = True
-        result.score_differences = int(flagged.select((far.fill_null(False) | gap).sum()).item())
-    bad = flagged.filter(pl.col("__d") | pl.col("__r")).head(5)
-    if bad.height:
-        inputs = (
+
+
+def _typed(frame: Any, spec: Spec) -> Any:
+    """A peer's or kolrules' output with the compared columns typed as kolrules' decision
+    frame has them (CSV text -> numbers and booleans), ``row`` as Int64 and an unknown rule
+    outcome (a missing input) as ``not_applicable``, which is how kolrules shows it."""
+    import polars as pl
+
+    cast: list[pl.Expr] = [pl.col("row").cast(pl.Int64)]
+    rules = [c for c in frame.columns if c.startswith("rule:")]
+    if not spec.text:
+        for name, dtype in frame.schema.items():
+            if dtype != pl.String:
+                continue
+            if name in FLOAT_COLUMNS:
+                cast.append(pl.col(name).cast(pl.Float64, strict=False))
+            elif name in BOOL_COLUMNS:
+                cast.append(
+                    pl.col(name)
+                    .str.to_lowercase()
+                    .replace_strict({"true": True, "false": False}, default=None)
+                    .cast(pl.Boolean)
+                )
+    cast += [pl.col(c).cast(pl.String).replace("unknown", "not_applicable") for c in rules]
+    return frame.with_columns(cast)
+
+
+def _bits_differ(a: Any, b: Any) -> Any:
+    """Where two Float64 series differ bit for bit (missing differs from any number)."""
+    import numpy as np
+
+    an, bn = a.is_null().to_numpy(), b.is_null().to_numpy()
+    av = a.fill_null(0.0).to_numpy().astype(np.float64).view(np.uint64)
+    bv = b.fill_null(0.0).to_numpy().astype(np.float64).view(np.uint64)
+    return (an != bn) | (~an & ~bn & (av != bv))
+
+
+def compare_frames(
+    engine: str,
+    reference: Any,
+    peer: Any,
+    spec: Spec,
+    *,
+    ruleset: str = "red-default",
+    data: Path | None = None,
+    examples: int = 5,
+) -> Comparison:
+    """Compare ``peer``'s decisions with kolrules' ``reference`` (both frames with a
+    ``row`` column) on the columns of ``spec``, with an outer join on the row number: a row
+    only one side has, or a row the peer gives twice, is a mismatch, and so is a column the
+    peer should give and does not. The first differing rows are kept in ``examples`` with
+    their input row (from ``data``)."""
+    import numpy as np
+    import polars as pl
+
+    ref = _typed(reference, spec)
+    got = _typed(peer, spec)
+    rules = sorted(c for c in ref.columns if c.startswith("rule:")) if spec.rules else []
+    peer_rules = sorted(c for c in got.columns if c.startswith("rule:")) if spec.rules else []
+    extra_rules = [c for c in peer_rules if c not in rules]
+    ref_cols = [*spec.exact, *rules, *extra_rules, *(c for c, _ in spec.tolerance)]
+    ref_cols += [c for c, _ in spec.present]
+    peer_cols = [*spec.exact, *rules, *extra_rules, *(c for c, _ in spec.tolerance)]
+    peer_cols += [c for _, c in spec.present]
+    # A column one side lacks is all missing there: every row with a value differs.
+    for name in dict.fromkeys(ref_cols):
+        if name not in ref.columns:
+            ref = ref.with_columns(pl.lit(None, dtype=pl.String).alias(name))
+    for name in dict.fromkeys(peer_cols):
+        if name not in got.columns:
+            got = got.with_columns(pl.lit(None, dtype=pl.String).alias(name))
+    result = Comparison(engine, ruleset, reference_rows=ref.height, peer_rows=got.height)
+    result.columns = len(spec.exact) + len(rules) + len(spec.tolerance) + len(spec.present)
+    result.note = spec.what
+    repeated = got.filter(pl.col("row").is_duplicated()).get_column("row").unique()
+    result.repeated_rows = int(got.height - got.get_column("row").n_unique())
+    got = got.unique("row", keep="first", maintain_order=True)
+    left = ref.select("row", *dict.fromkeys(ref_cols)).with_columns(pl.lit(True).alias("__ref"))
+    right = got.select(
+        "row", *(pl.col(c).alias(c + "__peer") for c in dict.fromkeys(peer_cols))
+    ).with_columns(pl.lit(True).alias("__peer"))
+    joined = left.join(right, on="row", how="full", coalesce=True).sort("row")
+    in_ref = joined.get_column("__ref").is_not_null().to_numpy()
+    in_peer = joined.get_column("__peer").is_not_null().to_numpy()
+    both = in_ref & in_peer
+    result.rows = joined.height
+    result.missing_rows = int((in_ref & ~in_peer).sum())
+    result.extra_rows = int((~in_ref & in_peer).sum())
+    differs: dict[str, np.ndarray] = {}
+
+    def pair(name: str, peer_name: str | None = None) -> tuple[pl.Series, pl.Series]:
+        return joined.get_column(name), joined.get_column((peer_name or name) + "__peer")
+
+    for name in [*spec.exact, *rules, *extra_rules]:
+        a, b = pair(name)
+        if a.dtype == pl.Float64 and b.dtype == pl.Float64:
+            differs[name] = _bits_differ(a, b)
+        else:
+            if a.dtype != b.dtype:
+                a, b = a.cast(pl.String), b.cast(pl.String)
+            differs[name] = (~a.eq_missing(b)).to_numpy()
+    for name, tolerance in spec.tolerance:
+        a, b = (s.cast(pl.Float64, strict=False) for s in pair(name))
+        gap = (a - b).abs() <= tolerance * pl.select(
+            pl.max_horizontal(a.abs(), b.abs())
+        ).to_series()
+        close = (a.is_null() & b.is_null()) | gap.fill_null(False)
+        differs[name] = (~close).to_numpy()
+        result.within_tolerance[name] = int((_bits_differ(a, b) & close.to_numpy() & both).sum())
+    for name, peer_name in spec.present:
+        a, b = pair(name, peer_name)
+        has = a.is_not_null().to_numpy()
+        differs[name] = has != b.cast(pl.Boolean, strict=False).fill_null(False).to_numpy()
+    any_diff = ~both
+    for name, d in differs.items():
+        d = d & both
+        result.by_column[name] = int(d.sum())
+        any_diff = any_diff | d
+    result.mismatches = int(any_diff.sum()) + result.repeated_rows
+    bad_rows = joined.get_column("row").to_numpy()[any_diff][:examples].tolist()
+    bad_rows += [r for r in repeated.to_list() if r not in bad_rows][: examples - len(bad_rows)]
+    if bad_rows:
+        result.examples = _examples(
+            engine, joined, differs, spec, bad_rows, repeated.to_list(), data
+        )
+    return result
+
+
+def _examples(
+    engine: str,
+    joined: Any,
+    differs: Mapping[str, Any],
+    spec: Spec,
+    rows: list[int],
+    repeated: list[int],
+    data: Path | None,
+) -> list[str]:
+    """The differing rows, each with kolrules' and the peer's values and the input row."""
+    import polars as pl
+
+    inputs: dict[int, dict[str, Any]] = {}
+    if data is not None:
+        found = (
             pl.scan_csv(data, infer_schema=False)
             .with_row_index("row", offset=1)
             .with_columns(pl.col("row").cast(pl.Int64))
-            .join(bad.lazy().select("row"), on="row", how="semi")
+            .filter(pl.col("row").is_in(rows))
             .collect()
         )
-        by_row = {r["row"]: r for r in inputs.iter_rows(named=True)}
-        for r in bad.iter_rows(named=True):
-            fields = ["status", "verdict", "tier", *rule_cols]
+        inputs = {r["row"]: r for r in found.iter_rows(named=True)}
+    peer_of = dict(spec.present)
+    at = {r: i for i, r in enumerate(joined.get_column("row").to_list())}
+    out = []
+    for row in rows:
+        i = at[row]
+        rec = joined.row(i, named=True)
+        if rec["__ref"] is None:
+            what = "not in kolrules' output (the peer added it)"
+        elif rec["__peer"] is None:
+            what = "missing from the peer's output"
+        else:
             diff = {
-                c: f"{r[c + '__k']!r} (kolrules) vs {r[c]!r} ({name})"
-                for c in fields
-                if r[c] != r[c + "__k"]
+                name: f"{rec[name]!r} (kolrules) vs "
+                f"{rec[peer_of.get(name, name) + '__peer']!r} ({engine})"
+                for name, d in differs.items()
+                if d[i]
             }
-            raw = {k: v for k, v in by_row.get(r["row"], {}).items() if k != "row"}
-            result.examples.append(f"row {r['row']}: {diff}\n      input: {raw}")
-    return result
+            what = str(diff) if diff else ""
+        if row in repeated:
+            what = (what + "; " if what else "") + "given more than once by the peer"
+        raw = {k: v for k, v in inputs.get(row, {}).items() if k != "row"}
+        out.append(f"row {row}: {what}\n      input: {raw}")
+    return out
+
+
+def load_decisions(path: Path, spec: Spec | None = None) -> Any:
+    """A decisions file (Parquet, typed; or CSV, as text) as a frame with a ``row`` column;
+    only the columns ``spec`` compares, when given."""
+    import polars as pl
+
+    if path.suffix == ".parquet":
+        lf = pl.scan_parquet(path)
+    else:
+        lf = pl.scan_csv(path, infer_schema=False)
+    names = lf.collect_schema().names()
+    if spec is not None:
+        wanted = {*spec.names(), *(peer for _, peer in spec.present)}
+        lf = lf.select(
+            c for c in names if c in wanted or c == "row" or (spec.rules and c.startswith("rule:"))
+        )
+    if "row" not in names:
+        lf = lf.with_row_index("row", offset=1)
+    return lf.collect()
+
+
+def reference_csv(reference: Path, target: Path) -> Path:
+    """The reference frame written as kolrules writes a decisions CSV."""
+    import polars as pl
+
+    from kolrules.report import write_csv
+
+    with target.open("wb") as fh:
+        write_csv(pl.read_parquet(reference), fh)
+    return target
+
+
+def compare(
+    engine: str,
+    reference: Path | Any,
+    other: Path,
+    data: Path | None,
+    *,
+    spec: Spec | None = None,
+    ruleset: str = "red-default",
+    limit: int | None = None,
+) -> Comparison:
+    """``other`` (a decisions file) against kolrules' ``reference`` (a file or a frame) on
+    the columns of ``spec`` (``SPECS[engine]``); only its first ``limit`` rows, when the
+    peer was run on those only."""
+    import polars as pl
+
+    spec = spec or SPECS[engine]
+    ref = load_decisions(reference, spec) if isinstance(reference, Path) else reference
+    if limit is not None:
+        ref = ref.filter(pl.col("row").cast(pl.Int64) <= limit)
+    got = load_decisions(other, spec)
+    return compare_frames(engine, ref, got, spec, ruleset=ruleset, data=data)
+
+
+def show(c: Comparison) -> None:
+    status = "ok" if c.ok else "MISMATCH"
+    extra = []
+    if c.reference_rows != c.peer_rows:
+        extra.append(f"row count {c.peer_rows:,}, kolrules {c.reference_rows:,}")
+    for what, n in (
+        ("missing", c.missing_rows),
+        ("extra", c.extra_rows),
+        ("repeated", c.repeated_rows),
+    ):
+        if n:
+            extra.append(f"{n:,} rows {what}")
+    bad = {k: v for k, v in c.by_column.items() if v}
+    if bad:
+        extra.append("differing: " + ", ".join(f"{k} {v:,}" for k, v in bad.items()))
+    for name, n in c.within_tolerance.items():
+        if n:
+            extra.append(f"{name}: {n:,} rows not bit for bit, within the stated tolerance")
+    shown = f" ({'; '.join(extra)})" if extra else ""
+    print(
+        f"  compare {c.engine:14s} {c.rows:,} rows x {c.columns} columns: "
+        f"{c.mismatches:,} mismatches{shown} [{status}]",
+        flush=True,
+    )
+    for example in c.examples:
+        print("    " + example, flush=True)
 
 
 # -- start-up -------------------------------------------------------------------------
@@ -615,9 +1090,23 @@ def measure_size(
     res.cli = Run("kolrules-cli", code == 0, {"seconds": wall}, wall, rss, err.strip()[-300:])
     print(f"  kolrules CLI     {wall:.3f} s (exit {code})", flush=True)
 
+    ref_out = work / f"reference-{rows}.parquet"
+    frame_out = work / f"kolrules-frame-{rows}.parquet"
+    ref = run_worker(
+        "kolrules-reference",
+        ruleset="red-default",
+        input=data,
+        output=ref_out,
+        frame_output=frame_out,
+    )
+    if not ref.ok:
+        raise SystemExit("kolrules reference (decision_frames) failed:\n" + ref.note)
+    print(f"  {'reference':15s} decision frames in {ref.result['seconds']:.3f} s", flush=True)
+
     sample = work / "sample.json"
     if latency:
         write_sample(data, k_out, sample, args.sample, args.seed)
+    outputs: dict[str, Path] = {}
     for name in PEERS_PER_PROFILE:
         if name in args.skip:
             res.one[name] = Run(name, False, note="skipped (--skip)")
@@ -625,6 +1114,7 @@ def measure_size(
         out = work / f"{name}-{rows}.csv"
         run = run_worker(
             name,
+            ruleset="red-default",
             input=data,
             output=out,
             sample_file=sample,
@@ -634,28 +1124,126 @@ def measure_size(
         )
         res.one[name] = run
         if run.ok:
+            outputs[name] = out
             lat = run.result.get("latency")
             shown = f" median {lat['median_us']:.1f} us" if lat else ""
             rate = run.result["rows"] / run.result["seconds"]
             print(f"  {name:15s} {run.result['rows']:,} rows at {rate:,.0f}/s{shown}", flush=True)
-            res.comparisons.append(compare(name, k_out, out, data))
         else:
             print(f"  {name:15s} {run.note}", flush=True)
-    if all(r.ok for r in res.batch["hand-polars"]):
-        res.comparisons.insert(0, compare("hand-polars", k_out, h_out, data))
+
+    reference = load_decisions(ref_out)
     if res.cli.ok:
-        res.comparisons.insert(0, compare("kolrules-cli", k_out, cli_out, data))
-    for c in res.comparisons:
-        status = "ok" if c.ok else "MISMATCH"
-        extra = f", {c.score_differences} score differences" if c.score_differences else ""
-        print(
-            f"  compare {c.engine:13s} {c.rows:,} rows: {c.mismatches} verdict/tier, "
-            f"{c.rule_mismatches} rule outcome mismatches{extra} [{status}]",
-            flush=True,
+        res.comparisons.append(compare("kolrules-cli", k_out, cli_out, data))
+    batch_spec = SPECS["kolrules-batch"]
+    if args.reasons == "rules":  # the file lists rule ids, the reference the messages
+        batch_spec = Spec(
+            tuple(c for c in batch_spec.exact if c != "reasons"),
+            text=True,
+            not_compared=(("reasons", "--reasons rules writes the failed rules' ids"),),
+            what=batch_spec.what,
         )
-        for example in c.examples:
-            print("    " + example, flush=True)
+    ref_csv = reference_csv(ref_out, work / f"reference-{rows}.csv")
+    res.comparisons.append(compare("kolrules-batch", ref_csv, k_out, data, spec=batch_spec))
+    res.comparisons.append(compare("kolrules-frame", reference, frame_out, data))
+    if "kolrules-one" in outputs:
+        res.comparisons.append(
+            compare("kolrules-one", reference, outputs["kolrules-one"], data, limit=args.peer_rows)
+        )
+    if all(r.ok for r in res.batch["hand-polars"]):
+        res.comparisons.append(compare("hand-polars", reference, h_out, data))
+    for name in PEERS_PER_PROFILE[1:]:
+        if name in outputs:
+            res.comparisons.append(
+                compare(name, reference, outputs[name], data, limit=args.peer_rows)
+            )
+    for c in res.comparisons:
+        show(c)
     return res
+
+
+@dataclass
+class RulesetResult:
+    """The agreement checks of one more bundled ruleset: kolrules' own paths."""
+
+    name: str
+    platform: str
+    flavour: str | None = None
+    rows: int = 0
+    comparisons: list[Comparison] = field(default_factory=list)
+    note: str = ""
+
+
+#: The generated data for a platform's rulesets (red-default itself gets the benchmark's).
+FLAVOUR_OF_PLATFORM = {"red": "red-extra", "weibo": "weibo", "wechat": "wechat"}
+
+
+def measure_rulesets(args: argparse.Namespace, cache: Path, work: Path) -> list[RulesetResult]:
+    """Every bundled ruleset but red-default (which the sizes check against every peer):
+    ``evaluate_one`` on every row, ``evaluate_frame`` and ``evaluate_to_file`` against the
+    decision frame, every column, on generated data of the ruleset's platform."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kolrules import Engine
+
+    engine = Engine()
+    rows = args.ruleset_rows
+    out: list[RulesetResult] = []
+    for name in sorted(engine.named_rulesets()):
+        if name == "red-default":
+            continue
+        platform = engine.load_ruleset(name).platform
+        out.append(RulesetResult(name, platform, FLAVOUR_OF_PLATFORM.get(platform), rows))
+    print(f"\n== every other bundled ruleset, {rows:,} rows", flush=True)
+    # Nothing is timed here: one worker per ruleset (all of kolrules' paths), two at once.
+    jobs = {}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for res in out:
+            if res.flavour is None:
+                res.note = f"skipped: no generator for platform {res.platform!r}"
+                continue
+            data = data_file(rows, args.seed, cache, res.flavour)
+            files = {
+                "data": data,
+                "reference": work / f"reference-{res.name}.parquet",
+                "frame": work / f"kolrules-frame-{res.name}.parquet",
+                "batch": work / f"kolrules-batch-{res.name}.csv",
+                "one": work / f"kolrules-one-{res.name}.csv",
+            }
+            paths = pool.submit(
+                run_worker,
+                "kolrules-reference",
+                ruleset=res.name,
+                input=data,
+                output=files["reference"],
+                frame_output=files["frame"],
+                csv_output=files["batch"],
+                one_output=files["one"],
+            )
+            jobs[res.name] = (files, paths)
+    for res in out:
+        print(f"  {res.name} ({res.platform}, data {res.flavour})", flush=True)
+        if res.name not in jobs:
+            print(f"    {res.note}", flush=True)
+            continue
+        files, *futures = jobs[res.name]
+        runs = [f.result() for f in futures]
+        failed = [f"{r.name} failed: {r.note}" for r in runs if not r.ok]
+        if failed:
+            res.note = "; ".join(failed)
+            print(f"    {res.note}", flush=True)
+            continue
+        data = files["data"]
+        reference = load_decisions(files["reference"])
+        ref_csv = reference_csv(files["reference"], work / f"reference-{res.name}.csv")
+        res.comparisons = [
+            compare("kolrules-batch", ref_csv, files["batch"], data, ruleset=res.name),
+            compare("kolrules-frame", reference, files["frame"], data, ruleset=res.name),
+            compare("kolrules-one", reference, files["one"], data, ruleset=res.name),
+        ]
+        for c in res.comparisons:
+            show(c)
+    return out
 
 
 def measure_full(args: argparse.Namespace, cache: Path, work: Path) -> dict[str, Any]:
@@ -681,7 +1269,7 @@ def measure_full(args: argparse.Namespace, cache: Path, work: Path) -> dict[str,
         h_counts = dict(h.result["counts"])
         out["counts_equal"] = k_counts == h_counts
         out["k_counts"], out["h_counts"] = k_counts, h_counts
-        out["comparison"] = compare("hand-polars", k_out, h_out, data, rules=False)
+        out["comparison"] = compare("hand-polars", k_out, h_out, data, spec=FULL_SPEC)
         print(
             f"  verdict counts {'equal' if out['counts_equal'] else 'DIFFER'}: {k_counts} vs "
             f"{h_counts}; per row: {out['comparison'].mismatches} mismatches",
@@ -771,6 +1359,7 @@ def report(
     full: dict[str, Any] | None,
     args: argparse.Namespace,
     begun: dict[str, str],
+    rulesets: Sequence[RulesetResult] = (),
 ) -> str:
     vers = versions()
     m = machine()
@@ -799,6 +1388,8 @@ def report(
         lines += _size_table(s)
     if full:
         lines += _full_section(full)
+    if rulesets:
+        lines += _rulesets_section(rulesets)
     if start:
         lines += [
             "## Start-up",
@@ -962,22 +1553,44 @@ def _size_table(s: SizeResult) -> list[str]:
             )
         )
     lines += _one_profile_table(s)
-    lines += [
+    lines += ["", *_agreement_table(s.comparisons)]
+    return [*lines, ""]
+
+
+def _agreement_table(comparisons: Sequence[Comparison]) -> list[str]:
+    lines = [
+        "Agreement with kolrules' decision frame (`Engine.decision_frames` on the whole file):",
+        "an outer join on the row number, so a row missing, added or repeated is a mismatch;",
+        "every column listed compared on every row (numbers bit for bit unless a tolerance is",
+        "stated; an unknown rule outcome counts as `not_applicable`, as kolrules shows it).",
         "",
-        "Agreement with kolrules' batch output: verdict and tier on every row compared, rule",
-        "outcomes on evaluated rows:",
-        "",
-        *_header(
-            "engine",
-            "rows compared",
-            "verdict/tier mismatches",
-            "rule outcome mismatches",
-            "score differences > 1e-6",
-        ),
+        *_header("engine", "rows", "columns compared", "mismatches", "not compared"),
     ]
-    for c in s.comparisons:
-        score = c.score_differences if c.has_score else "–"
-        lines.append(_row(c.engine, f"{c.rows:,}", c.mismatches, c.rule_mismatches, score))
+    for c in comparisons:
+        spec = SPECS.get(c.engine)
+        missing = "; ".join(f"{k} ({v})" for k, v in spec.not_compared) if spec else ""
+        lines.append(_row(c.engine, f"{c.rows:,}", c.columns, f"{c.mismatches:,}", missing))
+    return lines
+
+
+def _rulesets_section(rulesets: Sequence[RulesetResult]) -> list[str]:
+    lines = [
+        "## Every bundled ruleset",
+        "",
+        "The peers implement red-default only; for the other bundled rulesets kolrules'",
+        "paths are compared with its decision frame on generated data of the ruleset's",
+        "platform (`generate.py --platform`): `evaluate_to_file`, `evaluate_frame` and",
+        "`evaluate_one` on every row.",
+        "",
+        *_header("ruleset", "data", "engine", "rows", "columns compared", "mismatches"),
+    ]
+    for r in rulesets:
+        if not r.comparisons:
+            lines.append(_row(r.name, r.flavour or "–", "–", "–", "–", r.note))
+        for c in r.comparisons:
+            lines.append(
+                _row(r.name, r.flavour, c.engine, f"{c.rows:,}", c.columns, f"{c.mismatches:,}")
+            )
     return [*lines, ""]
 
 
@@ -1063,7 +1676,9 @@ def _full_section(full: dict[str, Any]) -> list[str]:
             f"{full['k_counts']}, hand polars {full['h_counts']}"
         )
         c = full["comparison"]
-        lines.append(f"- per row (verdict and tier): {c.mismatches} mismatches in {c.rows:,} rows")
+        lines.append(
+            f"- per row (status, verdict and tier): {c.mismatches} mismatches in {c.rows:,} rows"
+        )
     return [*lines, ""]
 
 
@@ -1092,6 +1707,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--cache-dir", help="where generated data is kept (default ~/.cache/kolrules-bench)"
     )
     p.add_argument("--keep", action="store_true", help="keep the decisions files")
+    p.add_argument(
+        "--ruleset-rows",
+        type=int,
+        default=SMALL_ROWS,
+        help="rows of the agreement check of every other bundled ruleset (default 10000; 0: none)",
+    )
     # worker mode (internal)
     p.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     p.add_argument("--input", help=argparse.SUPPRESS)
@@ -1099,6 +1720,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--latency", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--sample-file", help=argparse.SUPPRESS)
     p.add_argument("--limit", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--ruleset", default="red-default", help=argparse.SUPPRESS)
+    p.add_argument("--frame-output", help=argparse.SUPPRESS)
+    p.add_argument("--csv-output", help=argparse.SUPPRESS)
+    p.add_argument("--one-output", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -1136,6 +1761,7 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="kolrules-bench-"))
     results: list[SizeResult] = []
+    rulesets: list[RulesetResult] = []
     start = None
     full = None
     try:
@@ -1149,7 +1775,7 @@ def main(argv: list[str] | None = None) -> int:
             res = measure_size(rows, args, cache, work, latency=i == 0)
             results.append(res)
             failures += [
-                f"{rows:,} rows: {c.engine} disagrees with kolrules"
+                f"red-default, {rows:,} rows: {c.engine} disagrees with kolrules"
                 for c in res.comparisons
                 if not c.ok
             ]
@@ -1161,8 +1787,18 @@ def main(argv: list[str] | None = None) -> int:
             if res.cli and not res.cli.ok:
                 failures.append(f"{rows:,} rows: kolrules CLI failed: {res.cli.note}")
             if not args.keep and all(c.ok for c in res.comparisons):
-                for path in work.glob(f"*-{rows}.csv"):
+                for path in work.glob(f"*-{rows}.*"):
                     path.unlink()
+        if args.ruleset_rows > 0:
+            rulesets = measure_rulesets(args, cache, work)
+            for r in rulesets:
+                if r.note and not r.note.startswith("skipped"):
+                    failures.append(f"{r.name}: {r.note}")
+                failures += [
+                    f"{r.name}, {r.rows:,} rows: {c.engine} disagrees with kolrules' decision frame"
+                    for c in r.comparisons
+                    if not c.ok
+                ]
         if args.full:
             full = measure_full(args, cache, work)
             k = full["kolrules"]
@@ -1180,19 +1816,62 @@ def main(argv: list[str] | None = None) -> int:
         elif failures:
             print(f"\ndecisions kept in {work}", flush=True)
 
-    text = report(results, start, full, args, begun)
+    text = report(results, start, full, args, begun, rulesets)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
         print(f"\nwrote {args.out}")
     else:
         print("\n" + text)
+    summary(results, rulesets, full, failures)
+    return 1 if failures else 0
+
+
+def summary(
+    sizes: Sequence[SizeResult],
+    rulesets: Sequence[RulesetResult],
+    full: dict[str, Any] | None,
+    failures: Sequence[str],
+) -> None:
+    """What was compared with what, then one line per ruleset and engine (the last lines of
+    the run's output)."""
+    shown = [c.engine for s in sizes for c in s.comparisons]
+    shown += [c.engine for r in rulesets for c in r.comparisons]
+    print("\nColumns compared with kolrules' decision frame, per engine:")
+    for name in dict.fromkeys(shown):
+        spec = SPECS[name]
+        compared = [*spec.exact, *(f"{c} (present or not)" for c, _ in spec.present)]
+        compared += [f"{c} (relative {t:g})" for c, t in spec.tolerance]
+        if spec.rules:
+            compared.append("every rule:<id>")
+        print(f"  {name}: {spec.what}")
+        print(f"    compared: {', '.join(compared)}")
+        if spec.not_compared:
+            why = "; ".join(f"{k} ({v})" for k, v in spec.not_compared)
+            print(f"    not compared: {why}")
     if failures:
-        print("\nFAILED:", file=sys.stderr)
+        print("\nFAILED:", file=sys.stderr, flush=True)
         for f in failures:
-            print("  " + f, file=sys.stderr)
-        return 1
-    print("0 mismatches")
-    return 0
+            print("  " + f, file=sys.stderr, flush=True)
+    total = sum(c.mismatches for s in sizes for c in s.comparisons)
+    total += sum(c.mismatches for r in rulesets for c in r.comparisons)
+    print(
+        f"\nAgreement with kolrules ({total:,} mismatches; every line must say 0): ruleset, "
+        "engine, rows compared (outer join on the row number), columns compared, mismatches"
+    )
+    for s in sizes:
+        for c in s.comparisons:
+            print("  " + c.line())
+        for name, run in s.one.items():
+            if not run.ok and run.note.startswith("skipped"):
+                print(f"  {'red-default':16s} {name:14s} {run.note.splitlines()[0]}")
+    if full and "comparison" in full:
+        print("  " + full["comparison"].line() + " (status, verdict, tier)")
+    for r in rulesets:
+        for c in r.comparisons:
+            print("  " + c.line())
+        if not r.comparisons:
+            print(f"  {r.name:16s} {'-':14s} {r.note}")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

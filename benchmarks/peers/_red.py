@@ -10,7 +10,7 @@ peers measure something else.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 #: The numeric input columns of the benchmark data, as the generator writes them.
 NUMBER_FIELDS = (
@@ -32,6 +32,27 @@ COUNT_FIELDS = frozenset(NUMBER_FIELDS)
 TEXT_FIELDS = ("id", "handle", "category", "origin")
 #: Fields whose bad cell stops the row (a row error) rather than making it a data error.
 REQUIRED = ("id", "followers")
+#: The order in which kolrules lists a row's problems: the platform's field order.
+CELL_ORDER = (
+    "id",
+    "followers",
+    "posts",
+    "total_likes",
+    "avg_likes",
+    "avg_comments",
+    "avg_collects",
+    "avg_views",
+    "price",
+    "account_age_days",
+    "origin",
+    "median_interactions",
+)
+#: kolrules' words for a cell's problem (``column 'price' 'abc': not a number``).
+EMPTY_ID = "empty id"
+NOT_A_NUMBER = "not a number"
+NOT_FINITE = "not a finite number"
+NEGATIVE = "negative, must be 0 or more"
+UNKNOWN_ORIGIN = "unknown origin; expected one of homegrown, cross_platform, celebrity"
 
 # -- params (red-default [params]) ------------------------------------------------------
 MIN_LIKES_PER_FOLLOWER = 3.0
@@ -138,6 +159,18 @@ DATA_ERRORS_VERDICT = "review"
 #: comparisons treat the two alike.
 PASS, FAIL, NOT_APPLICABLE, UNKNOWN = 0, 1, 2, 3
 OUTCOME_LABELS = ("pass", "fail", "not_applicable", "unknown")
+
+
+class PeerResult(NamedTuple):
+    """What the rules engines (zen-engine, rule-engine) compute for one profile."""
+
+    verdict: str
+    tier: str | None
+    codes: tuple[int, ...]  # one outcome code per rule, in ruleset order
+    band_min: float | None
+    band_max: float | None
+    cpe: float | None
+
 
 #: [scoring] strategy "weighted": (metric, weight, low, high, scale)
 SCORING = (
@@ -263,6 +296,20 @@ def differences(engine: Any) -> list[str]:
     differ("origins", {k.casefold(): v for k, v in ORIGINS.items()}, dict(schema.origins))
     differ("count fields", COUNT_FIELDS, frozenset(NUMBER_FIELDS) & schema.non_negative)
     differ("required", REQUIRED, tuple(schema.platform.required))
+    cells = {"id", "origin", *NUMBER_FIELDS}
+    differ("cell order", CELL_ORDER, tuple(f for f in schema.fields if f in cells))
+    from kolrules import normalise
+
+    differ(
+        "problem words",
+        (NOT_A_NUMBER, NOT_FINITE, NEGATIVE),
+        (normalise.NOT_A_NUMBER, normalise.NOT_FINITE, normalise.NEGATIVE),
+    )
+    differ(
+        "unknown origin",
+        UNKNOWN_ORIGIN,
+        f"unknown origin; expected one of {', '.join(normalise.ORIGINS)}",
+    )
     numbers = {f for f, t in schema.fields.items() if t == "number"}
     differ("number fields", set(NUMBER_FIELDS) - numbers, set())
     differ(

@@ -5,9 +5,11 @@
 Reads the CSV as text, reads numbers as kolrules does (``1.2万``, ``8,000``, ``暂无``; a
 bad cell is a data error, a bad id or follower count a row error, a repeated id a row
 error), evaluates the 14 rules, the verdict and the score, and writes one decisions row
-per input row in input order: ``row``, ``id``, ``status``, ``error``, ``verdict``, ``tier``,
-``score``, ``band_min``, ``band_max``, ``price_position``, ``cpe``, ``gifting`` and one
-``rule:<id>`` column per rule (pass / fail / not_applicable / unknown).
+per input row in input order: ``row``, ``id``, ``status``, ``error`` (its own short
+words), ``verdict``, ``tier``, ``score``, ``quote``, ``band_min``, ``band_max``,
+``position``, ``cpe``, ``gifting``, ``has_errors`` (a row error or an unreadable cell: what
+makes kolrules fill its ``errors`` column) and one ``rule:<id>`` column per rule (pass /
+fail / not_applicable / unknown). No message texts.
 
 Written the way one would for speed:
 
@@ -320,11 +322,13 @@ def decisions(profiles: pl.LazyFrame) -> pl.LazyFrame:
         _labels(VERDICTS).gather(pl.when(ok).then(verdict)).alias("verdict"),
         _labels(TIER_NAMES).gather(pl.when(ok).then(tier_c)).alias("tier"),
         pl.when(ok).then(_clamp(score, 0.0, 100.0)).alias("score"),
+        pl.when(ok).then(price).alias("quote"),
         pl.when(ok).then(bmin).alias("band_min"),
         pl.when(ok).then(bmax).alias("band_max"),
-        pl.when(ok).then(position).alias("price_position"),
+        pl.when(ok).then(position).alias("position"),
         pl.when(ok).then(cpe).alias("cpe"),
         pl.when(ok).then(price.is_null()).alias("gifting"),
+        (ok.not_() | pl.col("data_errors")).alias("has_errors"),
         *(
             outcome_labels.gather(pl.when(ok).then(pl.col(rule_id))).alias(f"rule:{rule_id}")
             for rule_id in red.RULE_IDS

@@ -2,9 +2,11 @@
 
 :func:`decide` takes one profile (a dict with the benchmark's columns, values as numbers,
 ``None`` or export text) and returns what kolrules' ``Engine.evaluate_one`` returns in
-substance: verdict, tier, price band, score and one finding per rule (a message for each
-failed rule). It reads cells as kolrules does (``1.2万``, ``8,000``, ``暂无``) and raises
-:class:`RowInputError` for a row kolrules would not evaluate.
+substance: verdict, tier, price band and position, CPE, score and one finding per rule (a
+message for each failed rule, in its own words). It reads cells as kolrules does
+(``1.2万``, ``8,000``, ``暂无``) and raises :class:`RowInputError` for a row kolrules would
+not evaluate. :func:`evaluate_rows` goes through a file's rows as kolrules does (a repeated
+id is a row error) and gives each row's errors in kolrules' words (:func:`cell_errors`).
 
 :func:`normalise` is also the reference reader of the other one-profile peers (zen-engine,
 rule-engine): they get its typed values, so the three agree on what a cell means and only
@@ -46,8 +48,10 @@ class Values(NamedTuple):
 class Decision(NamedTuple):
     verdict: str
     tier: str | None
+    quote: float | None
     band_min: float | None
     band_max: float | None
+    position: str | None  # the quote against the band: below, within, above
     cpe: float | None
     score: float | None
     outcomes: tuple[int, ...]
@@ -294,7 +298,17 @@ def evaluate(v: Mapping[str, Any], data_errors: bool = False) -> Decision:
         if o == FAIL
     }
     score = _score(er, cpl, cpe)
-    return Decision(verdict, tier, band_min, band_max, cpe, score, outcomes, findings, messages)
+    if price is None or (band_min is None and band_max is None):
+        position = None
+    elif band_min is not None and price < band_min:
+        position = "below"
+    elif band_max is not None and price > band_max:
+        position = "above"
+    else:
+        position = "within"
+    return Decision(
+        verdict, tier, price, band_min, band_max, position, cpe, score, outcomes, findings, messages
+    )
 
 
 def _message(
@@ -333,6 +347,38 @@ def decide(profile: Mapping[str, Any]) -> Decision:
     return evaluate(values, data_errors)
 
 
+def cell_errors(raw: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The problems of one row's cells in kolrules' words (``column 'price' 'abc': not a
+    number``), in the platform's field order: (those that stop the row, the others). Only
+    called for rows with a problem, so the evaluation itself never builds these texts."""
+    hard: list[str] = []
+    soft: list[str] = []
+    for field in red.CELL_ORDER:
+        cell = raw.get(field)
+        if field == "id":
+            if _read_text(cell) is None:
+                hard.append(f"column {field!r}: {red.EMPTY_ID}")
+            continue
+        if cell is None:
+            continue
+        if field == "origin":
+            text = _read_text(cell)
+            if text is not None and text.casefold() not in _ORIGINS:
+                soft.append(f"column {field!r} {str(cell)!r}: {red.UNKNOWN_ORIGIN}")
+            continue
+        try:
+            value = read_number(cell)
+        except ValueError as exc:
+            problem = red.NOT_FINITE if "finite" in str(exc) else red.NOT_A_NUMBER
+        else:
+            if value is None or value >= 0 or field not in _COUNTS:
+                continue
+            problem = red.NEGATIVE
+        text = f"column {field!r} {str(cell)!r}: {problem}"
+        (hard if field in red.REQUIRED else soft).append(text)
+    return hard, soft
+
+
 class RowResult(NamedTuple):
     row: int
     id: str | None
@@ -341,22 +387,56 @@ class RowResult(NamedTuple):
     tier: str | None
     outcomes: tuple[int, ...] | None
     score: float | None
+    decision: Decision | None = None
+    errors: str | None = None  # kolrules' errors column: row errors, or unreadable cells
+
+
+class RowValues(NamedTuple):
+    """One row of a file, read: its typed values, or ``None`` for a row kolrules does not
+    evaluate (``duplicate_of``: the row that took its id first)."""
+
+    row: int
+    raw: Mapping[str, Any]
+    id: str | None
+    values: Values | None
+    duplicate_of: int | None = None
+
+
+def read_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[RowValues]:
+    """Every row of a file in order, read, with kolrules' duplicate-id rule (an id is taken
+    by the first row that is evaluated; a later row with it is a row error)."""
+    seen: dict[str, int] = {}
+    for n, raw in enumerate(rows, 1):
+        try:
+            values = normalise(raw)
+        except RowInputError:
+            yield RowValues(n, raw, _read_text(raw.get("id")), None)
+            continue
+        pid = values.values["id"]
+        first = seen.get(pid)
+        if first is not None:
+            yield RowValues(n, raw, pid, None, first)
+            continue
+        seen[pid] = n
+        yield RowValues(n, raw, pid, values)
+
+
+def _errors_text(r: RowValues) -> str | None:
+    if r.values is not None and not r.values.data_errors:
+        return None
+    hard, soft = cell_errors(r.raw)
+    if r.duplicate_of is not None:
+        hard.append(f"column 'id' {r.id!r}: duplicate id, first seen at row {r.duplicate_of}")
+    return " | ".join(soft if r.values is not None else (*hard, *soft))
 
 
 def evaluate_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[RowResult]:
-    """Every row of a file in order, with kolrules' duplicate-id rule (an id is taken by
-    the first row that is evaluated)."""
-    seen: set[str] = set()
-    for n, raw in enumerate(rows, 1):
-        try:
-            values, data_errors = normalise(raw)
-        except RowInputError:
-            yield RowResult(n, _read_text(raw.get("id")), "error", None, None, None, None)
+    """Every row of a file in order (see :func:`read_rows`), evaluated."""
+    for r in read_rows(rows):
+        if r.values is None:
+            yield RowResult(r.row, r.id, "error", None, None, None, None, None, _errors_text(r))
             continue
-        pid = values["id"]
-        if pid in seen:
-            yield RowResult(n, pid, "error", None, None, None, None)
-            continue
-        seen.add(pid)
-        d = evaluate(values, data_errors)
-        yield RowResult(n, pid, "evaluated", d.verdict, d.tier, d.outcomes, d.score)
+        d = evaluate(*r.values)
+        yield RowResult(
+            r.row, r.id, "evaluated", d.verdict, d.tier, d.outcomes, d.score, d, _errors_text(r)
+        )

@@ -167,9 +167,25 @@ class Peer:
         self.rules = [(name, rule_engine.Rule(text, context=context)) for name, text in steps()]
         self.codes = [_name(rule_id) for rule_id in red.RULE_IDS]
 
-    def evaluate(self, ctx: Mapping[str, Any]) -> tuple[str, str | None, tuple[int, ...]]:
-        """(verdict, tier, rule outcome codes) of one profile."""
+    def evaluate(self, ctx: Mapping[str, Any]) -> red.PeerResult:
+        """Verdict, tier, rule outcome codes, band and CPE of one profile.
+
+        rule-engine computes with ``decimal.Decimal`` (28 significant digits): the CPE,
+        a quotient of two whole numbers here, converts back to the float kolrules computes
+        (``float(Decimal)`` rounds correctly, and 28 digits are more than enough to round
+        the quotient of numbers below 2**30 as IEEE division does)."""
         thing = dict(ctx)
         for name, rule in self.rules:
             thing[name] = rule.evaluate(thing)
-        return thing["verdict"], thing["tier"], tuple(int(thing[c]) for c in self.codes)
+        return red.PeerResult(
+            thing["verdict"],
+            thing["tier"],
+            tuple(int(thing[c]) for c in self.codes),
+            _float(thing["band_min"]),
+            _float(thing["band_max"]),
+            _float(thing["cpe"]),
+        )
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)

@@ -1,0 +1,52 @@
+"""The mutation score of the last ``mutmut run`` (``tox -e mutation``), and every survivor.
+
+Run from the checkout after ``mutmut run``: it asks mutmut for its counts
+(``mutmut export-cicd-stats``) and its list of surviving mutants (``mutmut results``),
+prints the score against the 90 % target, and writes both to
+``benchmarks/out/mutation.json``. A mutant that times out counts as detected (the tests
+noticed it); one that no test reaches ("no tests") counts against the score.
+
+    python benchmarks/mutation_score.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+TARGET = 0.90
+OUT = Path(__file__).resolve().parent / "out" / "mutation.json"
+
+
+def main() -> int:
+    subprocess.run(["mutmut", "export-cicd-stats"], check=True, capture_output=True)
+    stats = json.loads(Path("mutants/mutmut-cicd-stats.json").read_text(encoding="utf-8"))
+    results = subprocess.run(
+        ["mutmut", "results"], check=True, capture_output=True, text=True
+    ).stdout
+    survivors = [line.split(":")[0].strip() for line in results.splitlines() if "survived" in line]
+    detected = stats["killed"] + stats["timeout"]
+    counted = detected + stats["survived"] + stats["no_tests"] + stats["suspicious"]
+    counted += stats["segfault"]
+    score = detected / counted if counted else 0.0
+    print(
+        f"mutants: {stats['total']} (skipped {stats['skipped']}); killed {stats['killed']}, "
+        f"timed out {stats['timeout']}, survived {stats['survived']}, "
+        f"no tests {stats['no_tests']}, suspicious {stats['suspicious']}"
+    )
+    verdict = "met" if score >= TARGET else "not met yet"
+    print(f"mutation score {score:.1%} (target {TARGET:.0%}: {verdict})")
+    for name in survivors:
+        print(f"  survived: {name}")
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(
+        json.dumps({**stats, "score": score, "survivors": survivors}, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
