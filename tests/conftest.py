@@ -28,3 +28,17 @@ def plugin_module(
     yield make
     for name in names:
         sys.modules.pop(name, None)
+
+
+@pytest.fixture(autouse=True)
+def _forget_modules_loaded_from_tmp(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Plugin modules a test loads from its temporary directory (``--plugins-dir``, ``-p``)
+    are forgotten after it, so that a test run twice in one process (as mutation testing
+    does) finds no stale module of the same name."""
+    yield
+    base = str(tmp_path_factory.getbasetemp())
+    for name, module in list(sys.modules.items()):
+        if str(getattr(module, "__file__", None) or "").startswith(base):
+            del sys.modules[name]
