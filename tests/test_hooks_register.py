@@ -748,6 +748,30 @@ COMMAND_PLUGIN = """
 """
 
 
+def test_commands_are_found_without_polars_or_the_engine(tmp_path: Path) -> None:
+    """Asking plugins for their commands loads only the third-party plugins: ``--help``
+    with one installed stays fast (no polars, no engine, no first-party plugin)."""
+    import subprocess
+    import sys
+
+    write(tmp_path / "tweaks" / "greet.py", COMMAND_PLUGIN)
+    probe = (
+        "import sys\n"
+        "from kolrules.cli import main\n"
+        "try:\n"
+        f"    main(['--plugins-dir', {str(tmp_path / 'tweaks')!r}, '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = [m for m in ('polars', 'kolrules.engine', 'kolrules_red') if m in sys.modules]\n"
+        "print('LOADED', loaded)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert "hello     Greet WHO." in out
+    assert "LOADED []" in out
+
+
 def test_hook_kolrules_commands_register(plugin_module: Callable[[str, str], str]) -> None:
     name = plugin_module("greet_cmd", COMMAND_PLUGIN)
     assert cli(["-p", name, "hello", "RED"]).stdout == "hello RED\n"

@@ -72,7 +72,8 @@ class _Commands(click.Group):
 
             args = plugin_args(ctx.params.get("plugins", ()), ctx.params.get("plugins_dirs", ()))
             with errors():
-                commands, owners = collect_commands(make_plugin_manager(args))
+                pm = make_plugin_manager(args, third_party_only=True)  # no polars, no engine
+                commands, owners = collect_commands(pm)
             for name, owner in owners.items():
                 if name in self.commands:
                     fail(

@@ -81,6 +81,7 @@ def make_plugin_manager(
     *,
     load_entrypoints: bool | None = None,
     environ: Mapping[str, str] | None = None,
+    third_party_only: bool = False,
 ) -> PluginManager:
     """A fresh plugin manager with kolrules' hooks and plugins loaded in the documented order.
 
@@ -89,6 +90,11 @@ def make_plugin_manager(
     ``load_entrypoints`` defaults to true unless ``KOLRULES_DISABLE_PLUGIN_AUTOLOAD`` is
     set. ``environ`` (default: ``os.environ``, read now) supplies ``KOLRULES_PLUGINS``,
     ``KOLRULES_DISABLE_PLUGINS`` and ``KOLRULES_DISABLE_PLUGIN_AUTOLOAD``.
+
+    ``third_party_only`` leaves out kolrules' core and first-party plugins (steps 1 and 2),
+    for a question only third-party plugins answer (which commands they add): it then
+    imports neither polars nor the engine. A block naming a first-party plugin is not
+    checked then; the command that builds an engine checks it.
     """
     env = os.environ if environ is None else environ
     if load_entrypoints is None:
@@ -109,9 +115,9 @@ def make_plugin_manager(
     check_blocks(env_blocks, f"{ENV_DISABLED}={env.get(ENV_DISABLED)}")
     loader = _Loader(PluginManager(), blocks, {n: f"{ENV_DISABLED}={n}" for n in env_blocks})
 
-    for name in ESSENTIAL_PLUGINS:
+    for name in () if third_party_only else ESSENTIAL_PLUGINS:
         loader.add(loader.import_module(name, "default"), name, "default", first_party=True)
-    for short, module in DEFAULT_PLUGINS.items():
+    for short, module in {} if third_party_only else DEFAULT_PLUGINS.items():
         if not loader.skip(short, module):
             mod = loader.import_module(module, "default")
             loader.add(mod, short, "default", first_party=True)
@@ -133,7 +139,8 @@ def make_plugin_manager(
             loader.add_object(plugin, "-p")
     for folder in dirs:
         loader.load_dir(folder.path)
-    loader.check_unused_blocks()
+    if not third_party_only:
+        loader.check_unused_blocks()
     _check_unknown_hooks(loader.pm)
     return loader.pm
 
