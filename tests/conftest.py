@@ -42,3 +42,18 @@ def _forget_modules_loaded_from_tmp(
     for name, module in list(sys.modules.items()):
         if str(getattr(module, "__file__", None) or "").startswith(base):
             del sys.modules[name]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """kolrules' on-disk cache (ruleset files known to pass the schema) goes to a
+    temporary directory, not the user's ~/.cache."""
+    import os
+
+    before = os.environ.get("KOLRULES_CACHE_DIR")
+    os.environ["KOLRULES_CACHE_DIR"] = str(tmp_path_factory.mktemp("kolrules-cache"))
+    yield
+    if before is None:
+        del os.environ["KOLRULES_CACHE_DIR"]
+    else:
+        os.environ["KOLRULES_CACHE_DIR"] = before

@@ -243,11 +243,12 @@ def _opt(value: Any) -> float | None:
 
 
 def _semantic_issues(rs: Ruleset, dropped: frozenset[str]) -> Iterable[RulesetIssue]:
-    from kolrules.ruleset.requires import requirement_issues
-
     if "tiers" not in dropped:
         yield from tier_issues(rs)
-    yield from requirement_issues(rs)
+    if rs.requires:  # packaging is imported only for a ruleset that has requires
+        from kolrules.ruleset.requires import requirement_issues
+
+        yield from requirement_issues(rs)
     yield from rule_kind_issues(rs)
 
 

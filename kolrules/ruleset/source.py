@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from kolrules.errors import RulesetIssue
+from kolrules.ruleset.known_valid import known_valid, remember_valid
 from kolrules.ruleset.locate import KeyPath, format_path, index_lines, line_of
 
 __all__ = ["SourceFile", "read_source"]
@@ -76,7 +77,12 @@ def read_source(raw: bytes, path: str) -> tuple[SourceFile | None, list[RulesetI
         hint = "see https://toml.io/en/v1.0.0"
         return None, [RulesetIssue(path, "", f"invalid TOML: {msg}", line, hint)]
     lines = index_lines(text)
-    found = list(_schema_issues(doc, path, lines))
+    if known_valid(digest):
+        found = []
+    else:
+        found = list(_schema_issues(doc, path, lines))
+        if not found:
+            remember_valid(digest)
     issues = [issue for _, issue in found]
     dropped = tuple(dict.fromkeys(_drop_point(at) for at, _ in found))
     names = frozenset(n for at in dropped if (n := _name_at(doc, at)))
