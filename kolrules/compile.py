@@ -39,6 +39,7 @@ from kolrules.expression import (
     suggest,
     to_polars,
 )
+from kolrules.findings import Need, solve
 from kolrules.normalise import HAS_DATA_ERRORS, Schema
 from kolrules.ruleset import Rule, Ruleset
 from kolrules.types import Platform, RuleKind, Scorer, Tier
@@ -77,6 +78,8 @@ class CompiledRule:
     template: str
     template_names: tuple[str, ...]
     missing_code: int
+    #: What it would take to pass (:func:`kolrules.findings.solve`), for a failed rule.
+    needs: tuple[Need, ...] = ()
 
 
 @attrs.frozen
@@ -94,6 +97,11 @@ class Plan:
     score: Expression | None
     scalar: Callable[[Mapping[str, Any]], tuple[Any, ...]] = attrs.field(repr=False, eq=False)
     scalar_source: str = attrs.field(repr=False, eq=False)
+    #: Per rule, ``needs(values, tier, band_min, band_max)``: the value of each of the
+    #: rule's needs for one profile (``None`` for a rule without needs).
+    scalar_needs: tuple[Callable[..., tuple[Any, ...]] | None, ...] = attrs.field(
+        default=(), repr=False, eq=False
+    )
     #: The metrics plugins derive (``kolrules_profiles_derive``), by name, with types.
     derived: Mapping[str, Type] = attrs.field(factory=dict)
     _memo: dict[Hashable, Any] = attrs.field(factory=dict, repr=False, eq=False, alias="_memo")
@@ -212,6 +220,8 @@ def compile_plan(
     if issues:
         raise RulesetError(issues)
     inputs = {**schema.fields, **derived}
+    definitions = {name: expr.tree for name, expr in metrics if expr is not None}
+    rules = [attrs.evolve(r, needs=solve(r.require.tree, definitions, inputs)) for r in rules]
     source, fn = _write_scalar(inputs, tiers, ruleset.params, metrics, rules, score)
     return Plan(
         ruleset=ruleset,
@@ -225,6 +235,7 @@ def compile_plan(
         score=score,
         scalar=fn,
         scalar_source=source,
+        scalar_needs=_write_needs(inputs, ruleset.params, rules),
         derived=derived,
     )
 
@@ -534,6 +545,46 @@ def _write_scalar(
     return source, namespace["_evaluate"]
 
 
+def _write_needs(
+    inputs: Mapping[str, Type], params: Mapping[str, float | str], rules: list[CompiledRule]
+) -> tuple[Callable[..., tuple[Any, ...]] | None, ...]:
+    """Per rule, a generated ``needs(v, tier, band_min, band_max)`` giving the value of each
+    of its needs (``None`` where the need's guard does not hold), written like the plan."""
+    names: dict[str, str] = {f: _var("f", f) for f in inputs}
+    names.update(
+        {p: repr(float(v)) if not isinstance(v, str) else repr(v) for p, v in params.items()}
+    )
+    names.update({"tier": "_tier", "band_min": "_band_min", "band_max": "_band_max"})
+    found: list[Callable[..., tuple[Any, ...]] | None] = []
+    for r in rules:
+        if not r.needs:
+            found.append(None)
+            continue
+        writer = PythonWriter(names, params)
+        read = {n.id for need in r.needs for n in _need_nodes(need) if isinstance(n, ast.Name)}
+        read &= set(inputs)
+        lines = ["def _needs(v, _tier, _band_min, _band_max):"]
+        lines += [f"    {names[f]} = v.get({f!r})" for f in sorted(read)]
+        values = []
+        for k, need in enumerate(r.needs):
+            value = "None" if need.value is None else writer.write(need.value)
+            if need.guard is not None:
+                value = f"({value} if ({writer.write(need.guard)}) is True else None)"
+            lines.append(f"    _n{k} = {value}")
+            values.append(f"_n{k}, ")
+        lines.append(f"    return ({''.join(values)})")
+        namespace: dict[str, Any] = {"_INF": math.inf, "_log": math.log}
+        exec(compile("\n".join(lines) + "\n", "<kolrules needs>", "exec"), namespace)
+        found.append(namespace["_needs"])
+    return tuple(found)
+
+
+def _need_nodes(need: Need) -> Iterable[ast.AST]:
+    for tree in (need.value, need.guard):
+        if tree is not None:
+            yield from ast.walk(tree)
+
+
 # -- code generation: the columnar path -------------------------------------------------
 
 
@@ -590,6 +641,13 @@ def _polars_plan(plan: Plan) -> list[pl.Expr]:
             w = compiled(r.when.tree)
             code = pl.when(w.fill_null(False)).then(code).otherwise(NOT_APPLICABLE)
         out.append(code.cast(pl.UInt8).alias(rule_column(r.rule.id)))
+    failed = [pl.col(rule_column(r.rule.id)) == FAIL for r in plan.rules]
+    for r, fails in zip(plan.rules, failed, strict=True):
+        for k, need in enumerate(r.needs):
+            value = pl.lit(None, dtype=pl.Float64) if need.value is None else compiled(need.value)
+            if need.guard is not None:
+                value = pl.when(compiled(need.guard).fill_null(False)).then(value)
+            out.append(pl.when(fails).then(value).alias(need_column(r.rule.id, k)))
     score: pl.Expr = pl.lit(None, dtype=pl.Float64)
     if plan.score is not None:
         s = bind(compiled(plan.score.tree))
@@ -597,6 +655,11 @@ def _polars_plan(plan: Plan) -> list[pl.Expr]:
     out.append(score.alias("score"))
     out.append(_verdict_expr(plan).alias("verdict"))
     return out
+
+
+def need_column(rule_id: str, k: int) -> str:
+    """The column of the ``k``-th need of rule ``rule_id`` (its value where the rule failed)."""
+    return f"need:{rule_id}:{k}"
 
 
 def rule_column(rule_id: str) -> str:

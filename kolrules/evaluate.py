@@ -29,6 +29,7 @@ from kolrules.compile import (
     UNKNOWN,
     CompiledRule,
     Plan,
+    need_column,
     rule_column,
     verdict_of,
 )
@@ -41,6 +42,7 @@ from kolrules.types import (
     PricePosition,
     RowError,
     RulesetRef,
+    ToPass,
 )
 
 if TYPE_CHECKING:
@@ -163,6 +165,37 @@ def _made(plan: Plan) -> tuple[_Made, ...]:
     return plan.memo("evaluate.not_applicable", lambda: tuple({} for _ in plan.rules))
 
 
+_HOLDS: Mapping[str, Callable[[Any, Any], bool]] = {
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    ">": lambda a, b: a > b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def to_pass(
+    r: CompiledRule, need_values: Sequence[Any], now: Mapping[str, Any] | _Names
+) -> tuple[ToPass, ...] | None:
+    """What it would take for the failed rule ``r`` to pass: each need whose input does not
+    meet it now, with the value it needs (``need_values``, computed by either path).
+    ``None`` when nothing can be said (no need solved, or none computable here)."""
+    found: list[ToPass] = []
+    for need, value in zip(r.needs, need_values, strict=True):
+        current = now.get(need.name)
+        if need.op == "present":
+            if current is None:
+                found.append(ToPass(need.name, None, "present", None, need.part))
+            continue
+        if value is None:
+            continue  # its guard does not hold for this profile
+        if type(current) is type(value) and _HOLDS[need.op](current, value):
+            continue  # this part of the rule holds already
+        found.append(ToPass(need.name, current, need.op, value, need.part))
+    return tuple(found) or None
+
+
 def _finding(
     r: CompiledRule,
     made: _Made,
@@ -170,6 +203,7 @@ def _finding(
     names: Mapping[str, Any] | _Names,
     message_of: Callable[..., str] | None = None,
     reads: Sequence[str] = (),
+    need_values: Sequence[Any] = (),
 ) -> Finding:
     rule = r.rule
     if outcome == 1:
@@ -177,7 +211,9 @@ def _finding(
             message = message_of(*(names.get(n) for n in reads))
         else:
             message = render(r.template, names)  # type: ignore[arg-type]
-    elif outcome in (NOT_APPLICABLE, UNKNOWN):
+        solved = to_pass(r, need_values, names) if r.needs else None
+        return Finding(rule.id, rule.stage, "fail", rule.severity, message, solved)
+    if outcome in (NOT_APPLICABLE, UNKNOWN):
         # The same finding for the same missing names: made once per rule and gaps.
         read = (r.when.names if r.when else ()) if outcome == NOT_APPLICABLE else r.require.names
         gaps = tuple(n for n in read if names.get(n) is None)
@@ -192,8 +228,7 @@ def _finding(
                 _not_applicable(r, outcome, gaps),
             )
         return found
-    else:
-        message = f"passed: {r.require.source}"
+    message = f"passed: {r.require.source}"
     return Finding(rule.id, rule.stage, OUTCOMES[outcome], rule.severity, message)  # type: ignore[arg-type]
 
 
@@ -209,8 +244,10 @@ def build_decision(
     *,
     row: int | None = None,
     data_errors: tuple[DataError, ...] = (),
+    need_values: Sequence[Sequence[Any]] | None = None,
 ) -> Decision:
-    """Assemble a decision from evaluated values (shared by both paths)."""
+    """Assemble a decision from evaluated values (shared by both paths); ``need_values``
+    holds, per rule, the values of its needs (see :func:`to_pass`)."""
     fixed = _fixed(plan)
     metrics = {d: fields.get(d) for d in fixed.derived}  # the plugins' metrics first
     metrics.update(zip(fixed.metric_names, metric_values, strict=True))
@@ -226,7 +263,8 @@ def build_decision(
                 continue
         if names is None:
             names = _Names(fields, plan.params, metrics, tier, band_min, band_max)
-        findings.append(_finding(r, made[i], o, names))
+        needs = need_values[i] if need_values is not None and o == 1 else ()
+        findings.append(_finding(r, made[i], o, names, need_values=needs))
     price = fields.get("price")
     return Decision(
         id=str(fields["id"]),
@@ -351,7 +389,12 @@ def _decider(
             "    else:",
             "        if names is None:",
             "            names = _Names(values, _params, metrics, tier, band_min, band_max)",
-            f"        f{i} = _finding(_rules[{i}], _made[{i}], {o}, names, *_messages[{i}])",
+            f"        f{i} = _finding(_rules[{i}], _made[{i}], {o}, names, *_messages[{i}], "
+            + (
+                f"_needs[{i}](values, tier, band_min, band_max) if {o} == 1 else ())"
+                if r.needs
+                else "())"
+            ),
         ]
     outcomes = f"({', '.join(outs)}{',' if n == 1 else ''})"
     lines += [
@@ -371,6 +414,7 @@ def _decider(
         "_same": fixed.same,
         "_rules": plan.rules,
         "_made": _made(plan),
+        "_needs": plan.scalar_needs,
         "_gaps": _gaps,
         "_Names": _Names,
         "_params": dict(plan.params),
@@ -419,7 +463,9 @@ def decisions_from_columns(
     fields = list(plan.inputs)
     metrics = list(plan.metric_names)
     rules = [rule_column(r.rule.id) for r in plan.rules]
-    cols = [ROW, *fields, "tier", "band_min", "band_max", *metrics, *rules, "score"]
+    needs = [need_column(r.rule.id, k) for r in plan.rules for k in range(len(r.needs))]
+    counts = [len(r.needs) for r in plan.rules]
+    cols = [ROW, *fields, "tier", "band_min", "band_max", *metrics, *rules, *needs, "score"]
     nf, nm = len(fields), len(metrics)
     errors = data_errors or {}
     for rec in out.select(cols).iter_rows():
@@ -431,6 +477,11 @@ def decisions_from_columns(
         metric_values = rec[at : at + nm]
         at += nm
         outcomes = rec[at : at + len(rules)]
+        at += len(rules)
+        need_values = []
+        for n in counts:
+            need_values.append(rec[at : at + n])
+            at += n
         yield build_decision(
             plan,
             values,
@@ -442,6 +493,7 @@ def decisions_from_columns(
             rec[-1],
             row=row,
             data_errors=errors.get(row, ()),
+            need_values=need_values,
         )
 
 

@@ -23,7 +23,16 @@ import attrs
 
 from kolrules.evaluate import DECISION_COLUMNS, JOIN, format_value
 from kolrules.hookspecs import hookimpl
-from kolrules.types import DataError, Decision, Report, Reporter, RowError, RulesetRef, Summary
+from kolrules.types import (
+    DataError,
+    Decision,
+    Finding,
+    Report,
+    Reporter,
+    RowError,
+    RulesetRef,
+    Summary,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -45,6 +54,7 @@ __all__ = [
     "render_json",
     "render_jsonl",
     "render_table",
+    "to_pass_text",
     "write_csv",
     "write_csv_batches",
 ]
@@ -391,10 +401,40 @@ def render_table(report: Report, stream: IO[str], *, width: int | None = None) -
 # --------------------------------------------------------------------------------------
 
 
+_OP_WORDS = {
+    "<=": "at most",
+    ">=": "at least",
+    "<": "below",
+    ">": "above",
+    "==": "equal to",
+    "!=": "other than",
+}
+
+
+def to_pass_text(finding: Finding) -> str:
+    """What it would take for a failed finding to pass, in words: ``price at most 8,000
+    (now 15,000)``; alternatives joined by "or", parts by "and"; "cannot be solved from
+    the inputs" when kolrules cannot tell; empty for a finding that did not fail."""
+    if finding.outcome != "fail":
+        return ""
+    if finding.to_pass is None:
+        return "cannot be solved from the inputs"
+    parts: dict[int, list[str]] = {}
+    for t in finding.to_pass:
+        if t.op == "present":
+            said = f"{t.name} given"
+        else:
+            said = f"{t.name} {_OP_WORDS[t.op]} {format_value(t.need)}"
+            said += f" (now {format_value(t.now)})"
+        parts.setdefault(t.part, []).append(said)
+    return " and ".join(" or ".join(p) for p in parts.values())
+
+
 def render_explanation(decision: Decision, stream: IO[str]) -> None:
     """Every finding of one decision (rule, stage, outcome, severity, message), its
     metrics, tier, price assessment and ruleset, as tables drawn with rich."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(file=stream, width=120, highlight=False)
@@ -415,13 +455,13 @@ def render_explanation(decision: Decision, stream: IO[str]) -> None:
     for e in decision.data_errors:
         console.print(f"[yellow]data error[/]: {e}")
     table = Table(title="findings", title_justify="left")
-    for col in ("rule", "stage", "outcome", "severity", "message"):
+    for col in ("rule", "stage", "outcome", "severity", "message (and what it would take)"):
         table.add_column(col, overflow="fold")
     colours = {"fail": "red", "pass": "green", "not_applicable": "dim"}
     for f in decision.findings:
-        table.add_row(
-            f.rule, f.stage, f"[{colours[f.outcome]}]{f.outcome}[/]", f.severity, f.message
-        )
+        needed = to_pass_text(f)
+        message = escape(f.message) + (f"\n[bold]to pass:[/] {escape(needed)}" if needed else "")
+        table.add_row(f.rule, f.stage, f"[{colours[f.outcome]}]{f.outcome}[/]", f.severity, message)
     console.print(table)
     metrics = Table(title="metrics", title_justify="left")
     metrics.add_column("metric")

@@ -47,6 +47,7 @@ __all__ = [
     "Severity",
     "Summary",
     "Tier",
+    "ToPass",
     "Verdict",
 ]
 
@@ -312,14 +313,38 @@ class RulesetRef:
 
 
 @attrs.frozen
+class ToPass:
+    """What one input would need for a failed rule to pass, the other inputs held:
+    ``name`` ``op`` ``need`` (``op`` one of ``<=``, ``>=``, ``<``, ``>``, ``==``, ``!=``,
+    ``present``; ``need`` is ``None`` for ``present``), where the value is ``now``.
+
+    ``part`` numbers the parts of the rule (``a and b``, ``lo <= x <= hi``) that do not
+    hold: every part is needed, and the entries of one part are alternatives.
+    """
+
+    name: str
+    now: float | str | None
+    op: str
+    need: float | str | None
+    part: int = 0
+
+
+@attrs.frozen
 class Finding:
-    """What one rule said about one profile."""
+    """What one rule said about one profile.
+
+    ``to_pass`` is for a failed rule: what it would take to pass, each entry one input's
+    bound with the others held (entries of one part are alternatives; see
+    docs/rulesets.md, "What it would take"); ``None`` when kolrules cannot solve the rule
+    for its inputs; empty for a rule that did not fail.
+    """
 
     rule: str
     stage: str
     outcome: Outcome
     severity: Severity
     message: str
+    to_pass: tuple[ToPass, ...] | None = ()
 
 
 @attrs.frozen

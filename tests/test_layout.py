@@ -30,7 +30,7 @@ ROOT = REPO / "kolrules"
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("errors", "types"),  # value objects and errors: the ground floor
     ("expression", "hookspecs"),  # the expression language; the plugin contract
-    ("read", "ruleset"),  # input files; ruleset files
+    ("read", "ruleset", "findings"),  # input files; ruleset files; solving a rule's needs
     ("normalise",),
     ("compile",),
     ("evaluate",),
@@ -228,6 +228,7 @@ def test_type_checking_imports_are_edges_and_function_imports_are_not() -> None:
 def test_floor_of_places_wings_and_steps() -> None:
     assert floor_of("kolrules.types") == 0
     assert floor_of("kolrules.ruleset.overlay") == floor_of("kolrules.read")
+    assert floor_of("kolrules.findings.solve") < floor_of("kolrules.compile")
     assert floor_of("kolrules.plugins.phases") > floor_of("kolrules.normalise")
     assert floor_of("kolrules.cli.main") > floor_of("kolrules.engine")
     assert floor_of("kolrules") == len(FLOORS)

@@ -1,0 +1,187 @@
+"""What it would take to pass (kolrules.findings.solve, Finding.to_pass): the needs solved
+from a rule's ``require`` through metrics and arithmetic, and the values a failed rule
+reports on both evaluation paths, checked against literal values."""
+
+from __future__ import annotations
+
+import ast
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kolrules import Engine
+from kolrules.findings import solve
+from kolrules.normalise import rows_to_frame
+from kolrules.report import to_pass_text
+from kolrules.testing import make_profile
+from kolrules.types import Finding, ToPass
+
+
+@pytest.fixture(autouse=True)
+def _no_autoload(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KOLRULES_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+def needs(source: str, inputs: str, **metrics: str) -> list[tuple[int, str, str, str, str]]:
+    tree = ast.parse(source, mode="eval").body
+    definitions = {k: ast.parse(v, mode="eval").body for k, v in metrics.items()}
+    return [
+        (n.part, n.name, n.op, n.value_source, n.guard_source)
+        for n in solve(tree, definitions, inputs.split())
+    ]
+
+
+# -- solving ---------------------------------------------------------------------------
+
+
+def test_a_bound_on_an_input() -> None:
+    assert needs("price <= band_max", "price") == [(0, "price", "<=", "band_max", "")]
+    assert needs("band_min <= price", "price") == [(0, "price", ">=", "band_min", "")]
+
+
+def test_through_a_metric_for_each_input() -> None:
+    got = needs("lpf >= 1.5", "total_likes followers", lpf="total_likes / followers")
+    assert got == [
+        (0, "total_likes", ">=", "1.5 * followers", "followers > 0"),
+        (0, "followers", "<=", "total_likes / 1.5", "total_likes > 0 and 1.5 > 0"),
+    ]
+
+
+def test_sums_differences_products_and_negation() -> None:
+    assert needs("a + b >= 10", "a") == [(0, "a", ">=", "10 - b", "")]
+    assert needs("100 - a >= 40", "a") == [(0, "a", "<=", "100 - 40", "")]
+    assert needs("a - 5 < b", "a") == [(0, "a", "<", "b + 5", "")]
+    assert needs("2 * a > 8", "a") == [(0, "a", ">", "8 / 2", "2 > 0")]
+    assert needs("-a <= 3", "a") == [(0, "a", ">=", "-3", "")]
+
+
+def test_and_chains_or_and_not() -> None:
+    assert needs("1 <= x <= 3", "x") == [(0, "x", ">=", "1", ""), (1, "x", "<=", "3", "")]
+    assert needs("x >= 1 and y < 2", "x y") == [(0, "x", ">=", "1", ""), (1, "y", "<", "2", "")]
+    assert needs("x >= 1 or y < 2", "x y") == [(0, "x", ">=", "1", ""), (0, "y", "<", "2", "")]
+    assert needs("not x < 3", "x") == [(0, "x", ">=", "3", "")]
+    assert needs("not (x < 3 or y == 'a')", "x y") == [
+        (0, "x", ">=", "3", ""),
+        (1, "y", "!=", "'a'", ""),
+    ]
+    assert needs("present(x)", "x") == [(0, "x", "present", "", "")]
+    assert needs("not missing(x)", "x") == [(0, "x", "present", "", "")]
+
+
+def test_what_cannot_be_solved_is_left_out() -> None:
+    assert needs("min(x, 3) >= 2", "x") == []
+    assert needs("abs(x) <= 2", "x") == []
+    assert needs("x * x >= 4", "x") == []  # read twice
+    assert needs("x in [1, 2]", "x") == []
+    assert needs("present(tier)", "followers") == []  # tier is computed, not an input
+    assert needs("x >= 1 or (y < 2 and z > 3)", "x y z") == [(0, "x", ">=", "1", "")]
+
+
+# -- the values a failed rule reports, on both paths ------------------------------------
+
+
+def both(engine: Engine, profile: dict[str, Any]) -> dict[str, Finding]:
+    (one,) = engine.evaluate([profile]).decisions
+    (columnar,) = engine._report(rows_to_frame([profile]), None).decisions
+    assert one == columnar
+    return {f.rule: f for f in one.findings}
+
+
+def test_a_quote_above_the_band_says_the_most_it_may_be() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    found = both(engine, make_profile(price=15_000))
+    assert found["price-above-tier-band"].to_pass == (ToPass("price", 15_000.0, "<=", 8_000.0),)
+    assert found["price-above-roi-limit"].to_pass == (ToPass("price", 15_000.0, "<=", 10_000.0),)
+    assert to_pass_text(found["price-above-tier-band"]) == "price at most 8,000 (now 15,000)"
+    assert found["few-posts"].to_pass == ()  # passed: nothing to do
+
+
+def test_likes_below_followers_names_both_ways_out() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    assert engine.ruleset.params["fake_likes_per_follower"] == 1
+    found = both(engine, make_profile(followers=50_000, total_likes=20_000))
+    assert found["likes-below-followers"].to_pass == (
+        ToPass("total_likes", 20_000.0, ">=", 50_000.0),
+        ToPass("followers", 50_000.0, "<=", 20_000.0),
+    )
+    assert to_pass_text(found["likes-below-followers"]) == (
+        "total_likes at least 50,000 (now 20,000) or followers at most 20,000 (now 50,000)"
+    )
+
+
+def test_a_missing_quote_asks_for_one_and_an_unsolvable_rule_says_so() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    found = both(engine, make_profile(price=None, followers=500))
+    assert found["gifting-candidate"].to_pass == (ToPass("price", None, "present", None),)
+    assert to_pass_text(found["gifting-candidate"]) == "price given"
+    assert found["tier-known"].outcome == "fail"
+    assert found["tier-known"].to_pass is None
+    assert to_pass_text(found["tier-known"]) == "cannot be solved from the inputs"
+
+
+def test_only_the_parts_that_fail_are_shown(tmp_path: Path) -> None:
+    ruleset = tmp_path / "parts.toml"
+    ruleset.write_text(
+        textwrap.dedent(
+            """\
+            [ruleset]
+            name = "parts"
+            version = "1"
+            platform = "red"
+
+            [[rules]]
+            id = "both"
+            require = "posts >= 10 and followers >= 2000"
+            severity = "review"
+            """
+        ),
+        encoding="utf-8",
+    )
+    engine = Engine(ruleset, load_entrypoints=False)
+    one = both(engine, make_profile(posts=3, followers=5_000))["both"]
+    assert one.to_pass == (ToPass("posts", 3.0, ">=", 10.0, 0),)
+    two = both(engine, make_profile(posts=3, followers=1_000))["both"]
+    assert two.to_pass == (
+        ToPass("posts", 3.0, ">=", 10.0, 0),
+        ToPass("followers", 1_000.0, ">=", 2_000.0, 1),
+    )
+    assert to_pass_text(two) == "posts at least 10 (now 3) and followers at least 2,000 (now 1,000)"
+
+
+def test_a_need_whose_divisor_is_zero_is_left_out() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    # No likes at all: followers cannot be lowered enough (total_likes / 1 = 0 is no bound).
+    found = both(engine, make_profile(followers=50_000, total_likes=0))
+    assert found["likes-below-followers"].to_pass == (ToPass("total_likes", 0.0, ">=", 50_000.0),)
+
+
+def test_json_lists_what_it_would_take(tmp_path: Path) -> None:
+    from kolrules.report import JSON
+
+    engine = Engine("red-default", load_entrypoints=False)
+    report = engine.evaluate([make_profile(price=15_000)])
+    import io
+
+    buffer = io.StringIO()
+    JSON.render(report, buffer)
+    (decision,) = json.loads(buffer.getvalue())["decisions"]
+    band = next(f for f in decision["findings"] if f["rule"] == "price-above-tier-band")
+    assert band["to_pass"] == [
+        {"name": "price", "now": 15_000.0, "op": "<=", "need": 8_000.0, "part": 0}
+    ]
+
+
+def test_every_failed_rule_of_the_bundled_rulesets_says_what_it_would_take() -> None:
+    """Over the example file, every failed finding has a to_pass or says it cannot be
+    solved (None), and only rules whose require reads no input are unsolvable."""
+    unsolvable: set[str] = set()
+    for name in ("red-default", "beauty-startup", "luxury-brand"):
+        engine = Engine(name, load_entrypoints=False)
+        for d in engine.evaluate_file("examples/candidates.csv").decisions:
+            for f in d.findings:
+                if f.outcome == "fail" and f.to_pass is None:
+                    unsolvable.add(f.rule)
+    assert unsolvable <= {"tier-known", "outside-target", "celebrity-endorsement", "category-fit"}
