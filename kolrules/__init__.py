@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         RulesetRef,
         Scorer,
         Tier,
+        ToPass,
     )
 
 __version__ = "0.1.0"
@@ -78,6 +79,7 @@ _HOMES = {
     "RulesetRef": "types",
     "Scorer": "types",
     "Tier": "types",
+    "ToPass": "types",
 }
 
 __all__ = [
@@ -109,6 +111,7 @@ __all__ = [
     "ScoringParamError",
     "Summary",
     "Tier",
+    "ToPass",
     "UnknownKindError",
     "__version__",
     "hookimpl",
