@@ -692,6 +692,39 @@ def verdict_of(plan: Plan, outcomes: tuple[int, ...], has_data_errors: bool) -> 
     return VERDICTS[rank]
 
 
+_PLURAL = {"reject": "reject rules", "review": "review rules", "warn": "warnings", "info": "infos"}
+
+
+def verdict_reason(plan: Plan, outcomes: tuple[int, ...], has_data_errors: bool) -> str:
+    """Why :func:`verdict_of` gives its verdict: the failed rules of the severity that set
+    it, the escalation that raised it, or the data errors; for ``accept``, that nothing
+    that changes the verdict failed."""
+    failed: dict[str, list[str]] = {}
+    for r, o in zip(plan.rules, outcomes, strict=True):
+        if o == FAIL:
+            failed.setdefault(r.rule.severity, []).append(r.rule.id)
+    verdict = verdict_of(plan, outcomes, has_data_errors)
+    said: list[str] = []
+    if verdict in ("reject", "review") and failed.get(verdict):
+        ids = failed[verdict]
+        said.append(f"{', '.join(ids)} failed")
+    for e in plan.ruleset.escalate:
+        ids = failed.get(e.severity, [])
+        if e.to == verdict and len(ids) >= e.count:
+            said.append(
+                f"{len(ids)} {_PLURAL[e.severity]} escalate to {e.to} "
+                f"(at {e.count} or more): {', '.join(ids)}"
+            )
+    if has_data_errors and plan.ruleset.data_errors == verdict and verdict != "accept":
+        said.append(f"data errors make it {verdict} ([verdict] data_errors)")
+    if not said:
+        warned = failed.get("warn", []) + failed.get("info", [])
+        if warned:
+            return f"{verdict}: only warnings and infos failed ({', '.join(warned)})"
+        return f"{verdict}: no rule failed"
+    return f"{verdict}: " + "; ".join(said)
+
+
 def _verdict_expr(plan: Plan) -> pl.Expr:
     import polars as pl
 

@@ -32,6 +32,7 @@ from kolrules.compile import (
     need_column,
     rule_column,
     verdict_of,
+    verdict_reason,
 )
 from kolrules.normalise import BAD, HAS_DATA_ERRORS, ROW
 from kolrules.types import (
@@ -285,7 +286,36 @@ def build_decision(
         data_errors=data_errors,
         ruleset=fixed.ref,
         metrics=metrics,
+        why=verdict_reason(plan, tuple(outcomes), bool(data_errors)),
+        score_missing=_score_missing(plan, score, fields, metrics),
     )
+
+
+def _score_missing(
+    plan: Plan, score: float | None, fields: Mapping[str, Any], metrics: Mapping[str, Any]
+) -> str | None:
+    """Why a ruleset that scores has no score for this profile: the missing inputs along
+    the missing metrics the score reads (``None`` when there is a score, or when the
+    ruleset does not score)."""
+    if score is not None or plan.score is None:
+        return None
+    defs = {name: expr for name, expr in plan.metrics if expr is not None}
+    gaps: list[str] = []
+    seen: set[str] = set()
+    todo = list(reversed(plan.score.names))
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in defs:
+            if metrics.get(name) is None:  # a missing metric: look at what it reads
+                todo.extend(reversed(defs[name].names))
+        elif name in plan.inputs and fields.get(name) is None:
+            gaps.append(name)
+    if gaps:
+        return f"score missing: {', '.join(gaps)} not in the input"
+    return "score missing: it cannot be computed from these values"
 
 
 def _gaps(r: CompiledRule, fields: Mapping[str, Any], metrics: Mapping[str, Any]) -> bool:
@@ -403,7 +433,9 @@ def _decider(
         "    return _Decision(str(values['id']), _platform, row, verdict, tier, score,"
         " _Price(price, band_min, band_max, _position(price, band_min, band_max),"
         " metrics.get('cpe'), price is None),"
-        f" ({''.join(f'f{i}, ' for i in range(n))}), data_errors, _ref, metrics)",
+        f" ({''.join(f'f{i}, ' for i in range(n))}), data_errors, _ref, metrics,"
+        f" _why(_plan, {outcomes}, bool(data_errors)),"
+        " _score_missing(_plan, score, values, metrics))",
     ]
     messages = []
     for r in plan.rules:
@@ -421,6 +453,8 @@ def _decider(
         "_messages": tuple(messages),
         "_finding": _finding,
         "_verdict": verdict_of,
+        "_why": verdict_reason,
+        "_score_missing": _score_missing,
         "_plan": plan,
         "_Decision": Decision,
         "_Price": PriceAssessment,

@@ -444,6 +444,10 @@ def render_explanation(decision: Decision, stream: IO[str]) -> None:
         f"[bold]{decision.id}[/] ({decision.platform}): verdict [bold]{decision.verdict}[/], "
         f"tier {decision.tier or 'unknown'}, score {score}"
     )
+    if decision.why:
+        console.print(f"why: {escape(decision.why)}")
+    if decision.score_missing:
+        console.print(escape(decision.score_missing))
     quote = "no quote (gifting candidate)" if p.gifting else f"quote {format_value(p.quote)} RMB"
     console.print(
         f"{quote}; fair band {format_value(p.band_min)}-{format_value(p.band_max)} RMB; "

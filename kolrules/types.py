@@ -413,6 +413,12 @@ class Decision:
     data_errors: tuple[DataError, ...]
     ruleset: RulesetRef
     metrics: Mapping[str, float | str | bool | None] = attrs.field(factory=dict)
+    #: Why the verdict is what it is: the rules, the escalation or the data errors that
+    #: made it (``"review: 2 warnings escalate to review: few-comments, few-posts"``).
+    why: str = ""
+    #: Why there is no score, when the ruleset scores and this profile has none
+    #: (``"score missing: avg_likes, avg_comments not in the input"``); else ``None``.
+    score_missing: str | None = None
 
     @property
     def reasons(self) -> tuple[str, ...]:

@@ -185,3 +185,47 @@ def test_every_failed_rule_of_the_bundled_rulesets_says_what_it_would_take() -> 
                 if f.outcome == "fail" and f.to_pass is None:
                     unsolvable.add(f.rule)
     assert unsolvable <= {"tier-known", "outside-target", "celebrity-endorsement", "category-fit"}
+
+
+# -- why the verdict, and why no score ----------------------------------------------------
+
+
+def decided(engine: Engine, profile: dict[str, Any]) -> Any:
+    (one,) = engine.evaluate([profile]).decisions
+    (columnar,) = engine._report(rows_to_frame([profile]), None).decisions
+    assert one == columnar
+    return one
+
+
+def test_the_verdict_says_what_made_it(tmp_path: Path) -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    assert decided(engine, make_profile()).why == "accept: no rule failed"
+    assert decided(engine, make_profile(posts=3)).why == (
+        "accept: only warnings and infos failed (few-posts)"
+    )
+    assert decided(engine, make_profile(posts=3, price=15_000)).why == (
+        "review: 3 warnings escalate to review (at 2 or more): "
+        "few-posts, price-above-roi-limit, price-above-tier-band"
+    )
+    assert decided(engine, make_profile(total_likes=5_000)).why == (
+        "reject: likes-below-followers failed"
+    )
+    assert decided(engine, make_profile(origin="celebrity")).why == (
+        "review: celebrity-endorsement failed"
+    )
+    assert decided(engine, make_profile(posts="lots")).why == (
+        "review: data errors make it review ([verdict] data_errors)"
+    )
+
+
+def test_a_missing_score_says_which_inputs_it_lacks() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    assert engine.plan.score is not None
+    whole = decided(engine, make_profile())
+    assert whole.score is not None and whole.score_missing is None
+    assert engine.plan.score.names == ("engagement_rate", "comments_per_like", "cpe")
+    gap = decided(engine, make_profile(avg_comments=None))
+    assert gap.score is None
+    # cpe = price / engagement, engagement = coalesce(median_interactions, ...avg_comments)
+    assert gap.score_missing == "score missing: avg_comments, median_interactions not in the input"
+    assert decided(engine, make_profile(avg_views=None)).score_missing is None  # not read
