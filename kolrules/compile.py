@@ -133,6 +133,11 @@ class Plan:
         """
         return list(self.memo("columns", lambda: _polars_plan(self)))
 
+    def need_columns(self) -> list[pl.Expr]:
+        """The values of each failed rule's needs (``need:<rule id>:<k>`` columns), as
+        polars expressions to apply, in order, to a frame that :meth:`columns` evaluated."""
+        return list(self.memo("need_columns", lambda: _polars_needs(self)))
+
 
 def compile_plan(
     ruleset: Ruleset,
@@ -641,19 +646,52 @@ def _polars_plan(plan: Plan) -> list[pl.Expr]:
             w = compiled(r.when.tree)
             code = pl.when(w.fill_null(False)).then(code).otherwise(NOT_APPLICABLE)
         out.append(code.cast(pl.UInt8).alias(rule_column(r.rule.id)))
-    failed = [pl.col(rule_column(r.rule.id)) == FAIL for r in plan.rules]
-    for r, fails in zip(plan.rules, failed, strict=True):
-        for k, need in enumerate(r.needs):
-            value = pl.lit(None, dtype=pl.Float64) if need.value is None else compiled(need.value)
-            if need.guard is not None:
-                value = pl.when(compiled(need.guard).fill_null(False)).then(value)
-            out.append(pl.when(fails).then(value).alias(need_column(r.rule.id, k)))
     score: pl.Expr = pl.lit(None, dtype=pl.Float64)
     if plan.score is not None:
         s = bind(compiled(plan.score.tree))
         score = pl.when(s < 0.0).then(0.0).when(s > 100.0).then(100.0).otherwise(s)
     out.append(score.alias("score"))
     out.append(_verdict_expr(plan).alias("verdict"))
+    return out
+
+
+def _polars_needs(plan: Plan) -> list[pl.Expr]:
+    """The values of every rule's needs, where it failed, as polars expressions over the
+    evaluated frame (fields, tier and band, ``rule:<id>`` columns). Built only when
+    decisions are made from a frame, so the columnar path pays for them only then."""
+    import polars as pl
+
+    params = plan.params
+    out: list[pl.Expr] = []
+    counter = iter(range(1_000_000))
+
+    def resolve(name: str) -> pl.Expr:
+        if name in params:
+            v = params[name]
+            return (
+                pl.lit(v, dtype=pl.String)
+                if isinstance(v, str)
+                else pl.lit(float(v), dtype=pl.Float64)
+            )
+        return pl.col(name)
+
+    def bind(e: pl.Expr) -> pl.Expr:
+        name = f"{TEMP_PREFIX}need{next(counter)}"
+        out.append(e.alias(name))
+        return pl.col(name)
+
+    for r in plan.rules:
+        fails = pl.col(rule_column(r.rule.id)) == FAIL
+        for k, need in enumerate(r.needs):
+            value = (
+                pl.lit(None, dtype=pl.Float64)
+                if need.value is None
+                else to_polars(need.value, resolve, params, bind)
+            )
+            if need.guard is not None:
+                guard = to_polars(need.guard, resolve, params, bind)
+                value = pl.when(guard.fill_null(False)).then(value)
+            out.append(pl.when(fails).then(value).alias(need_column(r.rule.id, k)))
     return out
 
 

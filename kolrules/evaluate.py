@@ -498,6 +498,11 @@ def decisions_from_columns(
     metrics = list(plan.metric_names)
     rules = [rule_column(r.rule.id) for r in plan.rules]
     needs = [need_column(r.rule.id, k) for r in plan.rules for k in range(len(r.needs))]
+    if needs and needs[0] not in out.columns:  # what it would take: only for decisions
+        lf = out.lazy()
+        for expr in plan.need_columns():
+            lf = lf.with_columns(expr)
+        out = lf.collect()
     counts = [len(r.needs) for r in plan.rules]
     cols = [ROW, *fields, "tier", "band_min", "band_max", *metrics, *rules, *needs, "score"]
     nf, nm = len(fields), len(metrics)

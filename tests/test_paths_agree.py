@@ -1,113 +1,735 @@
-"""The one-profile path and the columnar path give the same decisions and findings.
+"""The one-profile path and the columnar path give the same decisions, bit for bit.
 
-Hypothesis draws random profiles (missing, zero, negative, huge and ordinary values, text
-in export formats, duplicate and empty ids) and every bundled ruleset evaluates them both
-ways: one mapping at a time through the generated Python function, and all at once as a
-polars frame. Everything must match exactly: verdicts, tiers, scores, price assessments,
-every finding with its message, every metric, and the row errors.
+kolrules evaluates a profile two ways: one mapping at a time (``Engine.evaluate_one`` and
+``Engine.evaluate``, a Python function generated per plan) and all rows at once
+(``Engine.evaluate_frame``, ``Engine.decision_frames``, ``Engine.evaluate_file``: polars
+expressions). The property test runs once per engine of ``targets()``
+(tests/agree_strategies.py): every bundled ruleset, the client overlays included, and the
+generated ones of tests/agree_rulesets.py (every function and operator of the expression
+language, a plugin's rule kind and phase hooks, tests/agree_plugin.py), each with
+``strict`` off and on. Hypothesis draws rows of the engine's platform under its own
+headers, fed as text, as typed polars columns, or typed to one path and text to the other.
+
+Each side's answer is read where it is made, not converted through a shared helper:
+
+- the one-profile ``Decision`` is checked against a reference evaluation written in the
+  tests (tests/agree_reference.py: tier, band, every metric, every rule's outcome and
+  message, score, verdict with count rules and data errors, price position);
+- the columnar cells are read straight from ``evaluate_frame`` and ``decision_frames``
+  output, and the normalised fields and metrics from ``evaluate_columns``, and must equal
+  the one-profile decision's, floats bit for bit. The decisions made from
+  ``evaluate_columns``' rows must equal the one-profile ones too (what no frame holds:
+  ``Finding.to_pass``, ``Decision.why``, ``Decision.score_missing``).
+
+Normal runs are seeded (``derandomize``, no example database) and take about a minute on
+two cores. With ``KOLRULES_FUZZ=1`` the property tests run unseeded with
+``KOLRULES_FUZZ_EXAMPLES`` examples per engine (default 20 times as many), keeping
+failures in Hypothesis' example database. The last test proves what one run exercised
+(every verdict and tier of every ruleset, every platform, every function and operator,
+escalations, edges and special inputs) or fails.
+
+The disagreements found are pinned, each with its smallest example, by the strict xfail
+tests under "disagreements found"; the strategies leave out what triggers them, so the
+property keeps guarding everything else.
 """
 
 from __future__ import annotations
 
+import math
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
+import agree_rulesets
+import attrs
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from agree_reference import (
+    COVERAGE,
+    JOIN,
+    OUTCOME_NAMES,
+    VERDICTS,
+    Expected,
+    decided_cells,
+    differences,
+    error_cells,
+    position_of,
+    reasons_of,
+)
+from agree_strategies import MODES, Case, Target, cases, target_keys, targets
+from hypothesis import HealthCheck, event, given, settings, target
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from kolrules.engine import Engine
-from kolrules.normalise import rows_to_frame
-from kolrules.report import frame_of
+from kolrules import Platform, hookimpl
+from kolrules.engine import Engine, RowInputError
+from kolrules.errors import InputFileError
+from kolrules.evaluate import decisions_from_columns, evaluate_columns
+from kolrules.normalise import ROW
+from kolrules.ruleset import parse_ruleset
 
-RULESETS = ["red-default", "weibo-default", "wechat-default"]
+FUZZ = os.environ.get("KOLRULES_FUZZ", "") not in ("", "0")
+_SLOW = [
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.filter_too_much,
+    HealthCheck.large_base_example,
+]
 
 
-@pytest.fixture(scope="module")
-def engines() -> dict[str, Engine]:
-    return {name: Engine(name, load_entrypoints=False) for name in RULESETS}
+def agree_settings(examples: int) -> settings:
+    """Seeded, ``examples`` examples (per engine, for the parametrized test); with
+    ``KOLRULES_FUZZ`` unseeded, ``KOLRULES_FUZZ_EXAMPLES`` examples (default 20 times as
+    many), failures kept in Hypothesis' example database (``.hypothesis/``)."""
+    if FUZZ:
+        many = int(os.environ.get("KOLRULES_FUZZ_EXAMPLES", "0") or 0) or examples * 20
+        return settings(
+            max_examples=many,
+            derandomize=False,
+            deadline=None,
+            suppress_health_check=_SLOW,
+            print_blob=True,
+        )
+    return settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=_SLOW,
+        print_blob=True,
+    )
 
 
-counts = st.one_of(
-    st.none(),
-    st.just(0),
-    st.just(0.0),
-    st.integers(-5, 50),
-    st.integers(0, 30_000_000),
-    st.floats(min_value=-1e6, max_value=1e12, allow_nan=False),
-    st.floats(min_value=1e200, max_value=1e308),
-    st.sampled_from(["1.2万", "3.5w", "10万+", "1,234", "¥8,000", "暂无", "-", "abc", ""]),
-)
-profile = st.fixed_dictionaries(
-    {
-        "id": st.one_of(
-            st.sampled_from(["a", "b", "c", "", "  "]),
-            st.text("xyz0123456789", min_size=1, max_size=6),
-        ),
-        "followers": counts,
-        "posts": counts,
-        "total_likes": counts,
-        "avg_likes": counts,
-        "avg_comments": counts,
-        "avg_collects": counts,
-        "avg_shares": counts,
-        "avg_views": counts,
-        "price": counts,
-        "account_age_days": counts,
-        "origin": st.sampled_from(
-            [None, "homegrown", "cross_platform", "celebrity", "明星", "跨平台", "martian"]
-        ),
-        "category": st.sampled_from([None, "beauty", "food", "美妆"]),
+def test_every_ruleset_platform_function_and_operator_is_under_test() -> None:
+    all_targets = targets().values()
+    bundled = set(Engine(load_entrypoints=False).named_rulesets())
+    assert {t.name for t in all_targets} == bundled | set(agree_rulesets.GENERATED)
+    assert {"beauty-startup", "luxury-brand"} <= bundled  # the client overlays
+    assert {(t.name, t.strict) for t in all_targets} == {
+        (n, s) for n in bundled | set(agree_rulesets.GENERATED) for s in (False, True)
     }
-)
+    assert {t.platform.name for t in all_targets} == {"red", "weibo", "wechat", "agreetest"}
+    vocabulary = agree_rulesets.vocabulary()
+    assert {"min()", "max()", "abs()", "ifelse()", "coalesce()", "present()", "in"} <= vocabulary
+    for t in all_targets:
+        if not t.generated:
+            continue
+        plan = t.plan
+        trees = [expr.tree for _, expr in plan.metrics if expr is not None]
+        trees += [e.tree for r in plan.rules for e in (r.when, r.require) if e is not None]
+        assert vocabulary <= agree_rulesets.items_of_trees(trees), t.key
+        assert set(plan.derived) == {"agree_reach", "agree_band", "agree_flag", "agree_handle_len"}
+        assert any(r.rule.kind is not None for r in plan.rules)
+        assert t.engine.phases is not None
 
 
-def as_text(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What a CSV export of the same rows would hold: text cells (repr keeps floats exact)."""
-    return [
-        {
-            k: (None if v is None else repr(v) if isinstance(v, float) else str(v))
-            for k, v in r.items()
+# -- the property ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class OneByOne:
+    """What the one-profile path decided, by row: decisions, row errors, and for each
+    decision its normalised profile and the reference evaluation of it."""
+
+    report: Any
+    decisions: dict[int, Any]
+    errors: dict[int, Any]
+    values: dict[int, dict[str, Any]]
+    expected: dict[int, Expected]
+
+
+def _check_one_profile_path(engine: Engine, rows: list[dict[str, Any]]) -> OneByOne:
+    """``evaluate`` and ``evaluate_one`` agree (on the first eight decisions and row
+    errors), and every decision is what the reference evaluation of its normalised
+    profile says."""
+    plan = engine.plan
+    report = engine.evaluate(rows)
+    assert report.accounted() and report.rows_read == len(rows)
+    decisions = {d.row: d for d in report.decisions}
+    errors = {e.row: e for e in report.errors}
+    assert sorted([*decisions, *errors]) == list(range(1, len(rows) + 1))
+    for n, e in list(errors.items())[:8]:
+        if any(x.reason.startswith("duplicate id") for x in e.errors):
+            continue  # a duplicate only within the whole input
+        with pytest.raises(RowInputError) as info:
+            engine.evaluate_one(rows[n - 1])
+        alone = info.value.error.errors
+        assert e.errors[: len(alone)] == alone
+    expected: dict[int, Expected] = {}
+    values: dict[int, dict[str, Any]] = {}
+    for n, d in decisions.items():
+        if len(expected) < 8:
+            assert engine.evaluate_one(rows[n - 1]) == attrs.evolve(d, row=None)
+        norm = engine.normalise_row(rows[n - 1], n)
+        assert norm.data_errors == d.data_errors and not norm.row_errors
+        values[n] = norm.values
+        exp = expected[n] = Expected(plan, norm.values, len(d.data_errors))
+        got = {
+            "id": d.id,
+            "platform": d.platform,
+            "tier": d.tier,
+            "band_min": d.price.band_min,
+            "band_max": d.price.band_max,
+            "quote": d.price.quote,
+            "position": d.price.position,
+            "cpe": d.price.cpe,
+            "gifting": d.price.gifting,
+            "score": d.score,
+            "verdict": d.verdict,
+            "findings": [(f.rule, f.stage, f.severity, f.outcome, f.message) for f in d.findings],
+            **{f"metric {k}": v for k, v in d.metrics.items()},
         }
-        for r in rows
+        want = {
+            "id": str(norm.values["id"]),
+            "platform": plan.platform.name,
+            "tier": exp.tier,
+            "band_min": exp.band_min,
+            "band_max": exp.band_max,
+            "quote": norm.values["price"],
+            "position": position_of(norm.values["price"], exp.band_min, exp.band_max),
+            "cpe": exp.metrics.get("cpe"),
+            "gifting": norm.values["price"] is None,
+            "score": exp.score,
+            "verdict": exp.verdict,
+            "findings": [
+                (r.rule.id, r.rule.stage, r.rule.severity, OUTCOME_NAMES[min(o, 2)], message)
+                for r, o, message in zip(plan.rules, exp.outcomes, exp.messages, strict=True)
+            ],
+            **{f"metric {k}": v for k, v in exp.metrics.items()},
+        }
+        assert set(got) == set(want)
+        wrong = differences(want, got)
+        assert not wrong, f"row {n}, one-profile path against the reference:\n" + "\n".join(wrong)
+    return OneByOne(report, decisions, errors, values, expected)
+
+
+def _check_evaluate_frame(
+    engine: Engine,
+    frame: pl.DataFrame,
+    decisions: dict[int, Any],
+    errors: dict[int, Any],
+) -> None:
+    rule_ids = [r.rule.id for r in engine.plan.rules]
+    result = engine.evaluate_frame(frame)
+    assert result.height == frame.height
+    assert_frame_equal(result.select(frame.columns), frame)
+    for n, got in enumerate(result.drop(frame.columns).rows(named=True), 1):
+        if n in decisions:
+            want = decided_cells(decisions[n], rule_ids)
+            want["reasons"] = reasons_of(decisions[n], by_rule=False)
+        else:
+            want = error_cells(errors[n], rule_ids)
+        assert set(got) == set(want)
+        wrong = differences(want, got)
+        assert not wrong, f"row {n}, evaluate_frame against the one-profile path:\n" + "\n".join(
+            wrong
+        )
+
+
+def _check_decision_frames(
+    engine: Engine,
+    case: Case,
+    frame: pl.DataFrame,
+    decisions: dict[int, Any],
+    errors: dict[int, Any],
+) -> None:
+    rule_ids = [r.rule.id for r in engine.plan.rules]
+    size = case.batch_rows
+    batches = [frame.slice(at, size) for at in range(0, frame.height, size)]
+    got_frame = pl.concat(list(engine.decision_frames(batches, reasons=case.reasons)))  # type: ignore[arg-type]
+    assert got_frame.height == frame.height
+    renamed = {"error": "errors", "price_position": "position"}
+    for n, got in enumerate(got_frame.rows(named=True), 1):
+        if n in decisions:
+            d = decisions[n]
+            cells = decided_cells(d, rule_ids)
+            reasons = reasons_of(d, by_rule=case.reasons == "rules")
+            extra = {
+                "row": n,
+                "id": d.id,
+                "platform": d.platform,
+                "quote": d.price.quote,
+                "reasons": JOIN.join(reasons) or None,
+            }
+        else:
+            e = errors[n]
+            cells = error_cells(e, rule_ids)
+            extra = {"row": n, "id": e.id, "platform": None, "quote": None, "reasons": None}
+        want = {renamed.get(k, k): v for k, v in cells.items()} | extra
+        assert set(got) == set(want)
+        wrong = differences(want, got)
+        assert not wrong, f"row {n}, decision_frames against the one-profile path:\n" + "\n".join(
+            wrong
+        )
+
+
+def _check_columns(
+    engine: Engine,
+    frame: pl.DataFrame,
+    decisions: dict[int, Any],
+    values: dict[int, dict[str, Any]],
+) -> None:
+    """The normalised fields and every metric of the columnar path, read from
+    ``evaluate_columns``, are the one-profile path's; and the decisions made from its
+    rows are equal to the one-profile ones, which also compares what no decision frame
+    holds (``Finding.to_pass``, ``Decision.why``, ``Decision.score_missing``)."""
+    plan = engine.plan
+    norm = engine.normalise_frame(frame)
+    out = evaluate_columns(plan, norm.frame)
+    assert out.get_column(ROW).to_list() == sorted(decisions)
+    for rec in out.iter_rows(named=True):
+        n = rec[ROW]
+        want = {f"field {f}": values[n][f] for f in plan.inputs}
+        want |= {f"metric {k}": v for k, v in decisions[n].metrics.items()}
+        got = {f"field {f}": rec[f] for f in plan.inputs}
+        got |= {f"metric {k}": rec[k] for k in decisions[n].metrics}
+        wrong = differences(want, got)
+        assert not wrong, f"row {n}, evaluate_columns against the one-profile path:\n" + "\n".join(
+            wrong
+        )
+    for columnar in decisions_from_columns(plan, out, norm.data_errors):
+        assert columnar == decisions[columnar.row], f"row {columnar.row}"
+
+
+@pytest.mark.parametrize("key", target_keys())
+@agree_settings(5)
+@given(data=st.data())
+def test_one_profile_and_columnar_paths_agree(key: str, data: st.DataObject) -> None:
+    case = data.draw(cases(key), label="case")
+    t = case.target
+    engine = t.engine
+    rows, frame = case.inputs()
+    one = _check_one_profile_path(engine, rows)
+    _check_evaluate_frame(engine, frame, one.decisions, one.errors)
+    _check_decision_frames(engine, case, frame, one.decisions, one.errors)
+    _check_columns(engine, frame, one.decisions, one.values)
+    _record(case, t, one)
+
+
+def _record(case: Case, t: Target, one: OneByOne) -> None:
+    """Count what the example exercised (for the last test) and tell Hypothesis."""
+    decisions, errors, values = one.decisions, one.errors, one.values
+    c = COVERAGE
+    c.examples += 1
+    c.add("ruleset", t.name)
+    c.add("engine", t.key)
+    c.add("mode", case.mode)
+    c.add("strict", t.strict)
+    c.add("reasons", case.reasons)
+    c.add("batches", "one" if case.batch_rows >= len(decisions) + len(errors) else "several")
+    event(f"ruleset {t.key}")
+    event(f"mode {case.mode}")
+    plan = t.plan
+    edges = {b for tier in plan.tiers for b in (tier.min_followers, tier.max_followers)}
+    edges = {e for e in edges if e is not None and math.isfinite(e)}
+    distance = math.inf
+    warn_most = 0
+    escalated = 0
+    for n, d in decisions.items():
+        exp = one.expected[n]
+        c.add("decisions")
+        c.add("platform", d.platform)
+        c.add("verdict", t.name, d.verdict)
+        c.add("tier", t.name, d.tier or "none")
+        if d.score is not None:
+            c.add("scored", t.name)
+        event(f"verdict {d.verdict}")
+        for item in exp.seen:
+            c.add("expr", item)
+        if exp.escalated:
+            escalated += 1
+            c.add("escalated", t.name)
+            event("escalated")
+        for e in plan.ruleset.escalate:
+            k = exp.failed.get(e.severity, 0)
+            if k in (e.count - 1, e.count, e.count + 1):
+                c.add("failures near an escalation count", t.name, f"{e.severity} {e.count}", k)
+        warn_most = max(warn_most, exp.failed.get("warn", 0))
+        followers = values[n]["followers"]
+        if followers is not None:
+            near = min((abs(followers - e) for e in edges), default=math.inf)
+            distance = min(distance, near)
+            if near <= 1:
+                c.add("followers on a tier edge", t.name)
+        price, low, high = d.price.quote, d.price.band_min, d.price.band_max
+        if price is not None and any(b is not None and abs(price - b) <= 1 for b in (low, high)):
+            c.add("price on a band edge", t.name)
+        if d.data_errors:
+            c.add("data errors")
+            if any(not e.column for e in d.data_errors):
+                c.add("plugin problem")
+        for r, o in zip(plan.rules, exp.outcomes, strict=True):
+            c.add("outcome", OUTCOME_NAMES[min(o, 2)])
+            if r.rule.kind is not None and o in (0, 1):
+                c.add("rule kind", OUTCOME_NAMES[o])
+        for name in plan.derived:
+            if values[n][name] is not None:
+                c.add("derived", name)
+    for e in errors.values():
+        c.add("row errors")
+        if any(x.reason.startswith("duplicate id") for x in e.errors):
+            c.add("duplicate id")
+    for _, cell in case.cells():
+        _record_cell(cell)
+    target(float(warn_most), label="warn failures in one profile")
+    target(float(escalated), label="verdicts decided by a count rule")
+    target(float(len({d.verdict for d in decisions.values()})), label="distinct verdicts")
+    if math.isfinite(distance):
+        target(-min(distance, 1e12), label="followers off a tier edge")
+    assert one.report.accounted()
+
+
+def _record_cell(cell: Any) -> None:
+    c = COVERAGE
+    if cell is None:
+        c.add("input", "missing")
+    elif isinstance(cell, float) and math.isnan(cell):
+        c.add("input", "NaN")
+    elif isinstance(cell, float) and math.isinf(cell):
+        c.add("input", "inf")
+    elif isinstance(cell, int | float) and not isinstance(cell, bool):
+        if cell == 0:
+            c.add("input", "0")
+        elif cell < 0:
+            c.add("input", "negative")
+        elif cell >= 1e15:
+            c.add("input", "huge")
+    elif isinstance(cell, str):
+        for mark in ("亿", "万", "元", "¥", "%", "+"):
+            if mark in cell:
+                c.add("input", mark)
+        if cell.strip().lower() in ("nan", "inf", "-inf", "1e999", "-1e999"):
+            c.add("input", "NaN or inf as text")
+
+
+# -- files -----------------------------------------------------------------------------------
+
+
+@agree_settings(10)
+@given(case=cases(max_rows=16))
+def test_evaluate_file_agrees_with_the_one_profile_path(case: Case) -> None:
+    """A CSV file of the example, evaluated by ``evaluate_file`` and written by
+    ``evaluate_to_file``, decides what ``evaluate`` decides for the rows the reader reads."""
+    engine = case.target.engine
+    _, frame = case.inputs()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "profiles.csv"
+        frame.write_csv(path)
+        rows = engine.reader(path).read(path).rows(named=True)
+        one = engine.evaluate(rows)
+        read = engine.evaluate_file(path)
+        assert read.rows_read == one.rows_read
+        assert read.errors == one.errors
+        assert read.decisions == one.decisions
+        summary = engine.evaluate_to_file(path, Path(tmp) / "out.csv", batch_rows=5)
+        assert dict(summary.counts) == one.counts
+
+
+# -- disagreements found -----------------------------------------------------------------------
+
+
+class _InfinitePlatform:
+    """A platform whose one tier has no upper bound, written as infinity (a
+    ``platform.toml`` with ``max_followers = inf`` gives the same)."""
+
+    @hookimpl
+    def kolrules_platforms_register(self) -> list[Platform]:
+        tier = {"name": "all", "min_followers": 0, "max_followers": math.inf}
+        return [Platform.from_mapping({"platform": {"name": "infinite"}, "tiers": [tier]})]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=NameError,
+    reason=(
+        "infinity in the generated one-profile code: a platform tier with max_followers = "
+        "inf (Platform.from_mapping or a platform.toml keeps it; rulesets turn a tier's inf "
+        "into None) or a ruleset param = inf is written as repr(inf), and evaluate_one "
+        "raises NameError: name 'inf' is not defined; the columnar path decides. "
+        "Platform 'infinite' with one tier [0, inf), rule require = 'present(tier)', "
+        "evaluate_one({'id': 'a', 'followers': 5}); and red-default with [params] big = "
+        "inf, require = 'log(big) > 0'"
+    ),
+)
+@pytest.mark.parametrize("where", ["tier", "param"])
+def test_infinity_in_a_plan(where: str) -> None:
+    if where == "tier":
+        source = '[ruleset]\nname = "r"\nversion = "1"\nplatform = "infinite"\n'
+        rule = 'require = "present(tier)"'
+    else:
+        source = '[ruleset]\nname = "r"\nversion = "1"\nextends = "red-default"\n'
+        source += "[params]\nbig = inf\n"
+        rule = 'require = "log(big) > 0"'
+    ruleset = parse_ruleset(
+        f'{source}[[rules]]\nid = "t"\n{rule}\nseverity = "review"\n', "tests/r.toml"
+    )
+    engine = Engine(ruleset, plugins=[_InfinitePlatform()], load_entrypoints=False)
+    row = {"id": "a", "followers": 5}
+    framed = engine.evaluate_frame(pl.DataFrame([row]))
+    one = engine.evaluate_one(row)
+    assert framed.select("verdict", "tier").row(0) == (one.verdict, one.tier)
+
+
+class _Huge:
+    """Derives ``huge``: followers times 1e305, infinite from 1,800 followers."""
+
+    @hookimpl
+    def kolrules_profiles_derive(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.select((pl.col("followers") * 1e305).alias("huge"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "log of infinity: the one-profile path computes log(inf) = inf, the columnar path "
+        "(and docs/rulesets.md: a non-finite result is missing) gives missing. A plugin "
+        "deriving huge = followers * 1e305 (inf), red-default plus a reject rule require = "
+        "'log(huge) < 1000', {'id': 'a', 'followers': 20000}: evaluate_one fails the rule "
+        "and rejects, evaluate_frame finds it not applicable and accepts"
+    ),
+)
+def test_log_of_an_infinite_metric() -> None:
+    ruleset = parse_ruleset(
+        '[ruleset]\nname = "r"\nversion = "1"\nextends = "red-default"\n[[rules]]\n'
+        'id = "log-huge"\nrequire = "log(huge) < 1000"\nseverity = "reject"\n',
+        "tests/r.toml",
+    )
+    engine = Engine(ruleset, plugins=[_Huge()], load_entrypoints=False)
+    row = {"id": "a", "followers": 20_000}
+    one = engine.evaluate_one(row)
+    framed = engine.evaluate_frame(pl.DataFrame([row]))
+    assert framed.select("verdict", "rule:log-huge").row(0) == (
+        one.verdict,
+        next(f.outcome for f in one.findings if f.rule == "log-huge"),
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "U+001C-U+001F around a cell: Python's str.strip and re \\s (the one-profile "
+        "path) take them for whitespace, polars' strip_chars and regex \\s (the columnar "
+        "path) do not. red-default, {'id': 'a', 'followers': '20000\\x1f'}: evaluate_one "
+        "decides tier micro; evaluate_frame makes it a row error (followers: not a "
+        "number). And {'id': 'a\\x1f', ...}: id 'a' against 'a\\x1f'"
+    ),
+)
+def test_information_separators_around_a_cell() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    for row in ({"id": "a", "followers": "20000\x1f"}, {"id": "a\x1f", "followers": "20000"}):
+        one = engine.evaluate_one(row)
+        (framed,) = engine.decision_frames([pl.DataFrame([row])])
+        assert framed.select("status", "id", "tier").row(0) == ("evaluated", one.id, one.tier)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "origin (and platform) cells are matched with str.casefold() on the one-profile "
+        "path and str.to_lowercase() on the columnar path. red-default, {'id': 'a', "
+        "'followers': '20000', 'origin': 'croſs-platform'} (a long s): evaluate_one reads "
+        "cross_platform and accepts; evaluate_frame finds an unknown origin (a data "
+        "error) and sends the row to review"
+    ),
+)
+def test_an_origin_that_only_casefolds_to_a_known_one() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    row = {"id": "a", "followers": "20000", "origin": "croſs-platform"}
+    one = engine.evaluate_one(row)
+    framed = engine.evaluate_frame(pl.DataFrame([row]))
+    assert framed.select("verdict", "error").row(0) == (one.verdict, None)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "min and max of -0.0 and 0.0: the one-profile path (Python's min and max) gives "
+        "the first argument, the columnar path (min_horizontal, max_horizontal) the "
+        "other; a message with a format spec shows it. red-default plus metric low = "
+        "'min(avg_likes, avg_comments)' and an info rule require = 'low > 0', message "
+        "'lowest {low:.0f}', {'id': 'a', 'followers': '20000', 'avg_likes': '-0', "
+        "'avg_comments': '0'}: 'lowest -0' one by one, 'lowest 0' in a frame"
+    ),
+)
+def test_min_and_max_of_zeros_of_both_signs() -> None:
+    ruleset = parse_ruleset(
+        '[ruleset]\nname = "r"\nversion = "1"\nextends = "red-default"\n[metrics]\n'
+        'low = "min(avg_likes, avg_comments)"\n[[rules]]\nid = "low"\nrequire = "low > 0"\n'
+        'severity = "info"\nmessage = "lowest {low:.0f}"\n',
+        "tests/r.toml",
+    )
+    engine = Engine(ruleset, load_entrypoints=False)
+    row = {"id": "a", "followers": "20000", "avg_likes": "-0", "avg_comments": "0"}
+    one = engine.evaluate_one(row)
+    (framed,) = engine.decision_frames([pl.DataFrame([row])])
+    assert framed.get_column("reasons").to_list() == [JOIN.join(reasons_of(one, by_rule=False))]
+
+
+class _FlagsEveryProfile:
+    @hookimpl
+    def kolrules_profiles_validate(self, frame: pl.DataFrame) -> pl.Series:
+        return pl.Series("problem", ["flagged"] * frame.height, dtype=pl.String)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "a duplicate id in a row a plugin flags: Engine.evaluate lists the plugin's "
+        "problem in the duplicate's row error ('duplicate id, first seen at row 1', "
+        "'flagged (plugin ...)'); the columnar path ignores a plugin's problems on rows "
+        "that cannot be evaluated, as docs/plugins/hooks.md says, and gives the duplicate "
+        "only. red-default, a validate hook flagging every row, rows [{'id': 'a', "
+        "'followers': 20000}] * 2"
+    ),
+)
+def test_a_duplicate_id_that_a_plugin_flags() -> None:
+    engine = Engine("red-default", plugins=[_FlagsEveryProfile()], load_entrypoints=False)
+    rows = [{"id": "a", "followers": 20_000}, {"id": "a", "followers": 20_000}]
+    (one,) = engine.evaluate(rows).errors
+    (framed,) = engine.decision_frames([pl.DataFrame(rows)])
+    assert framed.get_column("errors").to_list()[1] == JOIN.join(str(e) for e in one.errors)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=pl.exceptions.DuplicateError,
+    reason=(
+        "evaluate_frame raises polars DuplicateError for an input column named like one "
+        "of its outputs (tier, score, verdict, cpe, status, error, reasons, rule:<id>, ...): "
+        "Engine('red-default').evaluate_frame(pl.DataFrame({'id': ['a'], 'followers': "
+        "[20000], 'tier': ['gold']})), while evaluate_one and decision_frames decide it"
+    ),
+)
+def test_an_input_column_named_like_an_output_column() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    row = {"id": "a", "followers": 20_000, "tier": "gold"}
+    one = engine.evaluate_one(row)
+    (framed,) = engine.decision_frames([pl.DataFrame([row])])
+    assert framed.get_column("verdict").to_list() == [one.verdict]
+    result = engine.evaluate_frame(pl.DataFrame([row]))
+    assert result.get_column("verdict").to_list() == [one.verdict]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=InputFileError,
+    reason=(
+        "two keys meaning one field: evaluate_one({'id': 'a', 'followers': 20000, "
+        "'posts': 5, 'notes': 50}) on red-default uses 'posts' (the first spelling) and "
+        "decides; the columnar path refuses the same row: columns 'posts' and 'notes' "
+        "both mean 'posts'"
+    ),
+)
+def test_two_spellings_of_one_field() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    row = {"id": "a", "followers": 20_000, "posts": 5, "notes": 50}
+    try:
+        one: Any = engine.evaluate_one(row)
+    except (RowInputError, InputFileError) as exc:
+        one = type(exc)
+    framed = engine.evaluate_frame(pl.DataFrame([row]))
+    assert one is not RowInputError and one is not InputFileError
+    assert framed.get_column("verdict").to_list() == [one.verdict]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=InputFileError,
+    reason=(
+        "a required column missing: evaluate_one({'id': 'a', 'posts': 50}) on red-default "
+        "(RED requires followers) decides review with no tier; the columnar path refuses "
+        "the same row: no 'followers' column"
+    ),
+)
+def test_a_profile_without_a_required_field() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    row = {"id": "a", "posts": 50}
+    one = engine.evaluate_one(row)
+    framed = engine.evaluate_frame(pl.DataFrame([row]))
+    assert framed.get_column("verdict").to_list() == [one.verdict]
+
+
+# -- what one run exercised (keep last) --------------------------------------------------------
+
+
+def _reachable_verdicts(plan: Any) -> list[str]:
+    """The verdicts a plan can give: accept, and those of its rules' severities, its
+    count rules and its data errors (weibo-default and wechat-default never reject)."""
+    ranks = {0, VERDICTS.index(plan.ruleset.data_errors)}
+    ranks |= {VERDICTS.index(e.to) for e in plan.ruleset.escalate}
+    ranks |= {{"reject": 2, "review": 1}.get(r.rule.severity, 0) for r in plan.rules}
+    return [VERDICTS[r] for r in sorted(ranks)]
+
+
+def test_every_verdict_tier_platform_and_function_occurred() -> None:
+    """Over the examples of this run: every verdict a ruleset can give and every tier (and
+    no tier) of every ruleset, a score from every ruleset that scores, every platform,
+    every function and operator computed to a value, escalation by each ruleset with count
+    rules, failures just below and at each count, followers on a tier edge and quotes on a
+    band edge for every ruleset, NaN, infinity, 亿, 万, 元, ¥, %, +, huge, negative, zero
+    and missing inputs, every input mode, strict on and off, both kinds of reasons, several
+    batches, row errors, duplicate ids, data errors, the plugin's problems, its derived
+    metrics and its rule kind passing and failing. Prints the counts (``pytest -s``).
+    Skipped unless the property test ran for every engine (not under ``-k``)."""
+    c = COVERAGE
+    skipped = [key for key in target_keys() if not c.counts.get(("engine", key))]
+    if skipped:
+        pytest.skip(f"test_one_profile_and_columnar_paths_agree did not run for {skipped}")
+    all_targets = {t.name: t for t in targets().values()}
+    needed: list[tuple[Any, ...]] = []
+    for name, t in sorted(all_targets.items()):
+        plan = t.plan
+        needed += [("verdict", name, v) for v in _reachable_verdicts(plan)]
+        needed += [("tier", name, tier.name) for tier in plan.tiers] + [("tier", name, "none")]
+        needed.append(("followers on a tier edge", name))
+        if any(tier.price_min is not None or tier.price_max is not None for tier in plan.tiers):
+            needed.append(("price on a band edge", name))
+        if plan.ruleset.escalate:
+            needed.append(("escalated", name))
+        if plan.score is not None:
+            needed.append(("scored", name))
+        for e in plan.ruleset.escalate:
+            needed += [
+                ("failures near an escalation count", name, f"{e.severity} {e.count}", k)
+                for k in (e.count - 1, e.count)
+            ]
+    needed += [("platform", p) for p in sorted({t.platform.name for t in all_targets.values()})]
+    needed += [("expr", item) for item in sorted(agree_rulesets.vocabulary())]
+    needed += [("mode", m) for m in MODES] + [("strict", s) for s in (False, True)]
+    needed += [("reasons", r) for r in ("text", "rules")] + [("batches", "several")]
+    needed += [
+        ("input", mark)
+        for mark in ("NaN", "inf", "亿", "万", "元", "¥", "%", "+", "huge", "negative", "0")
     ]
-
-
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(rows=st.lists(profile, min_size=1, max_size=25))
-def test_scalar_and_columnar_paths_agree(
-    engines: dict[str, Engine], rows: list[dict[str, Any]]
-) -> None:
-    for engine in engines.values():
-        one_by_one = engine.evaluate(rows)
-        columnar = engine._report(rows_to_frame(as_text(rows)), None)
-        assert one_by_one.errors == columnar.errors
-        assert len(one_by_one.decisions) == len(columnar.decisions)
-        for a, b in zip(one_by_one.decisions, columnar.decisions, strict=True):
-            assert a == b
-        assert one_by_one.accounted()
-        assert columnar.accounted()
-        assert columnar.rows_read == len(rows)
-
-
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(rows=st.lists(profile, min_size=1, max_size=25), size=st.integers(1, 6))
-def test_batches_give_the_decisions_of_the_one_profile_path(
-    engines: dict[str, Engine], rows: list[dict[str, Any]], size: int
-) -> None:
-    """The streaming path (frames of ``size`` rows, ids remembered across them) writes
-    what the one-profile path decides, row for row and cell for cell."""
-    whole = rows_to_frame(as_text(rows))
-    batches = [whole.slice(at, size) for at in range(0, whole.height, size)]
-    for engine in engines.values():
-        expected = frame_of(engine.evaluate(rows))
-        got = pl.concat(list(engine.decision_frames(batches)))
-        # With no decision, frame_of knows no rules: their columns are empty in both.
-        absent = [c for c in got.columns if c not in expected.columns]
-        expected = expected.with_columns(pl.lit(None, pl.String).alias(c) for c in absent)
-        assert_frame_equal(got, expected.select(got.columns))
+    needed += [("input", "missing"), ("input", "NaN or inf as text")]
+    needed += [("row errors",), ("duplicate id",), ("data errors",), ("plugin problem",)]
+    needed += [("rule kind", "pass"), ("rule kind", "fail")]
+    needed += [("derived", name) for name in ("agree_reach", "agree_band", "agree_flag")]
+    needed += [("derived", "agree_handle_len")]
+    needed += [("outcome", o) for o in OUTCOME_NAMES]
+    print(f"\n{c.examples} examples, {c.counts[('decisions',)]} decisions")
+    for first in (
+        "verdict",
+        "tier",
+        "platform",
+        "scored",
+        "expr",
+        "escalated",
+        "failures near an escalation count",
+        "followers on a tier edge",
+        "price on a band edge",
+        "input",
+        "mode",
+        "strict",
+        "engine",
+    ):
+        print(f"{first}: {c.table(first)}")
+    print({k: n for k, n in c.counts.items() if len(k) == 1 or k[0] in ("derived", "rule kind")})
+    missing = [k for k in needed if not c.counts.get(k)]
+    assert not missing, f"never exercised in {c.examples} examples: {missing}"
