@@ -293,3 +293,31 @@ def test_rows_read_are_counted_from_the_input_not_from_the_output(
     assert summary.rows_read == 2
     assert sum(summary.counts.values()) == 1
     assert not summary.accounted()
+
+
+def test_a_band_with_one_bound_still_places_the_quote(tmp_path: Path) -> None:
+    """A tier may give only a lower price bound: a quote is then below it or within, never
+    unplaced (a band with no bound at all places nothing)."""
+    ruleset = write(
+        tmp_path / "open-band.toml",
+        """\
+        [ruleset]
+        name = "open-band"
+        version = "1"
+        extends = "red-default"
+
+        [[tiers]]
+        name = "any"
+        min_followers = 0
+        price_min = 1000
+        """,
+    )
+    engine = Engine(ruleset, load_entrypoints=False)
+    got = both(engine, [make_profile(id=f"q{p}", price=p) for p in (500, 1_000, 50_000)])
+    assert [d["position"] for d in got] == ["below", "within", "within"]
+    celebrity = Engine("red-default", load_entrypoints=False).plan.tiers[-1]
+    assert (celebrity.price_min, celebrity.price_max) == (None, None)
+    (unplaced,) = both(
+        Engine("red-default", load_entrypoints=False), [make_profile(followers=20_000_000)]
+    )
+    assert unplaced["position"] is None
