@@ -597,11 +597,15 @@ def _need_nodes(need: Need) -> Iterable[ast.AST]:
 TEMP_PREFIX = "__k"
 
 
-def _polars_plan(plan: Plan) -> list[pl.Expr]:
+def _polars_writer(
+    plan: Plan, out: list[pl.Expr], prefix: str
+) -> tuple[Callable[[ast.expr], pl.Expr], Callable[[pl.Expr], pl.Expr]]:
+    """Writes checked trees as polars expressions over the plan's columns and params; a
+    sub-expression read more than once goes to a temporary column ``<prefix><n>``,
+    appended to ``out`` (by the second function returned, ``bind``)."""
     import polars as pl
 
     params = plan.params
-    out: list[pl.Expr] = []
     counter = iter(range(1_000_000))
 
     def resolve(name: str) -> pl.Expr:
@@ -615,12 +619,18 @@ def _polars_plan(plan: Plan) -> list[pl.Expr]:
         return pl.col(name)
 
     def bind(e: pl.Expr) -> pl.Expr:
-        name = f"{TEMP_PREFIX}{next(counter)}"
+        name = f"{prefix}{next(counter)}"
         out.append(e.alias(name))
         return pl.col(name)
 
-    def compiled(tree: ast.expr) -> pl.Expr:
-        return to_polars(tree, resolve, params, bind)
+    return (lambda tree: to_polars(tree, resolve, params, bind)), bind
+
+
+def _polars_plan(plan: Plan) -> list[pl.Expr]:
+    import polars as pl
+
+    out: list[pl.Expr] = []
+    compiled, bind = _polars_writer(plan, out, TEMP_PREFIX)
 
     followers = pl.col("followers")
     tier: Any = pl
@@ -661,36 +671,14 @@ def _polars_needs(plan: Plan) -> list[pl.Expr]:
     decisions are made from a frame, so the columnar path pays for them only then."""
     import polars as pl
 
-    params = plan.params
     out: list[pl.Expr] = []
-    counter = iter(range(1_000_000))
-
-    def resolve(name: str) -> pl.Expr:
-        if name in params:
-            v = params[name]
-            return (
-                pl.lit(v, dtype=pl.String)
-                if isinstance(v, str)
-                else pl.lit(float(v), dtype=pl.Float64)
-            )
-        return pl.col(name)
-
-    def bind(e: pl.Expr) -> pl.Expr:
-        name = f"{TEMP_PREFIX}need{next(counter)}"
-        out.append(e.alias(name))
-        return pl.col(name)
-
+    compiled, _ = _polars_writer(plan, out, f"{TEMP_PREFIX}need")
     for r in plan.rules:
         fails = pl.col(rule_column(r.rule.id)) == FAIL
         for k, need in enumerate(r.needs):
-            value = (
-                pl.lit(None, dtype=pl.Float64)
-                if need.value is None
-                else to_polars(need.value, resolve, params, bind)
-            )
+            value = pl.lit(None, dtype=pl.Float64) if need.value is None else compiled(need.value)
             if need.guard is not None:
-                guard = to_polars(need.guard, resolve, params, bind)
-                value = pl.when(guard.fill_null(False)).then(value)
+                value = pl.when(compiled(need.guard).fill_null(False)).then(value)
             out.append(pl.when(fails).then(value).alias(need_column(r.rule.id, k)))
     return out
 
