@@ -286,9 +286,20 @@ def build_decision(
         data_errors=data_errors,
         ruleset=fixed.ref,
         metrics=metrics,
-        why=verdict_reason(plan, tuple(outcomes), bool(data_errors)),
+        why=_why(plan, tuple(outcomes), bool(data_errors)),
         score_missing=_score_missing(plan, score, fields, metrics),
     )
+
+
+def _why(plan: Plan, outcomes: tuple[int, ...], has_data_errors: bool) -> str:
+    """:func:`verdict_reason`, remembered per plan for each set of outcomes (a run sees
+    few distinct ones), so the one-profile path does not pay for it on every profile."""
+    seen: dict[tuple[tuple[int, ...], bool], str] = plan.memo("evaluate.why", dict)
+    key = (outcomes, has_data_errors)
+    found = seen.get(key)
+    if found is None:
+        found = seen[key] = verdict_reason(plan, outcomes, has_data_errors)
+    return found
 
 
 def _score_missing(
@@ -453,7 +464,7 @@ def _decider(
         "_messages": tuple(messages),
         "_finding": _finding,
         "_verdict": verdict_of,
-        "_why": verdict_reason,
+        "_why": _why,
         "_score_missing": _score_missing,
         "_plan": plan,
         "_Decision": Decision,
