@@ -492,6 +492,17 @@ def _var(prefix: str, name: str) -> str:
     return f"{prefix}_{name}"
 
 
+def _scalar_names(inputs: Mapping[str, Type], params: Mapping[str, float | str]) -> dict[str, str]:
+    """How generated one-profile code reads each name: inputs as local variables, params
+    as literals, the tier and its band as ``_tier``, ``_band_min``, ``_band_max``."""
+    names: dict[str, str] = {f: _var("f", f) for f in inputs}
+    names.update(
+        {p: repr(float(v)) if not isinstance(v, str) else repr(v) for p, v in params.items()}
+    )
+    names.update({"tier": "_tier", "band_min": "_band_min", "band_max": "_band_max"})
+    return names
+
+
 def _write_scalar(
     inputs: Mapping[str, Type],
     tiers: Iterable[Tier],
@@ -500,11 +511,7 @@ def _write_scalar(
     rules: list[CompiledRule],
     score: Expression | None,
 ) -> tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]]:
-    names: dict[str, str] = {f: _var("f", f) for f in inputs}
-    names.update(
-        {p: repr(float(v)) if not isinstance(v, str) else repr(v) for p, v in params.items()}
-    )
-    names.update({"tier": "_tier", "band_min": "_band_min", "band_max": "_band_max"})
+    names = _scalar_names(inputs, params)
     names.update({m: _var("m", m) for m, _ in metrics})
     writer = PythonWriter(names, params)  # one writer: temporaries are unique in the whole function
     lines = ["def _evaluate(v):"]
@@ -555,11 +562,7 @@ def _write_needs(
 ) -> tuple[Callable[..., tuple[Any, ...]] | None, ...]:
     """Per rule, a generated ``needs(v, tier, band_min, band_max)`` giving the value of each
     of its needs (``None`` where the need's guard does not hold), written like the plan."""
-    names: dict[str, str] = {f: _var("f", f) for f in inputs}
-    names.update(
-        {p: repr(float(v)) if not isinstance(v, str) else repr(v) for p, v in params.items()}
-    )
-    names.update({"tier": "_tier", "band_min": "_band_min", "band_max": "_band_max"})
+    names = _scalar_names(inputs, params)
     found: list[Callable[..., tuple[Any, ...]] | None] = []
     for r in rules:
         if not r.needs:
