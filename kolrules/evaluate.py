@@ -59,6 +59,8 @@ __all__ = [
     "evaluate_values",
     "format_value",
     "price_position",
+    "to_pass_text",
+    "to_pass_words",
 ]
 
 
@@ -197,6 +199,38 @@ def to_pass(
     return tuple(found) or None
 
 
+_OP_WORDS = {
+    "<=": "at most",
+    ">=": "at least",
+    "<": "below",
+    ">": "above",
+    "==": "equal to",
+    "!=": "other than",
+}
+
+
+def to_pass_words(entries: Sequence[ToPass] | None) -> str:
+    """What it would take to pass, in words: ``price at most 8,000 (now 15,000)``;
+    alternatives (one part) joined by "or", parts by "and"; "cannot be solved from the
+    inputs" for ``None``."""
+    if entries is None:
+        return "cannot be solved from the inputs"
+    parts: dict[int, list[str]] = {}
+    for t in entries:
+        if t.op == "present":
+            said = f"{t.name} given"
+        else:
+            said = f"{t.name} {_OP_WORDS[t.op]} {format_value(t.need)}"
+            said += f" (now {format_value(t.now)})"
+        parts.setdefault(t.part, []).append(said)
+    return " and ".join(" or ".join(p) for p in parts.values())
+
+
+def to_pass_text(finding: Finding) -> str:
+    """:func:`to_pass_words` for a failed finding; empty for one that did not fail."""
+    return to_pass_words(finding.to_pass) if finding.outcome == "fail" else ""
+
+
 def _finding(
     r: CompiledRule,
     made: _Made,
@@ -266,6 +300,7 @@ def build_decision(
             names = _Names(fields, plan.params, metrics, tier, band_min, band_max)
         needs = need_values[i] if need_values is not None and o == 1 else ()
         findings.append(_finding(r, made[i], o, names, need_values=needs))
+    _mark_superseded(plan, findings, outcomes)
     price = fields.get("price")
     return Decision(
         id=str(fields["id"]),
@@ -362,6 +397,31 @@ class _Fixed:
     derived: tuple[str, ...] = ()
 
 
+def superseded_by(plan: Plan) -> tuple[tuple[int, ...], ...]:
+    """Per rule of ``plan``, the indices of the rules that supersede it (their
+    ``supersedes`` names it), in rule order; rules an overlay removed are not there."""
+
+    def build() -> tuple[tuple[int, ...], ...]:
+        at = {r.rule.id: i for i, r in enumerate(plan.rules)}
+        over: list[list[int]] = [[] for _ in plan.rules]
+        for j, r in enumerate(plan.rules):
+            for other in r.rule.supersedes:
+                if other in at:
+                    over[at[other]].append(j)
+        return tuple(tuple(sorted(js)) for js in over)
+
+    return plan.memo("evaluate.superseded_by", build)
+
+
+def _mark_superseded(plan: Plan, findings: list[Finding], outcomes: Sequence[int]) -> None:
+    """Name, on each failed finding, the first failed rule that supersedes it."""
+    for i, over in enumerate(superseded_by(plan)):
+        if over and outcomes[i] == 1:
+            j = next((j for j in over if outcomes[j] == 1), None)
+            if j is not None:
+                findings[i] = attrs.evolve(findings[i], superseded_by=plan.rules[j].rule.id)
+
+
 def _fixed(plan: Plan) -> _Fixed:
     def build() -> _Fixed:
         same = tuple(
@@ -437,6 +497,14 @@ def _decider(
                 else "())"
             ),
         ]
+    for i, over in enumerate(superseded_by(plan)):
+        if over:  # said more strongly by a failed rule: see _mark_superseded
+            lines.append(f"    if {outs[i]} == 1:")
+            for k, j in enumerate(over):
+                lines += [
+                    f"        {'el' if k else ''}if {outs[j]} == 1:",
+                    f"            f{i} = _evolve(f{i}, superseded_by={plan.rules[j].rule.id!r})",
+                ]
     outcomes = f"({', '.join(outs)}{',' if n == 1 else ''})"
     lines += [
         f"    verdict = _verdict(_plan, {outcomes}, bool(data_errors))",
@@ -463,6 +531,7 @@ def _decider(
         "_params": dict(plan.params),
         "_messages": tuple(messages),
         "_finding": _finding,
+        "_evolve": attrs.evolve,
         "_verdict": verdict_of,
         "_why": _why,
         "_score_missing": _score_missing,
@@ -566,6 +635,7 @@ DECISION_COLUMNS = (
     "cpe",
     "gifting",
     "reasons",
+    "to_pass",
     "errors",
 )
 #: What joins several reasons or errors in one cell.
@@ -620,7 +690,7 @@ def _renderer(template: str, params: Mapping[str, Any]) -> tuple[list[str], Call
     return names, scope["message"]
 
 
-def _failed_messages(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Series:
+def failed_messages(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Series:
     """The rule's message on the rows where it failed, null elsewhere (rendered in Python,
     only for those rows)."""
     import polars as pl
@@ -637,6 +707,30 @@ def _failed_messages(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Serie
     else:
         rendered = [message()] * at.len()
     return messages.scatter(at, pl.Series(rendered, dtype=pl.String))
+
+
+def failed_to_pass(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Series:
+    """``<rule id>: <what it would take>`` (:func:`to_pass_words`) on the rows where the
+    rule failed, null elsewhere; ``out`` holds the plan's need columns
+    (:meth:`~kolrules.compile.Plan.need_columns`)."""
+    import polars as pl
+
+    column = rule_column(r.rule.id)
+    at = out.select(((pl.col(column) == 1) & pl.col(BAD).not_()).arg_true()).to_series()
+    said = pl.Series(column, [None] * out.height, dtype=pl.String)
+    if not at.len():
+        return said
+    head = f"{r.rule.id}: "
+    if not r.needs:
+        return said.scatter(at, pl.Series([head + to_pass_words(None)] * at.len()))
+    names = list(dict.fromkeys(n.name for n in r.needs))
+    needs = [need_column(r.rule.id, k) for k in range(len(r.needs))]
+    picked = out.select(*names, *needs)[at]
+    texts = []
+    for rec in picked.iter_rows():
+        now = dict(zip(names, rec[: len(names)], strict=True))
+        texts.append(head + to_pass_words(to_pass(r, rec[len(names) :], now)))
+    return said.scatter(at, pl.Series(texts, dtype=pl.String))
 
 
 def decision_frame(
@@ -665,13 +759,24 @@ def decision_frame(
     labels = dict(enumerate(OUTCOMES))
     order = sorted(range(len(rules)), key=lambda i: _SEVERITY_ORDER[rules[i].rule.severity])
     failed: list[pl.Expr] = []
+    over = superseded_by(plan)
+    solved: list[pl.Expr] = []
+    if reasons == "text" and any(r.needs for r in rules):
+        lf = out.lazy()
+        for expr in plan.need_columns():
+            lf = lf.with_columns(expr)
+        out = lf.collect()
     for i in order:
         r = rules[i]
+        said = pl.lit(failed_messages(plan, out, r)) if reasons == "text" else pl.lit(r.rule.id)
+        hit = pl.col(rule_column(r.rule.id)) == 1
+        if over[i]:  # left out when a rule that supersedes it failed too
+            hit = hit & ~pl.any_horizontal(
+                pl.col(rule_column(rules[j].rule.id)) == 1 for j in over[i]
+            )
+        failed.append(pl.when(hit).then(said))
         if reasons == "text":
-            failed.append(pl.lit(_failed_messages(plan, out, r)))
-        else:
-            hit = pl.col(rule_column(r.rule.id)) == 1
-            failed.append(pl.when(hit).then(pl.lit(r.rule.id)))
+            solved.append(pl.when(hit).then(pl.lit(failed_to_pass(plan, out, r))))
     # Data errors and row errors: a few rows, joined in Python.
     noted = {at: [f"data error: {e}" for e in errs] for at, errs in data_errors.items() if errs}
     errors_text = {at: JOIN.join(str(e) for e in errs) for at, errs in data_errors.items() if errs}
@@ -714,6 +819,11 @@ def decision_frame(
         kept(pl.col("cpe")).alias("cpe"),
         kept(pl.col("gifting")).alias("gifting"),
         kept(pl.when(any_reason).then(text)).alias("reasons"),
+        (
+            kept(pl.concat_str(solved, separator=JOIN, ignore_nulls=True).replace("", None))
+            if solved
+            else pl.lit(None, dtype=pl.String)
+        ).alias("to_pass"),
         (
             row.replace_strict(errors_text, default=None, return_dtype=pl.String)
             if errors_text

@@ -21,12 +21,11 @@ from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
-from kolrules.evaluate import DECISION_COLUMNS, JOIN, format_value
+from kolrules.evaluate import DECISION_COLUMNS, JOIN, format_value, to_pass_text
 from kolrules.hookspecs import hookimpl
 from kolrules.types import (
     DataError,
     Decision,
-    Finding,
     Report,
     Reporter,
     RowError,
@@ -202,6 +201,7 @@ def frame_of(report: Report) -> pl.DataFrame:
                 "cpe": price.cpe,
                 "gifting": price.gifting,
                 "reasons": JOIN.join(entry.reasons) or None,
+                "to_pass": JOIN.join(f"{f.rule}: {to_pass_text(f)}" for f in entry.said()) or None,
                 "errors": JOIN.join(str(e) for e in entry.data_errors) or None,
                 **outcomes,
             }
@@ -401,35 +401,6 @@ def render_table(report: Report, stream: IO[str], *, width: int | None = None) -
 # --------------------------------------------------------------------------------------
 
 
-_OP_WORDS = {
-    "<=": "at most",
-    ">=": "at least",
-    "<": "below",
-    ">": "above",
-    "==": "equal to",
-    "!=": "other than",
-}
-
-
-def to_pass_text(finding: Finding) -> str:
-    """What it would take for a failed finding to pass, in words: ``price at most 8,000
-    (now 15,000)``; alternatives joined by "or", parts by "and"; "cannot be solved from
-    the inputs" when kolrules cannot tell; empty for a finding that did not fail."""
-    if finding.outcome != "fail":
-        return ""
-    if finding.to_pass is None:
-        return "cannot be solved from the inputs"
-    parts: dict[int, list[str]] = {}
-    for t in finding.to_pass:
-        if t.op == "present":
-            said = f"{t.name} given"
-        else:
-            said = f"{t.name} {_OP_WORDS[t.op]} {format_value(t.need)}"
-            said += f" (now {format_value(t.now)})"
-        parts.setdefault(t.part, []).append(said)
-    return " and ".join(" or ".join(p) for p in parts.values())
-
-
 def render_explanation(decision: Decision, stream: IO[str]) -> None:
     """Every finding of one decision (rule, stage, outcome, severity, message), its
     metrics, tier, price assessment and ruleset, as tables drawn with rich."""
@@ -465,6 +436,8 @@ def render_explanation(decision: Decision, stream: IO[str]) -> None:
     for f in decision.findings:
         needed = to_pass_text(f)
         message = escape(f.message) + (f"\n[bold]to pass:[/] {escape(needed)}" if needed else "")
+        if f.superseded_by:
+            message += f"\n[dim](said by {f.superseded_by}: not repeated among the reasons)[/]"
         table.add_row(f.rule, f.stage, f"[{colours[f.outcome]}]{f.outcome}[/]", f.severity, message)
     console.print(table)
     metrics = Table(title="metrics", title_justify="left")

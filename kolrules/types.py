@@ -336,7 +336,9 @@ class Finding:
     ``to_pass`` is for a failed rule: what it would take to pass, each entry one input's
     bound with the others held (entries of one part are alternatives; see
     docs/rulesets.md, "What it would take"); ``None`` when kolrules cannot solve the rule
-    for its inputs; empty for a rule that did not fail.
+    for its inputs; empty for a rule that did not fail. ``superseded_by`` names the failed
+    rule that says the same more strongly (its ``supersedes`` lists this one): the finding
+    stays, but its message is not among the decision's reasons.
     """
 
     rule: str
@@ -345,6 +347,7 @@ class Finding:
     severity: Severity
     message: str
     to_pass: tuple[ToPass, ...] | None = ()
+    superseded_by: str | None = None
 
 
 @attrs.frozen
@@ -423,12 +426,20 @@ class Decision:
     @property
     def reasons(self) -> tuple[str, ...]:
         """Why the verdict is what it is: the data errors, then the messages of the
-        findings that failed, worst severity first."""
+        findings that failed, worst severity first (in rule order within a severity),
+        leaving out those another failed rule supersedes."""
+        return (*(f"data error: {e}" for e in self.data_errors), *(f.message for f in self.said()))
+
+    def said(self) -> tuple[Finding, ...]:
+        """The failed findings that the reasons say: worst severity first (in rule order
+        within a severity), without those another failed rule supersedes."""
         order = {"reject": 0, "review": 1, "warn": 2, "info": 3}
-        failed = sorted(
-            (f for f in self.findings if f.outcome == "fail"), key=lambda f: order[f.severity]
+        return tuple(
+            sorted(
+                (f for f in self.findings if f.outcome == "fail" and f.superseded_by is None),
+                key=lambda f: order[f.severity],
+            )
         )
-        return (*(f"data error: {e}" for e in self.data_errors), *(f.message for f in failed))
 
     def failed(self) -> Iterator[Finding]:
         """The findings whose rule failed."""

@@ -229,3 +229,145 @@ def test_a_missing_score_says_which_inputs_it_lacks() -> None:
     # cpe = price / engagement, engagement = coalesce(median_interactions, ...avg_comments)
     assert gap.score_missing == "score missing: avg_comments, median_interactions not in the input"
     assert decided(engine, make_profile(avg_views=None)).score_missing is None  # not read
+
+
+# -- reasons: most severe first, each said once ------------------------------------------
+
+
+def csv_reasons(engine: Engine, profile: dict[str, Any]) -> str:
+    frame = next(engine.decision_frames([rows_to_frame([profile])]))
+    return str(frame.get_column("reasons")[0])
+
+
+def test_a_rule_that_supersedes_another_says_it_once() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    # 5,000 likes for 10,000 followers: 0.5x, below both 1x (reject) and 3x (warn).
+    one = decided(engine, make_profile(total_likes=5_000, followers=10_000, posts=3))
+    found = {f.rule: f for f in one.findings}
+    assert found["likes-below-followers"].outcome == "fail"
+    assert found["likes-per-follower-low"].outcome == "fail"  # still failed, still counted
+    assert found["likes-per-follower-low"].superseded_by == "likes-below-followers"
+    assert found["likes-below-followers"].superseded_by is None
+    assert one.reasons == (
+        "total likes and collects are 0.50x followers, below 1x: likely fake followers",
+        "only 3 notes (fewer than 10)",
+    )
+    assert csv_reasons(engine, make_profile(total_likes=5_000, followers=10_000, posts=3)) == (
+        "total likes and collects are 0.50x followers, below 1x: likely fake followers"
+        " | only 3 notes (fewer than 10)"
+    )
+    rules = next(
+        engine.decision_frames(
+            [rows_to_frame([make_profile(total_likes=5_000, followers=10_000)])], reasons="rules"
+        )
+    )
+    assert rules.get_column("reasons")[0] == "likes-below-followers"
+    assert rules.get_column("rule:likes-per-follower-low")[0] == "fail"
+    # Alone (2x: above 1x, below 3x), the softer rule is said.
+    alone = decided(engine, make_profile(total_likes=20_000, followers=10_000))
+    assert alone.reasons == ("total likes and collects are 2.00x followers, below the usual 3x",)
+    assert {f.rule: f for f in alone.findings}["likes-per-follower-low"].superseded_by is None
+
+
+def test_reasons_are_most_severe_first() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    profile = make_profile(posts=3, price=None, origin="celebrity", total_likes=5_000)
+    one = decided(engine, profile)
+    severities = {f.message: f.severity for f in one.findings if f.outcome == "fail"}
+    assert [severities[m] for m in one.reasons] == ["reject", "review", "warn", "info"]
+    assert csv_reasons(engine, profile) == " | ".join(one.reasons)
+
+
+def test_json_names_the_rule_that_superseded_a_finding() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    one = decided(engine, make_profile(total_likes=5_000, followers=10_000))
+    findings = {f["rule"]: f for f in one.to_dict()["findings"]}
+    assert findings["likes-per-follower-low"]["superseded_by"] == "likes-below-followers"
+    assert findings["few-posts"]["superseded_by"] is None
+
+
+@pytest.mark.parametrize(
+    ("supersedes", "expected"),
+    [
+        ('["nope"]', "rule 'a' supersedes 'nope', which is not a rule of this ruleset"),
+        ('["a"]', "rule 'a' supersedes itself"),
+        ('["b"]', "rules 'b' and 'a' supersede each other"),
+    ],
+)
+def test_validate_refuses_a_bad_supersedes(tmp_path: Path, supersedes: str, expected: str) -> None:
+    from kolrules.ruleset import resolve_ruleset
+
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        textwrap.dedent(
+            f"""\
+            [ruleset]
+            name = "bad"
+            version = "1"
+            platform = "red"
+
+            [[rules]]
+            id = "a"
+            require = "posts >= 10"
+            severity = "warn"
+            supersedes = {supersedes}
+
+            [[rules]]
+            id = "b"
+            require = "posts >= 5"
+            severity = "review"
+            supersedes = ["a"]
+            """
+        ),
+        encoding="utf-8",
+    )
+    result = resolve_ruleset(path)
+    messages = [i.message for i in result.issues if i.severity == "error"]
+    assert any(m.startswith(expected) for m in messages), messages
+    located = next(i for i in result.issues if i.message.startswith(expected))
+    assert located.line is not None and "supersedes" in located.key
+
+
+def test_an_overlay_may_remove_a_superseded_rule(tmp_path: Path) -> None:
+    overlay = tmp_path / "client.toml"
+    overlay.write_text(
+        textwrap.dedent(
+            """\
+            [ruleset]
+            name = "client"
+            version = "1"
+            extends = "red-default"
+
+            [[rules]]
+            id = "likes-per-follower-low"
+            enabled = false
+            """
+        ),
+        encoding="utf-8",
+    )
+    engine = Engine(overlay, load_entrypoints=False)
+    one = decided(engine, make_profile(total_likes=5_000, followers=10_000))
+    assert one.reasons[0].endswith("likely fake followers")
+
+
+def test_the_csv_says_what_it_would_take_for_each_reason() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    profile = make_profile(total_likes=5_000, followers=10_000, price=15_000)
+    frame = next(engine.decision_frames([rows_to_frame([profile])]))
+    assert frame.get_column("to_pass")[0] == (
+        "likes-below-followers: total_likes at least 10,000 (now 5,000)"
+        " or followers at most 5,000 (now 10,000)"
+        " | price-above-roi-limit: price at most 10,000 (now 15,000)"
+        " | price-above-tier-band: price at most 8,000 (now 15,000)"
+    )
+    # The same text from the decision objects (the csv of a Report).
+    from kolrules.report import frame_of
+
+    report = engine.evaluate([profile])
+    assert frame_of(report).get_column("to_pass")[0] == frame.get_column("to_pass")[0]
+    unsolved = next(engine.decision_frames([rows_to_frame([make_profile(followers=500)])]))
+    assert unsolved.get_column("to_pass")[0] == "tier-known: cannot be solved from the inputs"
+    passed = next(engine.decision_frames([rows_to_frame([make_profile()])]))
+    assert passed.get_column("to_pass")[0] is None
+    fast = next(engine.decision_frames([rows_to_frame([profile])], reasons="rules"))
+    assert fast.get_column("to_pass")[0] is None  # reasons="rules" renders no text

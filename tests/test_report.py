@@ -212,6 +212,7 @@ def test_json(report: Report) -> None:
         "severity": "reject",
         "message": "fake_fans not_applicable",
         "to_pass": [],  # only a failed rule says what it would take
+        "superseded_by": None,
     }
     # NaN is not JSON: it becomes null rather than an invalid document.
     assert first["metrics"] == {"engagement_rate": 0.0421, "ratio": None}

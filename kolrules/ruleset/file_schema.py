@@ -67,6 +67,13 @@ _RULE_KEYS: dict[str, Any] = {
         "(kolrules plugins lists the kinds)",
     },
     "params": {"type": "object", "description": "passed to the rule kind"},
+    "supersedes": {
+        "type": "array",
+        "items": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*$"},
+        "uniqueItems": True,
+        "description": "ids of rules this one says more strongly: when both fail, only "
+        "this rule's message is among the reasons",
+    },
 }
 
 RULESET_SCHEMA: dict[str, Any] = {

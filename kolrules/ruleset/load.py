@@ -207,6 +207,7 @@ def _build(doc: Mapping[str, Any], path: str, digest: str, lines: Mapping[KeyPat
             source=r.get("source", ""),
             kind=r.get("kind"),
             params=dict(r.get("params", {})),
+            supersedes=tuple(r.get("supersedes", ())),
         )
         for r in doc.get("rules", ())
     )
@@ -250,6 +251,33 @@ def _semantic_issues(rs: Ruleset, dropped: frozenset[str]) -> Iterable[RulesetIs
 
         yield from requirement_issues(rs)
     yield from rule_kind_issues(rs)
+    yield from supersedes_issues(rs)
+
+
+def supersedes_issues(rs: Ruleset) -> Iterable[RulesetIssue]:
+    """A rule may supersede only other rules of the ruleset, and none of them may
+    supersede it back (one of the two messages must be said)."""
+    ids = {r.id: r for r in rs.rules}
+    removed = {x.name for x in rs.removed if x.kind == "rule"}  # an overlay may remove one
+    for i, r in enumerate(rs.rules):
+        for k, other in enumerate(r.supersedes):
+            where = ("rules", i, "supersedes", k)
+            if other == r.id:
+                yield rs.issue(where, f"rule {r.id!r} supersedes itself", "remove it from the list")
+            elif other not in ids and other not in removed:
+                known = ", ".join(sorted(ids))
+                yield rs.issue(
+                    where,
+                    f"rule {r.id!r} supersedes {other!r}, which is not a rule of this ruleset",
+                    f"use one of: {known}",
+                )
+            elif other in ids and r.id in ids[other].supersedes:
+                yield rs.issue(
+                    where,
+                    f"rules {r.id!r} and {other!r} supersede each other: neither message "
+                    "would be said when both fail",
+                    "keep supersedes on one of them only",
+                )
 
 
 def rule_kind_issues(rs: Ruleset) -> Iterable[RulesetIssue]:

@@ -36,6 +36,9 @@ class Rule:
     source: str = ""
     kind: str | None = None
     params: Mapping[str, Any] = attrs.field(factory=dict)
+    #: Rules this one says more strongly: when both fail, their messages are left out of
+    #: the reasons (their findings and outcomes stay, and so does the verdict).
+    supersedes: tuple[str, ...] = ()
 
 
 @attrs.frozen
