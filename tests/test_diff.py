@@ -149,7 +149,14 @@ def test_flips_name_the_responsible_rule_with_its_message_and_values(tmp_path: P
         assert change.values["posts"] == (posts, posts)
         assert change.new_message == f"only {posts:.0f} notes (fewer than 100)"
         assert change.base_message is None  # messages are given where the rule failed
+        assert change.new_to_pass == f"posts at least 100 (now {posts:,.0f})"
+        assert change.base_to_pass is None
         assert flip.id is not None and flip.id.startswith("red-")
+    shown = io.StringIO()
+    print_diff(result, shown, width=200)
+    assert "to pass: posts at least 100 (now " in shown.getvalue()
+    listed = json.loads(diff_json(result))["flips"][0]["rules"][0]
+    assert listed["new_to_pass"].startswith("posts at least 100 (now ")
 
 
 def test_a_severity_change_is_responsible_when_the_rule_fails_under_both(tmp_path: Path) -> None:

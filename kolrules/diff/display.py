@@ -134,6 +134,9 @@ def _print_flip(console: Any, flip: Flip) -> None:
         message = c.new_message if c.new == "fail" else c.base_message
         if message:
             console.print(f"        {message}", markup=False)
+        needed = c.new_to_pass if c.new == "fail" else c.base_to_pass
+        if needed:
+            console.print(f"        to pass: {needed}", markup=False)
         if c.values:
             shown = "; ".join(f"{k} = {_pair(b, n)}" for k, (b, n) in c.values.items())
             console.print(f"        [dim]{shown}[/]")

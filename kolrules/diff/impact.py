@@ -22,9 +22,17 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from kolrules.compile import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, CompiledRule, rule_column
+from kolrules.compile import (
+    FAIL,
+    NOT_APPLICABLE,
+    PASS,
+    UNKNOWN,
+    CompiledRule,
+    need_column,
+    rule_column,
+)
 from kolrules.errors import KolrulesError
-from kolrules.evaluate import evaluate_columns, render
+from kolrules.evaluate import evaluate_columns, render, to_pass, to_pass_words
 from kolrules.normalise import ROW
 from kolrules.types import RulesetRef
 
@@ -69,6 +77,10 @@ class RuleChange:
     base_message: str | None
     new_message: str | None
     values: Mapping[str, tuple[Any, Any]] = attrs.field(factory=dict)
+    #: Where the rule failed: what it would take to pass, in words
+    #: (:func:`kolrules.evaluate.to_pass_words`); ``None`` where it did not fail.
+    base_to_pass: str | None = None
+    new_to_pass: str | None = None
 
 
 @attrs.frozen
@@ -330,9 +342,21 @@ def _values(side: _Side, rows: Sequence[int]) -> dict[int, dict[str, Any]]:
 
     params = dict(side.engine.plan.params)
     wanted = {n for r in side.rules.values() for n in (*_names(r), *r.template_names)}
+    wanted.update(n.name for r in side.rules.values() for n in r.needs)
     columns = [c for c in side.out.columns if c in wanted and c not in params]
-    out = side.out.filter(pl.col(ROW).is_in(list(rows))).select(ROW, *columns)
+    lf = side.out.filter(pl.col(ROW).is_in(list(rows))).lazy()
+    for expr in side.engine.plan.need_columns():  # what each failed rule would need
+        lf = lf.with_columns(expr)
+    out = lf.collect()
+    needs = [c for c in out.columns if c.startswith("need:")]
+    out = out.select(ROW, *columns, *needs)
     return {values[ROW]: {**params, **values} for values in out.iter_rows(named=True)}
+
+
+def _to_pass(rule: CompiledRule, values: Mapping[str, Any]) -> str:
+    """What it would take for ``rule``, failed on the profile of ``values``, to pass."""
+    found = [values.get(need_column(rule.rule.id, k)) for k in range(len(rule.needs))]
+    return to_pass_words(to_pass(rule, found, values) if rule.needs else None)
 
 
 def _names(rule: CompiledRule | None) -> list[str]:
@@ -405,4 +429,6 @@ def _rule_change(
         base_message=render(br.template, bv) if br is not None and b_fail and bv else None,
         new_message=render(nr.template, nv) if nr is not None and n_fail and nv else None,
         values=values,
+        base_to_pass=_to_pass(br, bv) if br is not None and b_fail and bv else None,
+        new_to_pass=_to_pass(nr, nv) if nr is not None and n_fail and nv else None,
     )
