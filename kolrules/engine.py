@@ -64,6 +64,10 @@ T = TypeVar("T")
 DEFAULT_RULESET = "red-default"
 
 
+#: How many rows :meth:`Engine.preview` (and the table format) shows by default.
+PREVIEW_ROWS = 50
+
+
 class RowInputError(KolrulesError):
     """A profile given to :meth:`Engine.evaluate_one` cannot be evaluated; ``error``
     holds the reasons."""
@@ -366,41 +370,38 @@ class Engine:
             with _output(target) as stream:
                 _render_to(reporter, report, stream)
             return Summary(report.rows_read, report.counts, self.ruleset.ref, str(path), named)
-        if reader.batches is not None:
-            batches = reader.batches(path, batch_rows)
-        else:
-            whole = reader.read(path)
-            batches = iter(
-                [whole.slice(at, batch_rows) for at in range(0, max(whole.height, 1), batch_rows)]
-            )
-        # Rows read are counted from the input, the verdicts from the output: a row lost on
-        # the way shows as a Summary that is not accounted for.
-        counts = dict.fromkeys(("accepted", "review", "rejected", "errors"), 0)
-        names = {"accept": "accepted", "review": "review", "reject": "rejected", None: "errors"}
-        rows = 0
-
-        def read(frames: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
-            nonlocal rows
-            for frame in frames:
-                rows += frame.height
-                yield frame
-
-        def decided(frames: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
-            for frame in frames:
-                for verdict, n in frame.get_column("verdict").value_counts().iter_rows():
-                    counts[names[verdict]] += n
-                yield frame
-
+        tally = _Tally()
+        batches = _batches(reader, path, batch_rows)
         try:
             with _output(target) as stream:
-                frames = decided(self.decision_frames(read(batches), reasons=reasons))
+                frames = tally.decided(self.decision_frames(tally.read(batches), reasons=reasons))
                 reporter.write_batches(frames, stream)  # type: ignore[arg-type]
         finally:
-            # A run that fails half way cleans up its reader (temporary files) at once.
-            close = getattr(batches, "close", None)
-            if close is not None:
-                close()
-        return Summary(rows, counts, self.ruleset.ref, str(path), named)
+            _close(batches)
+        return Summary(tally.rows, tally.counts, self.ruleset.ref, str(path), named)
+
+    def preview(
+        self,
+        source: str | Path,
+        rows: int = PREVIEW_ROWS,
+        *,
+        input_format: str | None = None,
+        batch_rows: int = BATCH_ROWS,
+    ) -> tuple[Report, Summary]:
+        """The decisions of the first ``rows`` rows of a file (a :class:`Report`, with
+        every finding) and the counts of the whole file (a :class:`Summary`), reading it
+        batch by batch: what a table shows of a file of any size, in bounded memory."""
+        path = Path(source)
+        reader = self.reader(path, input_format)
+        tally = _Tally(keep=rows)
+        batches = _batches(reader, path, batch_rows)
+        try:
+            for _ in tally.decided(self.decision_frames(tally.read(batches), reasons="rules")):
+                pass
+        finally:
+            _close(batches)
+        report = self._report(tally.head(), str(path))
+        return report, Summary(tally.rows, tally.counts, self.ruleset.ref, str(path))
 
     def decision_frames(
         self, batches: Iterable[pl.DataFrame], *, reasons: Reasons = "text"
@@ -421,6 +422,53 @@ class Engine:
 
     def reporter_names(self) -> list[str]:
         return sorted(self.registry.reporters)
+
+
+class _Tally:
+    """Rows read counted from the input and verdicts from the decision frames, so a row
+    lost on the way shows as a Summary that is not accounted for; keeps the first
+    ``keep`` input rows."""
+
+    def __init__(self, keep: int = 0) -> None:
+        self.rows = 0
+        self.counts = dict.fromkeys(("accepted", "review", "rejected", "errors"), 0)
+        self._keep = keep
+        self._kept: list[pl.DataFrame] = []
+
+    def read(self, frames: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        for frame in frames:
+            if self.rows < self._keep or not self._kept:  # the header, at least
+                self._kept.append(frame.head(max(self._keep - self.rows, 0)))
+            self.rows += frame.height
+            yield frame
+
+    def decided(self, frames: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        names = {"accept": "accepted", "review": "review", "reject": "rejected", None: "errors"}
+        for frame in frames:
+            for verdict, n in frame.get_column("verdict").value_counts().iter_rows():
+                self.counts[names[verdict]] += n
+            yield frame
+
+    def head(self) -> pl.DataFrame:
+        """The first rows kept (an empty frame when the input had none)."""
+        import polars as pl
+
+        return pl.concat(self._kept, how="diagonal_relaxed") if self._kept else pl.DataFrame()
+
+
+def _batches(reader: Reader, path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
+    """The input in frames of at most ``batch_rows`` rows."""
+    if reader.batches is not None:
+        return reader.batches(path, batch_rows)
+    whole = reader.read(path)
+    return iter([whole.slice(at, batch_rows) for at in range(0, max(whole.height, 1), batch_rows)])
+
+
+def _close(batches: Iterator[pl.DataFrame]) -> None:
+    """A run that fails half way cleans up its reader (temporary files) at once."""
+    close = getattr(batches, "close", None)
+    if close is not None:
+        close()
 
 
 def _render_to(reporter: Reporter, report: Report, stream: IO[str] | IO[bytes]) -> None:

@@ -310,13 +310,22 @@ def _is_terminal(stream: IO[str]) -> bool:
         return False
 
 
-def render_table(report: Report, stream: IO[str], *, width: int | None = None) -> None:
+def render_table(
+    report: Report,
+    stream: IO[str],
+    *,
+    width: int | None = None,
+    whole: Summary | None = None,
+) -> None:
     """A human-readable table of the decisions, a table of the row errors (if any) and the
-    summary line, drawn with rich.
+    summary line, drawn with rich. Each decision shows every reason, most severe first,
+    with what it would take to pass under each that is not an info.
 
-    ``width`` defaults to the terminal's width, or :data:`TABLE_WIDTH` when ``stream`` is
-    not a terminal; colour is used only on a terminal. Cell text is never read as rich
-    markup.
+    ``whole`` is for a ``report`` of the first rows of a larger run
+    (:meth:`kolrules.Engine.preview`): the table says how many rows it leaves out and the
+    summary line is the whole run's. ``width`` defaults to the terminal's width, or
+    :data:`TABLE_WIDTH` when ``stream`` is not a terminal; colour is used only on a
+    terminal. Cell text is never read as rich markup.
     """
     from rich import box
     from rich.console import Console
@@ -355,9 +364,14 @@ def render_table(report: Report, stream: IO[str], *, width: int | None = None) -
         for d in report.decisions:
             price = d.price
             position = price.position or ("gifting" if price.gifting else "-")
-            reasons = list(d.reasons[:2])
-            if len(d.reasons) > 2:
-                reasons.append(f"(+{len(d.reasons) - 2} more)")
+            reasons = Text()
+            for line in (f"data error: {e}" for e in d.data_errors):
+                reasons.append(("\n" if reasons else "") + line)
+            for f in d.said():
+                reasons.append(("\n" if reasons else "") + f.message)
+                needed = to_pass_text(f)
+                if needed and f.severity != "info":  # "to pass: price given": only noise
+                    reasons.append(f"\n  to pass: {needed}", style="dim")
             score = "-" if d.score is None or not math.isfinite(d.score) else f"{d.score:.1f}"
             table.add_row(
                 Text(d.id),
@@ -367,7 +381,7 @@ def render_table(report: Report, stream: IO[str], *, width: int | None = None) -
                 Text(_money(price.quote)),
                 Text(_band(price.band_min, price.band_max)),
                 Text(position),
-                Text("\n".join(reasons) or "-"),
+                reasons or Text("-"),
             )
         console.print(table)
     else:
@@ -390,8 +404,16 @@ def render_table(report: Report, stream: IO[str], *, width: int | None = None) -
             errors.add_row(Text(str(e.row)), Text(e.id or "-"), Text(e.reason))
         console.print(errors)
 
+    shown = len(report.decisions) + len(report.errors)
+    if whole is not None and whole.rows_read > shown:
+        console.print(
+            Text(
+                f"(the first {shown:,} of {whole.rows_read:,} rows; --limit N shows more, "
+                "-o FILE.csv or -f jsonl writes them all)"
+            )
+        )
     console.print()
-    console.print(Text(report.summary_line()))
+    console.print(Text((whole or report).summary_line()))
     if buffer is not None:
         stream.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
 

@@ -150,3 +150,39 @@ def test_cli_bad_input_while_streaming_exits_4(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_INPUT
     assert "never closed" in result.stderr
     assert not (tmp_path / "o.csv").exists()
+
+
+# -- the table of a large file: the first rows, the whole file's counts --------------------
+
+
+@pytest.mark.parametrize("batch_rows", [4, 1000])
+def test_preview_shows_the_first_rows_and_counts_every_row(engine: Engine, batch_rows: int) -> None:
+    path = EXAMPLES / "candidates.csv"
+    whole = engine.evaluate_file(path)
+    head, summary = engine.preview(path, 7, batch_rows=batch_rows)
+    assert summary.rows_read == whole.rows_read == 37
+    assert summary.counts == whole.counts
+    assert summary.accounted()
+    assert [d.row for d in head.decisions] + [e.row for e in head.errors] == sorted(
+        [d.row for d in whole.decisions if d.row <= 7] + [e.row for e in whole.errors if e.row <= 7]
+    )
+    assert head.decisions == tuple(d for d in whole.decisions if d.row <= 7)
+    empty, counted = engine.preview(path, 0)
+    assert empty.decisions == () and counted.counts == whole.counts
+
+
+def test_cli_table_lists_the_first_rows_with_what_it_would_take() -> None:
+    result = CliRunner().invoke(
+        main, ["evaluate", str(EXAMPLES / "candidates.csv"), "--limit", "5"]
+    )
+    assert result.exit_code == EXIT_OK, result.output
+    lines = result.output.splitlines()
+    assert lines[-1] == "rows read 37 = accepted 20 + review 11 + rejected 3 + errors 3"
+    assert "(the first 5 of 37 rows; --limit N shows more" in result.output
+    assert "red-006" not in result.output
+    text = " ".join(result.output.split())  # the reasons column wraps
+    assert "quote 50,000 RMB is above 10,000 RMB" in text
+    assert "to pass: price at most 10,000 (now 50,000)" in text
+    assert "to pass: price given" not in text  # not for an info
+    everything = CliRunner().invoke(main, ["evaluate", str(EXAMPLES / "candidates.csv")])
+    assert "of 37 rows" not in everything.output  # 37 rows fit the default 50

@@ -81,6 +81,14 @@ def _format_for(fmt: str | None, output: Path | None, engine: Engine) -> str:
     help="csv only: the reasons column holds the messages (text) or the failed rules' ids "
     "(rules: faster on millions of rows; the rule:<id> columns hold every outcome either way).",
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="table only: how many rows the table lists; the summary counts every row "
+    "(the file is read batch by batch, so a table of millions of rows is quick).",
+)
 @click.pass_context
 def evaluate(
     ctx: click.Context,
@@ -91,6 +99,7 @@ def evaluate(
     input_format: str | None,
     strict: bool,
     reasons: str,
+    limit: int,
 ) -> None:
     """Evaluate every KOL in INPUT: verdict, tier, price assessment, score and reasons.
 
@@ -108,6 +117,7 @@ def evaluate(
       kolrules evaluate examples/candidates-gbk.csv -r rulesets/red-default.toml -f json
       kolrules evaluate export.csv -r weibo-default -o decisions.csv
       kolrules evaluate ten-million.csv -o decisions.csv --reasons rules
+      kolrules evaluate ten-million.csv --limit 20
     """
     with errors():
         engine = engine_for(ctx, ruleset, strict)
@@ -116,8 +126,34 @@ def evaluate(
         if reporter.write_batches is not None:  # streamed, batch by batch
             _stream(engine, chosen, input_file, output, input_format, reasons)
             return
+        if chosen == "table":  # the first rows and the whole file's counts
+            _table(engine, input_file, output, input_format, limit)
+            return
         report = engine.evaluate_file(input_file, input_format=input_format)
         _write(report, engine, chosen, output)
+
+
+def _table(
+    engine: Engine, source: Path, output: Path | None, input_format: str | None, limit: int
+) -> None:
+    from kolrules.report import render_table
+
+    report, whole = engine.preview(source, limit, input_format=input_format)
+    if output is None:
+        render_table(report, sys.stdout, whole=whole)
+    else:
+        try:
+            fh = output.open("w", encoding="utf-8", newline="")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
+            return
+        with fh:
+            render_table(report, fh, whole=whole)
+        click.echo(whole.summary_line(), err=True)
+    if not whole.accounted():  # pragma: no cover - the engine guarantees it
+        fail(
+            "internal error: some rows were neither evaluated nor reported as errors", EXIT_INTERNAL
+        )
 
 
 def _stream(
