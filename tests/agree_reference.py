@@ -341,17 +341,63 @@ def error_text(error: Any) -> str:
     return f"column {error.column!r}{cell}: {error.reason}"
 
 
-def reasons_of(decision: Any, by_rule: bool) -> list[str]:
-    """The reasons of a decision: its data errors, then its failed findings, worst
-    severity first (rule order within a severity); the failed rules' ids ``by_rule``."""
-    failed = sorted(
-        (f for f in decision.findings if f.outcome == "fail"),
-        key=lambda f: SEVERITY_ORDER[f.severity],
+def said_of(decision: Any, supersedes: Mapping[str, Sequence[str]]) -> list[Any]:
+    """The failed findings a decision's reasons say: worst severity first (rule order
+    within a severity), leaving out each one that another failed rule's ``supersedes``
+    (``supersedes``: rule id -> the ids it names) lists."""
+    failed = [f for f in decision.findings if f.outcome == "fail"]
+    failed_ids = {f.rule for f in failed}
+    quiet = {x for rid in failed_ids for x in supersedes.get(rid, ()) if x in failed_ids}
+    return sorted(
+        (f for f in failed if f.rule not in quiet), key=lambda f: SEVERITY_ORDER[f.severity]
     )
+
+
+def superseded_of(decision: Any, supersedes: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """Per finding, the first failed rule (in rule order) whose ``supersedes`` lists it,
+    where the finding failed too; ``None`` elsewhere."""
+    failed = [f.rule for f in decision.findings if f.outcome == "fail"]
+    return {
+        f.rule: next((g for g in failed if f.rule in supersedes.get(g, ())), None)
+        if f.outcome == "fail"
+        else None
+        for f in decision.findings
+    }
+
+
+def reasons_of(
+    decision: Any, by_rule: bool, supersedes: Mapping[str, Sequence[str]] | None = None
+) -> list[str]:
+    """The reasons of a decision: its data errors, then what :func:`said_of` says; the
+    failed rules' ids ``by_rule``."""
     return [
         *(f"data error: {error_text(e)}" for e in decision.data_errors),
-        *((f.rule if by_rule else f.message) for f in failed),
+        *((f.rule if by_rule else f.message) for f in said_of(decision, supersedes or {})),
     ]
+
+
+_WORDS = {"<=": "at most", ">=": "at least", "<": "below", ">": "above", "==": "equal to"}
+_WORDS["!="] = "other than"
+
+
+def to_pass_cell(decision: Any, supersedes: Mapping[str, Sequence[str]]) -> str | None:
+    """The csv's ``to_pass`` cell as docs/rulesets.md and the README describe it: for
+    each reason's rule, ``<rule>: <what it would take>``, joined like the reasons."""
+    cells = []
+    for f in said_of(decision, supersedes):
+        if f.to_pass is None:
+            words = "cannot be solved from the inputs"
+        else:
+            parts: dict[int, list[str]] = {}
+            for t in f.to_pass:
+                if t.op == "present":
+                    part = f"{t.name} given"
+                else:
+                    part = f"{t.name} {_WORDS[t.op]} {shown(t.need, '')} (now {shown(t.now, '')})"
+                parts.setdefault(t.part, []).append(part)
+            words = " and ".join(" or ".join(p) for p in parts.values())
+        cells.append(f"{f.rule}: {words}")
+    return JOIN.join(cells) or None
 
 
 def decided_cells(decision: Any, rule_ids: Sequence[str]) -> dict[str, Any]:

@@ -56,6 +56,8 @@ from agree_reference import (
     error_cells,
     position_of,
     reasons_of,
+    superseded_of,
+    to_pass_cell,
 )
 from agree_strategies import MODES, Case, Target, cases, target_keys, targets
 from hypothesis import HealthCheck, event, given, settings, target
@@ -177,7 +179,10 @@ def _check_one_profile_path(engine: Engine, rows: list[dict[str, Any]]) -> OneBy
             "gifting": d.price.gifting,
             "score": d.score,
             "verdict": d.verdict,
-            "findings": [(f.rule, f.stage, f.severity, f.outcome, f.message) for f in d.findings],
+            "findings": [
+                (f.rule, f.stage, f.severity, f.outcome, f.message, f.superseded_by)
+                for f in d.findings
+            ],
             **{f"metric {k}": v for k, v in d.metrics.items()},
         }
         want = {
@@ -193,7 +198,14 @@ def _check_one_profile_path(engine: Engine, rows: list[dict[str, Any]]) -> OneBy
             "score": exp.score,
             "verdict": exp.verdict,
             "findings": [
-                (r.rule.id, r.rule.stage, r.rule.severity, OUTCOME_NAMES[min(o, 2)], message)
+                (
+                    r.rule.id,
+                    r.rule.stage,
+                    r.rule.severity,
+                    OUTCOME_NAMES[min(o, 2)],
+                    message,
+                    superseded_of(d, _supersedes(engine))[r.rule.id],
+                )
                 for r, o, message in zip(plan.rules, exp.outcomes, exp.messages, strict=True)
             ],
             **{f"metric {k}": v for k, v in exp.metrics.items()},
@@ -202,6 +214,11 @@ def _check_one_profile_path(engine: Engine, rows: list[dict[str, Any]]) -> OneBy
         wrong = differences(want, got)
         assert not wrong, f"row {n}, one-profile path against the reference:\n" + "\n".join(wrong)
     return OneByOne(report, decisions, errors, values, expected)
+
+
+def _supersedes(engine: Engine) -> dict[str, tuple[str, ...]]:
+    """What each rule of the engine's ruleset supersedes, as the ruleset file says."""
+    return {r.id: tuple(r.supersedes) for r in engine.ruleset.rules}
 
 
 def _check_evaluate_frame(
@@ -217,7 +234,9 @@ def _check_evaluate_frame(
     for n, got in enumerate(result.drop(frame.columns).rows(named=True), 1):
         if n in decisions:
             want = decided_cells(decisions[n], rule_ids)
-            want["reasons"] = reasons_of(decisions[n], by_rule=False)
+            want["reasons"] = reasons_of(
+                decisions[n], by_rule=False, supersedes=_supersedes(engine)
+            )
         else:
             want = error_cells(errors[n], rule_ids)
         assert set(got) == set(want)
@@ -244,18 +263,21 @@ def _check_decision_frames(
         if n in decisions:
             d = decisions[n]
             cells = decided_cells(d, rule_ids)
-            reasons = reasons_of(d, by_rule=case.reasons == "rules")
+            sup = _supersedes(engine)
+            reasons = reasons_of(d, by_rule=case.reasons == "rules", supersedes=sup)
             extra = {
                 "row": n,
                 "id": d.id,
                 "platform": d.platform,
                 "quote": d.price.quote,
                 "reasons": JOIN.join(reasons) or None,
+                "to_pass": to_pass_cell(d, sup) if case.reasons == "text" else None,
             }
         else:
             e = errors[n]
             cells = error_cells(e, rule_ids)
             extra = {"row": n, "id": e.id, "platform": None, "quote": None, "reasons": None}
+            extra["to_pass"] = None
         want = {renamed.get(k, k): v for k, v in cells.items()} | extra
         assert set(got) == set(want)
         wrong = differences(want, got)
@@ -355,6 +377,8 @@ def _record(case: Case, t: Target, one: OneByOne) -> None:
         price, low, high = d.price.quote, d.price.band_min, d.price.band_max
         if price is not None and any(b is not None and abs(price - b) <= 1 for b in (low, high)):
             c.add("price on a band edge", t.name)
+        if any(f.superseded_by for f in d.findings):
+            c.add("superseded", t.name)
         if d.data_errors:
             c.add("data errors")
             if any(not e.column for e in d.data_errors):
@@ -567,7 +591,9 @@ def test_min_and_max_of_zeros_of_both_signs() -> None:
     row = {"id": "a", "followers": "20000", "avg_likes": "-0", "avg_comments": "0"}
     one = engine.evaluate_one(row)
     (framed,) = engine.decision_frames([pl.DataFrame([row])])
-    assert framed.get_column("reasons").to_list() == [JOIN.join(reasons_of(one, by_rule=False))]
+    assert framed.get_column("reasons").to_list() == [
+        JOIN.join(reasons_of(one, by_rule=False, supersedes=_supersedes(engine)))
+    ]
 
 
 class _FlagsEveryProfile:
@@ -694,6 +720,8 @@ def test_every_verdict_tier_platform_and_function_occurred() -> None:
             needed.append(("escalated", name))
         if plan.score is not None:
             needed.append(("scored", name))
+        if any(r.rule.supersedes for r in plan.rules):
+            needed.append(("superseded", name))
         for e in plan.ruleset.escalate:
             needed += [
                 ("failures near an escalation count", name, f"{e.severity} {e.count}", k)
@@ -724,6 +752,7 @@ def test_every_verdict_tier_platform_and_function_occurred() -> None:
         "failures near an escalation count",
         "followers on a tier edge",
         "price on a band edge",
+        "superseded",
         "input",
         "mode",
         "strict",
