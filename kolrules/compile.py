@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import string
+import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -30,11 +32,14 @@ from kolrules.errors import (
     ScoringParamError,
 )
 from kolrules.expression import (
+    MAX_CODE_NESTING,
     Expression,
     PythonWriter,
     Type,
     check,
+    code_nesting,
     compile_expression,
+    number_source,
     parse,
     suggest,
     to_polars,
@@ -47,7 +52,19 @@ from kolrules.types import Platform, RuleKind, Scorer, Tier
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["FAIL", "NOT_APPLICABLE", "PASS", "UNKNOWN", "CompiledRule", "Plan", "compile_plan"]
+__all__ = [
+    "FAIL",
+    "MAX_FORMAT_PRECISION",
+    "MAX_FORMAT_WIDTH",
+    "MAX_SCORER_DEPTH",
+    "MAX_SCORER_LENGTH",
+    "NOT_APPLICABLE",
+    "PASS",
+    "UNKNOWN",
+    "CompiledRule",
+    "Plan",
+    "compile_plan",
+]
 
 T = TypeVar("T")
 
@@ -65,7 +82,17 @@ BUILTIN_NAMES: Mapping[str, Type] = {
     "engagement": "number",
     "cpe": "number",
 }
-_SCORER_LIMITS = {"max_length": 20_000, "max_depth": 200}
+#: Longest expression a scoring strategy may build, in characters (a weighted score over
+#: many metrics is long; the expression limits of rulesets are for what people write).
+MAX_SCORER_LENGTH = 20_000
+#: Deepest nesting of operations in the expression a scoring strategy builds.
+MAX_SCORER_DEPTH = 200
+_SCORER_LIMITS = {"max_length": MAX_SCORER_LENGTH, "max_depth": MAX_SCORER_DEPTH}
+#: Widest field a message's format spec may ask for (``{handle:>100}``), in characters.
+MAX_FORMAT_WIDTH = 100
+#: Most digits after the point (or significant digits) a message's format spec may ask
+#: for (``{rate:.20f}``); a float holds 17 significant digits.
+MAX_FORMAT_PRECISION = 20
 
 
 @attrs.frozen
@@ -226,7 +253,9 @@ def compile_plan(
         raise RulesetError(issues)
     inputs = {**schema.fields, **derived}
     definitions = {name: expr.tree for name, expr in metrics if expr is not None}
-    rules = [attrs.evolve(r, needs=solve(r.require.tree, definitions, inputs)) for r in rules]
+    rules = [
+        attrs.evolve(r, needs=_writable(solve(r.require.tree, definitions, inputs))) for r in rules
+    ]
     source, fn = _write_scalar(inputs, tiers, ruleset.params, metrics, rules, score)
     return Plan(
         ruleset=ruleset,
@@ -243,6 +272,17 @@ def compile_plan(
         scalar_needs=_write_needs(inputs, ruleset.params, rules),
         derived=derived,
     )
+
+
+def _writable(needs: tuple[Need, ...]) -> tuple[Need, ...]:
+    """``needs``, or none when the code of one of them would nest too deeply to compile
+    (metrics expanded into a need can make it far deeper than any expression written):
+    the rule then says that it cannot be solved, on both paths alike."""
+    for need in needs:
+        for tree in (need.value, need.guard):
+            if tree is not None and code_nesting(tree) > MAX_CODE_NESTING:
+                return ()
+    return needs
 
 
 def _located(rs: Ruleset, path: tuple[Any, ...], exc: ExpressionError, what: str) -> RulesetIssue:
@@ -423,10 +463,20 @@ def _compile_rule(
             sample: Any = (
                 1.5 if scope[field] == "number" else ("x" if scope[field] == "text" else True)
             )
-            try:
-                format(sample, spec or "")
-            except ValueError as exc:
-                issues.append(rs.issue(message_at, f"bad format {{{field}:{spec}}}: {exc}"))
+            too_big = _spec_problem(spec or "")
+            if too_big is not None:
+                issues.append(
+                    rs.issue(
+                        message_at,
+                        f"bad format {{{field}:{_shorten(spec or '')}}}: {too_big}",
+                        "a message is one line of a report: keep widths and decimals small",
+                    )
+                )
+            else:
+                try:
+                    format(sample, spec or "")
+                except ValueError as exc:
+                    issues.append(rs.issue(message_at, f"bad format {{{field}:{spec}}}: {exc}"))
             names.append(field)
     except ValueError as exc:
         issues.append(
@@ -446,6 +496,40 @@ def _compile_rule(
         tuple(dict.fromkeys(names)),
         _MISSING_CODES[rule.missing],
     ), []
+
+
+# Python's format spec: [[fill]align][sign][z][#][0][width][grouping][.precision][type].
+_FORMAT_SPEC = re.compile(
+    r"(?:.?[<>=^])?[-+ ]?z?#?0?(?P<width>[0-9]+)?[,_]?(?:\.(?P<precision>[0-9]+))?[a-zA-Z%]?",
+    re.DOTALL,
+)
+
+
+def _spec_problem(spec: str) -> str | None:
+    """Why a message's format spec asks for too much (width or precision), or ``None``
+    (Python's ``format`` then checks the rest)."""
+    found = _FORMAT_SPEC.fullmatch(spec)
+    if found is None:
+        return None
+    width, precision = found["width"], found["precision"]
+    if _above(width, MAX_FORMAT_WIDTH):
+        return f"the width {_shorten(width)} is above the limit of {MAX_FORMAT_WIDTH}"
+    if _above(precision, MAX_FORMAT_PRECISION):
+        return f"the precision .{_shorten(precision)} is above the limit of {MAX_FORMAT_PRECISION}"
+    return None
+
+
+def _above(digits: str | None, limit: int) -> bool:
+    """Whether the decimal ``digits`` (if given) are above ``limit``; never converts a
+    number longer than the limit's own digits (``int()`` refuses 4,300 digits or more)."""
+    if digits is None:
+        return False
+    significant = digits.lstrip("0")
+    return len(significant) > len(str(limit)) or int(significant or "0") > limit
+
+
+def _shorten(text: str, keep: int = 24) -> str:
+    return text if len(text) <= keep else f"{text[: keep // 2]}...{text[-6:]}"
 
 
 def _compile_score(
@@ -489,7 +573,14 @@ def _compile_score(
 
 
 def _var(prefix: str, name: str) -> str:
-    return f"{prefix}_{name}"
+    """The local variable holding ``name`` in generated code. A name that would not make
+    an identifier (a plugin's field ``"a b"``, say: ruleset names are checked when
+    loaded) is spelled by its code points instead (after ``<prefix>X``, which no plain
+    spelling starts with), so the code still compiles."""
+    plain = f"{prefix}_{name}"
+    if plain.isidentifier() and unicodedata.normalize("NFKC", plain) == plain:
+        return plain
+    return f"{prefix}X_" + "_".join(f"{ord(c):x}" for c in name)
 
 
 def _scalar_names(inputs: Mapping[str, Type], params: Mapping[str, float | str]) -> dict[str, str]:
@@ -497,10 +588,27 @@ def _scalar_names(inputs: Mapping[str, Type], params: Mapping[str, float | str])
     as literals, the tier and its band as ``_tier``, ``_band_min``, ``_band_max``."""
     names: dict[str, str] = {f: _var("f", f) for f in inputs}
     names.update(
-        {p: repr(float(v)) if not isinstance(v, str) else repr(v) for p, v in params.items()}
+        {
+            p: repr(v) if isinstance(v, str) else number_source(_as_float(v))
+            for p, v in params.items()
+        }
     )
     names.update({"tier": "_tier", "band_min": "_band_min", "band_max": "_band_max"})
     return names
+
+
+def _as_float(value: float) -> float:
+    """A param as a float; one too large for a float is infinite (loading refuses both,
+    but a ruleset built in code may hold them)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _bound(value: float | None) -> str:
+    """Source for a tier's bound or band: ``None`` or a number, infinity included."""
+    return "None" if value is None else number_source(_as_float(value))
 
 
 def _write_scalar(
@@ -519,13 +627,12 @@ def _write_scalar(
     lines.append(f"    if {names['followers']} is None:")
     lines.append("        _tier = _band_min = _band_max = None")
     for t in tiers:
-        cond = f"{t.min_followers!r} <= {names['followers']}"
+        cond = f"{_bound(t.min_followers)} <= {names['followers']}"
         if t.max_followers is not None:
-            cond += f" < {t.max_followers!r}"
+            cond += f" < {_bound(t.max_followers)}"
         lines.append(f"    elif {cond}:")
-        lines.append(
-            f"        _tier, _band_min, _band_max = {t.name!r}, {t.price_min!r}, {t.price_max!r}"
-        )
+        band = f"{_bound(t.price_min)}, {_bound(t.price_max)}"
+        lines.append(f"        _tier, _band_min, _band_max = {t.name!r}, {band}")
     lines.append("    else:")
     lines.append("        _tier = _band_min = _band_max = None")
     for m, expr in metrics:

@@ -20,6 +20,7 @@ import difflib
 import itertools
 import math
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -32,8 +33,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FUNCTIONS",
+    "MAX_CODE_NESTING",
     "MAX_DEPTH",
     "MAX_LENGTH",
+    "MAX_NUMBER",
     "Expression",
     "Type",
     "parse",
@@ -45,6 +48,13 @@ Type = Literal["number", "text", "bool"]
 MAX_LENGTH = 500
 #: Deepest nesting of operations accepted.
 MAX_DEPTH = 20
+#: Largest number a literal may write (in size): the largest finite float, about 1.8e308.
+#: A larger literal (``1e400``, a 400-digit integer) is refused, as it would be infinite.
+MAX_NUMBER = sys.float_info.max
+#: Deepest nesting of brackets in the Python code written for one expression (the
+#: one-profile path). CPython refuses code nested more than 200 brackets deep; the
+#: statement around an expression adds a few, so the limit stays well below.
+MAX_CODE_NESTING = 150
 
 #: The functions an expression may call, with how many arguments each takes (min, max).
 FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
@@ -112,8 +122,33 @@ def _fold(source: str) -> str:
 
 
 def _number(value: Any) -> float:
-    """A numeric literal of a checked tree as a float."""
-    return float(value)
+    """A numeric literal of a checked tree as a float (infinite when too large: a checked
+    tree holds none, see :data:`MAX_NUMBER`, but trees built by plugins may)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def number_source(value: float) -> str:
+    """Python source for a float, including the non-finite ones (``repr`` writes ``inf``
+    and ``nan``, which are not Python names)."""
+    if math.isfinite(value):
+        return repr(value)
+    if math.isnan(value):
+        return "float('nan')"
+    return "float('inf')" if value > 0 else "-float('inf')"
+
+
+def _number_problem(value: Any) -> str | None:
+    """Why a numeric literal cannot be used, or ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return "is not a number"
+    if abs(value) > MAX_NUMBER:  # inf, or an integer beyond the floats
+        return f"is too large: a number may be at most {MAX_NUMBER:.4g} in size"
+    return None
 
 
 def suggest(name: str, candidates: Iterator[str] | list[str] | tuple[str, ...]) -> str | None:
@@ -135,8 +170,15 @@ class Expression:
     type: Type
 
 
-def parse(source: str, *, max_length: int = MAX_LENGTH, max_depth: int = MAX_DEPTH) -> ast.expr:
-    """Parse ``source`` and check that it only uses the allowed syntax.
+def parse(
+    source: str,
+    *,
+    max_length: int = MAX_LENGTH,
+    max_depth: int = MAX_DEPTH,
+    max_nesting: int = MAX_CODE_NESTING,
+) -> ast.expr:
+    """Parse ``source`` and check that it only uses the allowed syntax, and that the code
+    written for it stays within ``max_nesting`` (see :func:`code_nesting`).
 
     Names are not resolved here (see :func:`check`). Raises :class:`ExpressionError`.
     """
@@ -163,6 +205,15 @@ def parse(source: str, *, max_length: int = MAX_LENGTH, max_depth: int = MAX_DEP
             "the expression is nested too deeply", text, 0, f"at most {max_depth} levels"
         ) from None
     _check_syntax(tree, text, 1, max_depth)
+    nesting = code_nesting(tree)
+    if nesting > max_nesting:
+        raise ExpressionError(
+            f"the expression is too complex: the Python code written for it would nest "
+            f"{nesting} brackets deep; the limit is {max_nesting}",
+            text,
+            0,
+            "split it into named metrics and refer to them by name",
+        )
     return tree
 
 
@@ -200,6 +251,7 @@ def _check_syntax(node: ast.AST, source: str, depth: int, max_depth: int) -> Non
     elif isinstance(node, ast.Constant):
         if not isinstance(node.value, int | float | str | bool) or isinstance(node.value, complex):
             raise ExpressionError(f"literal {node.value!r} is not allowed", source, pos)
+        _check_number(node, source)
     elif isinstance(node, ast.List | ast.Tuple):
         raise ExpressionError(
             "a list is only allowed on the right of 'in' or 'not in'", source, pos
@@ -231,6 +283,23 @@ def _check_literal_list(node: ast.expr, source: str) -> None:
             raise ExpressionError(
                 "the list after 'in' may only hold numbers or strings", source, elt.col_offset
             )
+        assert isinstance(elt, ast.Constant)
+        _check_number(elt, source)
+
+
+def _check_number(node: ast.Constant, source: str) -> None:
+    problem = _number_problem(node.value)
+    if problem is None:
+        return
+    written = ast.get_source_segment(source, node) or repr(node.value)
+    shown = written if len(written) <= 24 else f"{written[:12]}...{written[-6:]}"
+    digits = f" ({len(written)} characters)" if len(written) > 24 else ""
+    raise ExpressionError(
+        f"the number {shown}{digits} {problem}",
+        source,
+        node.col_offset,
+        "write a smaller number",
+    )
 
 
 def _check_call_syntax(node: ast.Call, source: str) -> None:
@@ -413,7 +482,7 @@ class PythonWriter:
             v = node.value
             if isinstance(v, bool | str):
                 return repr(v)
-            return repr(_number(v))
+            return number_source(_number(v))
         if isinstance(node, ast.Name):
             return self.names[node.id]
         if isinstance(node, ast.UnaryOp):
@@ -471,14 +540,18 @@ class PythonWriter:
         if recip is None:
             return "None"
         ta = self.tmp()
-        factor = {math.inf: "_INF", -math.inf: "-_INF"}.get(recip, repr(recip))
+        factor = number_source(recip)
         return f"(None if ({ta} := {a}) is None else {self._finite(f'{ta} * {factor}')})"
 
     def _fold_bool(self, is_and: bool, parts: list[str]) -> str:
-        acc = parts[0]
-        for part in parts[1:]:
-            acc = self._and(acc, part) if is_and else self._or(acc, part)
-        return acc
+        """``parts`` joined by Kleene ``and`` (or ``or``) as a balanced tree: both are
+        associative, and a balanced tree nests log2(n) levels deep where a chain of n
+        parts would nest n (CPython refuses code nested 200 brackets deep)."""
+        if len(parts) == 1:
+            return parts[0]
+        mid = len(parts) // 2
+        a, b = self._fold_bool(is_and, parts[:mid]), self._fold_bool(is_and, parts[mid:])
+        return self._and(a, b) if is_and else self._or(a, b)
 
     def _and(self, a: str, b: str) -> str:
         ta, tb = self.tmp(), self.tmp()
@@ -514,23 +587,29 @@ class PythonWriter:
             yield f"(None if {guard} else {ta} {sym} {tb})" if guard else f"({ta} {sym} {tb})"
             left = r
 
+    def _coalesce(self, args: list[str]) -> str:
+        """The first of ``args`` that is not missing, as a balanced tree (see
+        :meth:`_fold_bool`): ``coalesce`` is associative."""
+        if len(args) == 1:
+            return args[0]
+        mid = len(args) // 2
+        first, rest = self._coalesce(args[:mid]), self._coalesce(args[mid:])
+        t = self.tmp()
+        return f"({t} if ({t} := {first}) is not None else {rest})"
+
     def _call(self, name: str, args: list[str]) -> str:
         if name in {"min", "max", "abs", "log", "clamp"}:
             temps, bind = self._bind(args)
             if not bind:  # only literals: constant
                 bind = "False"
         else:
-            temps = [self.tmp() for _ in args]
-            bind = ""
+            temps, bind = [], ""
         if name == "missing":
             return f"({args[0]} is None)"
         if name == "present":
             return f"({args[0]} is not None)"
         if name == "coalesce":
-            out = args[-1]
-            for t, a in zip(reversed(temps[:-1]), reversed(args[:-1]), strict=True):
-                out = f"({t} if ({t} := {a}) is not None else {out})"
-            return out
+            return self._coalesce(args)
         if name == "ifelse":
             return f"({args[1]} if ({args[0]}) is True else {args[2]})"
         if name in {"min", "max"}:
@@ -539,8 +618,8 @@ class PythonWriter:
         if name == "abs":
             return f"(None if {bind} else abs({temps[0]}))"
         if name == "log":
-            t = temps[0]
-            return f"(None if {bind} or {t} <= 0 else _log({t}))"
+            t = temps[0]  # log of 0 or less, or of infinity, is missing (as in polars)
+            return f"(None if {bind} or not 0 < {t} < _INF else _log({t}))"
         if name == "clamp":
             x, lo, hi = temps
             return f"(None if {bind} else ({lo} if {x} < {lo} else ({hi} if {x} > {hi} else {x})))"
@@ -550,6 +629,30 @@ class PythonWriter:
 _LITERAL = re.compile(
     r"-?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
 )
+
+
+class _AnyName(dict[str, str]):
+    """Reads every name as one local variable: enough to measure the code's shape."""
+
+    def __missing__(self, key: str) -> str:
+        return "_v"
+
+
+_STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_NOT_BRACKET = re.compile(r"[^()\[\]{}]+")
+
+
+def code_nesting(tree: ast.expr) -> int:
+    """How deep brackets nest in the Python code :class:`PythonWriter` writes for the
+    checked ``tree`` (the one-profile path), names read as local variables. A tree too
+    deep to write at all counts as ``sys.maxsize``."""
+    try:
+        code = PythonWriter(_AnyName()).write(tree)
+    except RecursionError:
+        return sys.maxsize
+    brackets = _NOT_BRACKET.sub("", _STRINGS.sub("''", code))
+    depths = itertools.accumulate(1 if c in "([{" else -1 for c in brackets)
+    return max(depths, default=0)
 
 
 def _is_literal(source: str) -> bool:
@@ -565,7 +668,7 @@ def to_python(
 
 
 def _constant_source(value: float | str) -> str:
-    return repr(value) if isinstance(value, str) else repr(float(value))
+    return repr(value) if isinstance(value, str) else number_source(_number(value))
 
 
 def fold_constant(tree: ast.expr, constants: Mapping[str, float | str]) -> tuple[bool, Any]:
@@ -652,10 +755,8 @@ def to_polars(
             return _finite(a / b)  # x / 0 is inf or NaN here, which _finite makes missing
         if isinstance(node, ast.BoolOp):
             parts = [go(v) for v in node.values]
-            acc = parts[0]
-            for p in parts[1:]:
-                acc = (acc & p) if isinstance(node.op, ast.And) else (acc | p)
-            return acc
+            both = isinstance(node.op, ast.And)
+            return _balanced(parts, (lambda a, b: a & b) if both else (lambda a, b: a | b))
         if isinstance(node, ast.Compare):
             results: list[pl.Expr] = []
             chained = len(node.ops) > 1
@@ -675,10 +776,7 @@ def to_polars(
                 r = once(right) if chained and i < last else go(right)
                 results.append(_compare(_CMPOPS[type(op)], left, r))
                 left = r
-            acc = results[0]
-            for p in results[1:]:
-                acc = acc & p
-            return acc
+            return _balanced(results, lambda a, b: a & b)
         if isinstance(node, ast.Call):
             assert isinstance(node.func, ast.Name)
             name = node.func.id
@@ -688,6 +786,14 @@ def to_polars(
         raise TypeError(f"unexpected node {type(node).__name__}")  # pragma: no cover
 
     return go(tree)
+
+
+def _balanced(parts: list[pl.Expr], join: Callable[[pl.Expr, pl.Expr], pl.Expr]) -> pl.Expr:
+    """``parts`` joined by an associative ``join`` as a balanced tree (log2(n) deep)."""
+    if len(parts) == 1:
+        return parts[0]
+    mid = len(parts) // 2
+    return join(_balanced(parts[:mid], join), _balanced(parts[mid:], join))
 
 
 def _finite(e: pl.Expr) -> pl.Expr:

@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -35,6 +36,7 @@ __all__ = [
     "DELIMITERS",
     "JSON",
     "JSONL",
+    "MAX_JSON_DEPTH",
     "DecodedText",
     "csv_batches",
     "decode_bytes",
@@ -52,6 +54,11 @@ DELIMITERS = (",", "\t", ";")
 _DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon"}
 #: Keys under which a JSON object may hold its list of profiles, in the order tried.
 JSON_LIST_KEYS = ("rows", "data", "profiles")
+#: Deepest nesting of arrays and objects accepted in a JSON file or a JSON Lines line,
+#: the document's own array or object included (a profile needs two or three levels).
+#: Python's JSON parser recurses once per level and fails near a thousand; the limit is
+#: checked on the values read, and a file too deep to parse gets the same error.
+MAX_JSON_DEPTH = 64
 
 _RE_EXPORT = "save it again as 'CSV UTF-8' (or 'Unicode Text') and retry"
 
@@ -664,6 +671,87 @@ def _loads(text: str) -> Any:
     return _DECODER.decode(text)
 
 
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# A \uXXXX escape of half a UTF-16 surrogate pair that has no other half.
+_LONE_SURROGATE = re.compile(
+    r"(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    r"|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _too_deep(path: Path, where: str | None) -> InputFileError:
+    at = f", {where}" if where else ""
+    return InputFileError(
+        f"input file {path}{at}: arrays and objects are nested more than "
+        f"{MAX_JSON_DEPTH} levels deep; a profile is one object of fields: flatten the "
+        "nested values or leave them out, and export the file again"
+    )
+
+
+def _deep_line(text: str) -> int | None:
+    """The line where arrays and objects in JSON ``text`` first nest more than
+    :data:`MAX_JSON_DEPTH` deep (strings skipped), or ``None``."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return text.count("\n", 0, token.start()) + 1
+        elif bracket in ("]", "}"):
+            depth -= 1
+    return None
+
+
+def _nests_deeper(value: dict[str, Any] | list[Any], limit: int) -> bool:
+    """Whether the array or object ``value`` nests arrays and objects more than ``limit``
+    levels deep (itself one level); walked without recursion."""
+    if limit < 1:
+        return True
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def _escaped(text: str) -> str:
+    return text.encode("unicode_escape").decode("ascii")
+
+
+def _surrogate_error(
+    path: Path, objects: Iterable[tuple[str, Mapping[str, Any]]], text: str | None
+) -> InputFileError:
+    """The error for a lone surrogate (a ``\\ud800`` escape with no other half), which
+    is not a character: polars (UTF-8) cannot hold it. Names the object and field."""
+    for where, obj in objects:
+        for key, value in obj.items():
+            for what, found in (("the key", key), ("the value of", _cell(value))):
+                if isinstance(found, str) and _SURROGATE.search(found):
+                    shown = _escaped(key)
+                    at = _SURROGATE.search(found)
+                    assert at is not None
+                    char = _escaped(at.group())
+                    line = ""
+                    if text is not None:
+                        escape = _LONE_SURROGATE.search(text)
+                        if escape is not None:
+                            line = f" (line {text.count(chr(10), 0, escape.start()) + 1})"
+                    return InputFileError(
+                        f"input file {path}, {where}{line}: {what} '{shown}' holds {char}, "
+                        "half of a UTF-16 surrogate pair with no other half, which is not a "
+                        "character; fix or remove that escape and export the file again"
+                    )
+    return InputFileError(
+        f"input file {path} holds text that is not valid Unicode; export the file again"
+    )
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
@@ -693,10 +781,17 @@ def _cell(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _frame_of(objects: Iterable[tuple[str, Mapping[str, Any]]], path: Path) -> pl.DataFrame:
+def _frame_of(
+    objects: Iterable[tuple[str, Mapping[str, Any]]],
+    path: Path,
+    level: int,
+    text: str | None = None,
+) -> pl.DataFrame:
     """Build a String frame from ``(where, object)`` pairs; ``where`` names the object in
-    error messages. Columns are the union of the keys, in first-seen order."""
-    rows: list[Mapping[str, Any]] = []
+    error messages, ``level`` is how deep the objects sit in their document (1 for a JSON
+    Lines line), ``text`` the file's text where a line is to be found in it. Columns are
+    the union of the keys, in first-seen order."""
+    named: list[tuple[str, Mapping[str, Any]]] = []
     columns: dict[str, None] = {}
     for where, obj in objects:
         duplicates = getattr(obj, "duplicates", ())
@@ -705,14 +800,20 @@ def _frame_of(objects: Iterable[tuple[str, Mapping[str, Any]]], path: Path) -> p
             raise InputFileError(
                 f"input file {path}: {where} repeats the key(s) {listed}; give every field one key"
             )
-        rows.append(obj)
+        for value in obj.values():
+            if isinstance(value, dict | list) and _nests_deeper(value, MAX_JSON_DEPTH - level):
+                raise _too_deep(path, where)
+        named.append((where, obj))
         columns.update(dict.fromkeys(obj))
     if not columns:
         raise InputFileError(
             f"input file {path} holds no fields: every object is empty; export the profiles again"
         )
-    data = {name: [_cell(row.get(name)) for row in rows] for name in columns}
-    return pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
+    data = {name: [_cell(row.get(name)) for _, row in named] for name in columns}
+    try:
+        return pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
+    except UnicodeEncodeError:
+        raise _surrogate_error(path, named, text) from None
 
 
 def read_json(path: Path) -> pl.DataFrame:
@@ -731,6 +832,9 @@ def read_json(path: Path) -> pl.DataFrame:
     text = _text_of(path)
     try:
         document = _loads(text)
+    except RecursionError:
+        line = _deep_line(text)
+        raise _too_deep(path, None if line is None else f"line {line}") from None
     except json.JSONDecodeError as exc:
         hint = (
             "; it looks like JSON Lines (one object per line): name it .jsonl or pick the "
@@ -744,7 +848,7 @@ def read_json(path: Path) -> pl.DataFrame:
         ) from None
     except ValueError as exc:
         raise InputFileError(f"input file {path} is not valid JSON: {exc}") from None
-    where = "the top-level array"
+    where, level = "the top-level array", 2
     if isinstance(document, dict):
         key = next((k for k in JSON_LIST_KEYS if k in document), None)
         if key is None:
@@ -754,7 +858,7 @@ def read_json(path: Path) -> pl.DataFrame:
                 f"profile objects, or an object with that array under "
                 f"{', '.join(repr(k) for k in JSON_LIST_KEYS)}"
             )
-        document, where = document[key], f"the array under {key!r}"
+        document, where, level = document[key], f"the array under {key!r}", 3
         if not isinstance(document, list):
             raise InputFileError(
                 f"input file {path}: {key!r} holds {_kind(document)}; expected an array of "
@@ -774,7 +878,8 @@ def read_json(path: Path) -> pl.DataFrame:
                 f"input file {path}: item {index} of {where} is {_kind(item)}; expected an "
                 "object (one profile)"
             )
-    return _frame_of(((f"item {i}", obj) for i, obj in enumerate(document, 1)), path)
+    items = ((f"item {i} of {where}", obj) for i, obj in enumerate(document, 1))
+    return _frame_of(items, path, level, text)
 
 
 def read_jsonl(path: Path) -> pl.DataFrame:
@@ -791,6 +896,8 @@ def read_jsonl(path: Path) -> pl.DataFrame:
             continue
         try:
             value = _loads(line)
+        except RecursionError:
+            raise _too_deep(path, f"line {number}") from None
         except json.JSONDecodeError as exc:
             raise InputFileError(
                 f"input file {path}, line {number}: not valid JSON: {exc.msg} at column "
@@ -811,7 +918,7 @@ def read_jsonl(path: Path) -> pl.DataFrame:
                 f"object (one profile per line){hint}"
             )
         objects.append((f"line {number}", value))
-    return _frame_of(objects, path)
+    return _frame_of(objects, path, 1)
 
 
 # --------------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ from polars.testing import assert_frame_equal
 
 from kolrules import Platform, hookimpl
 from kolrules.engine import Engine, RowInputError
-from kolrules.errors import InputFileError
+from kolrules.errors import InputFileError, RulesetError
 from kolrules.evaluate import decisions_from_columns, evaluate_columns
 from kolrules.normalise import ROW
 from kolrules.ruleset import parse_ruleset
@@ -463,36 +463,41 @@ class _InfinitePlatform:
         return [Platform.from_mapping({"platform": {"name": "infinite"}, "tiers": [tier]})]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=NameError,
-    reason=(
-        "infinity in the generated one-profile code: a platform tier with max_followers = "
-        "inf (Platform.from_mapping or a platform.toml keeps it; rulesets turn a tier's inf "
-        "into None) or a ruleset param = inf is written as repr(inf), and evaluate_one "
-        "raises NameError: name 'inf' is not defined; the columnar path decides. "
-        "Platform 'infinite' with one tier [0, inf), rule require = 'present(tier)', "
-        "evaluate_one({'id': 'a', 'followers': 5}); and red-default with [params] big = "
-        "inf, require = 'log(big) > 0'"
-    ),
-)
 @pytest.mark.parametrize("where", ["tier", "param"])
 def test_infinity_in_a_plan(where: str) -> None:
+    """Infinity in the generated one-profile code (a platform tier with max_followers =
+    inf, a param = inf) is written as float('inf'), and both paths decide alike. A
+    ruleset file may not give a param inf (loading refuses it); one built in code may."""
     if where == "tier":
         source = '[ruleset]\nname = "r"\nversion = "1"\nplatform = "infinite"\n'
         rule = 'require = "present(tier)"'
     else:
         source = '[ruleset]\nname = "r"\nversion = "1"\nextends = "red-default"\n'
-        source += "[params]\nbig = inf\n"
         rule = 'require = "log(big) > 0"'
+        with pytest.raises(RulesetError) as refused:
+            parse_ruleset(
+                f'{source}[params]\nbig = inf\n[[rules]]\nid = "t"\n{rule}\nseverity = "review"\n',
+                "tests/r.toml",
+            )
+        [issue] = refused.value.issues
+        assert (issue.file, issue.key, issue.line) == ("tests/r.toml", "params.big", 6)
+        assert issue.message == "param 'big' is inf (infinite)"
+        source += "[params]\nbig = 1.0\n"
     ruleset = parse_ruleset(
         f'{source}[[rules]]\nid = "t"\n{rule}\nseverity = "review"\n', "tests/r.toml"
     )
+    if where == "param":
+        ruleset = attrs.evolve(ruleset, params={**ruleset.params, "big": math.inf})
     engine = Engine(ruleset, plugins=[_InfinitePlatform()], load_entrypoints=False)
     row = {"id": "a", "followers": 5}
     framed = engine.evaluate_frame(pl.DataFrame([row]))
     one = engine.evaluate_one(row)
     assert framed.select("verdict", "tier").row(0) == (one.verdict, one.tier)
+    [outcome] = [f.outcome for f in one.findings if f.rule == "t"]
+    if where == "tier":
+        assert (one.tier, outcome) == ("all", "pass")
+    else:  # log(inf) is not finite: missing, so the rule is not applicable
+        assert (one.tier, outcome) == (None, "not_applicable")
 
 
 class _Huge:
@@ -503,18 +508,10 @@ class _Huge:
         return frame.select((pl.col("followers") * 1e305).alias("huge"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "log of infinity: the one-profile path computes log(inf) = inf, the columnar path "
-        "(and docs/rulesets.md: a non-finite result is missing) gives missing. A plugin "
-        "deriving huge = followers * 1e305 (inf), red-default plus a reject rule require = "
-        "'log(huge) < 1000', {'id': 'a', 'followers': 20000}: evaluate_one fails the rule "
-        "and rejects, evaluate_frame finds it not applicable and accepts"
-    ),
-)
 def test_log_of_an_infinite_metric() -> None:
+    """log of infinity is not finite, so missing on both paths (docs/rulesets.md): a
+    plugin deriving huge = followers * 1e305 (inf at 20,000 followers), a reject rule
+    require = 'log(huge) < 1000' is not applicable and the profile is accepted."""
     ruleset = parse_ruleset(
         '[ruleset]\nname = "r"\nversion = "1"\nextends = "red-default"\n[[rules]]\n'
         'id = "log-huge"\nrequire = "log(huge) < 1000"\nseverity = "reject"\n',
@@ -528,6 +525,8 @@ def test_log_of_an_infinite_metric() -> None:
         one.verdict,
         next(f.outcome for f in one.findings if f.rule == "log-huge"),
     )
+    assert one.verdict == "accept"
+    assert next(f.outcome for f in one.findings if f.rule == "log-huge") == "not_applicable"
 
 
 @pytest.mark.xfail(
