@@ -503,3 +503,21 @@ def test_names_that_are_no_identifiers_still_compile() -> None:
         outcome = next(f.outcome for f in one.findings if f.rule == "h")
         assert framed.select("verdict", "tier", "rule:h").row(i) == (one.verdict, one.tier, outcome)
     assert framed["rule:h"].to_list() == ["fail", "pass"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("deep", 'ruleset = "red-default"\n' + DEEP_TOML),
+        ("digits", f'ruleset = "red-default"\nbig = {"9" * 5_000}\n'),
+    ],
+)
+def test_a_hostile_test_file_is_a_ruleset_error(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / f"{name}.test.toml"
+    path.write_text(text, encoding="utf-8")
+    for command in (["test", str(path)], ["validate", str(path)]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 3, (command, result.output)
+        assert isinstance(result.exception, SystemExit)
+        assert "Traceback" not in result.output
+        assert str(path) in result.output

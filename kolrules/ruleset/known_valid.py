@@ -3,8 +3,9 @@
 Checking a file against the schema needs jsonschema, whose import and validator take
 longer than everything else in building an engine (about 0.14 s of 0.25 s). Whether a
 file passes depends only on its bytes and on the schema, so a pass is remembered as an
-empty file named after both hashes; a later run that reads the same bytes with the same
-schema skips the check. A failure is never remembered: it is reported every time.
+empty file named after both hashes and :data:`CHECKER_VERSION`; a later run that reads
+the same bytes with the same schema and checker skips the check. A failure is never
+remembered: it is reported every time.
 
 The cache lives in ``$KOLRULES_CACHE_DIR``, else ``$XDG_CACHE_HOME/kolrules``, else
 ``~/.cache/kolrules``; ``KOLRULES_NO_CACHE=1`` turns it off. A cache that cannot be written
@@ -22,6 +23,9 @@ __all__ = ["cache_dir", "known_valid", "remember_valid"]
 
 ENV_DIR = "KOLRULES_CACHE_DIR"
 ENV_OFF = "KOLRULES_NO_CACHE"
+#: Raise when the way files are checked changes without the schema changing (a stricter
+#: pattern, say): every pass remembered before is then checked again.
+CHECKER_VERSION = 2
 
 
 def cache_dir() -> Path | None:
@@ -46,7 +50,7 @@ def _entry(digest: str) -> Path | None:
     folder = cache_dir()
     if folder is None:
         return None
-    key = hashlib.sha256(f"{digest}:{_schema_digest()}".encode()).hexdigest()
+    key = hashlib.sha256(f"{digest}:{_schema_digest()}:{CHECKER_VERSION}".encode()).hexdigest()
     return folder / key
 
 

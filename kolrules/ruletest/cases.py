@@ -11,8 +11,6 @@ kept, with its issues, so a run reports it as an error and goes on with the othe
 from __future__ import annotations
 
 import difflib
-import re
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -23,6 +21,7 @@ from kolrules.compile import VERDICTS
 from kolrules.engine import Engine
 from kolrules.errors import RulesetError, RulesetIssue, UnknownKindError
 from kolrules.ruleset.locate import KeyPath, format_path, index_lines, line_of
+from kolrules.ruleset.source import parse_toml
 from kolrules.types import Decision
 
 __all__ = [
@@ -53,7 +52,6 @@ TEST_SUFFIX = ".test.toml"
 _CASE_KEYS = ("name", "description", "profile", "expect")
 _EXPECT_KEYS = ("verdict", "tier", "score", "findings", "error")
 _FILE_KEYS = ("ruleset", "test")
-_TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 @attrs.frozen
@@ -193,13 +191,9 @@ def load_test_file(path: str | Path, engines: EngineCache) -> TestFile:
         return TestFile(
             shown, None, issues=(_file_issue(shown, f"not UTF-8 text (byte {exc.start})"),)
         )
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = _TOML_POS.search(str(exc))
-        message = "invalid TOML: " + _TOML_POS.sub("", str(exc)).strip()
-        issue = RulesetIssue(shown, "", message, int(m.group(1)) if m else None)
-        return TestFile(shown, None, issues=(issue,))
+    doc, problem = parse_toml(text, shown)  # invalid, too deep, or a number too long
+    if doc is None:
+        return TestFile(shown, None, issues=(problem,) if problem else ())
     issues = _Issues(shown, index_lines(text))
     is_test_file = path.name.endswith(TEST_SUFFIX)
     if is_test_file:

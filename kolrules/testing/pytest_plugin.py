@@ -46,7 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def _has_tests(path: Path) -> bool:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError, ValueError):
         return False
     return is_ruleset(doc) and "test" in doc
 
