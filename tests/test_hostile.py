@@ -187,21 +187,21 @@ RULESETS = [
     (
         "metric-name-newline",
         '[metrics]\n"m\\n" = "followers"\n',
-        "metrics.m\n",
+        'metrics."m\\n"',  # quoted as TOML writes the key
         5,  # the table: the line of a key written with an escape is not found
         "'m\\n' is not a valid name (letters, digits, '_')",
     ),
     (
         "field-name-newline",
         '[fields]\n"f\\n" = "number"\n',
-        "fields.f\n",
+        'fields."f\\n"',  # quoted as TOML writes the key
         5,  # the table: the line of a key written with an escape is not found
         "'f\\n' is not a valid name (letters, digits, '_')",
     ),
     (
         "param-name-newline",
         '[params]\n"p\\n" = 1\n',
-        "params.p\n",
+        'params."p\\n"',  # quoted as TOML writes the key
         5,  # the table: the line of a key written with an escape is not found
         "'p\\n' is not a valid name (letters, digits, '_')",
     ),

@@ -7,6 +7,7 @@ and multi-line strings; keys inside inline tables are found at the line of their
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 KeyPath = tuple[str | int, ...]
@@ -104,11 +105,28 @@ def line_of(lines: Mapping[KeyPath, int], path: KeyPath) -> int | None:
 
 
 def format_path(path: KeyPath) -> str:
-    """``('rules', 2, 'require')`` -> ``rules[2].require``."""
+    """``('rules', 2, 'require')`` -> ``rules[2].require``; a key with a space, a control
+    character, a quote or a TOML separator is quoted as TOML writes it (``metrics."m\\n"``);
+    other keys, Chinese ones included, are shown as they are."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + part
+            out += ("." if out else "") + (part if _BARE.fullmatch(part) else _quoted(part))
     return out
+
+
+_BARE = re.compile(r'[^\s\x00-\x1f\x7f"\\.\[\]=#]+')
+
+
+def _quoted(key: str) -> str:
+    """``key`` as a TOML basic string: quotes, backslashes and control characters escaped."""
+    body = "".join(
+        c if c not in '"\\' and (c >= " " and c != "\x7f") else _ESCAPES.get(c, f"\\u{ord(c):04x}")
+        for c in key
+    )
+    return f'"{body}"'
+
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
