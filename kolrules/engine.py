@@ -25,6 +25,7 @@ from kolrules.evaluate import (
     evaluate_columns,
     evaluate_values,
 )
+from kolrules.formats import StreamedRun, decision_lines
 from kolrules.normalise import (
     NormalisedFrame,
     NormalisedRow,
@@ -354,7 +355,8 @@ class Engine:
         stream) in ``output_format`` (default ``csv``), one row per input row, in input
         order. Returns the counts.
 
-        A format with a streaming form (``Reporter.write_batches``, as ``csv`` has) is
+        A format with a streaming form (``Reporter.write_batches``, as ``csv``, ``json``
+        and ``jsonl`` have; it is given a :class:`~kolrules.formats.StreamedRun`) is
         written batch by batch as the input is read: memory stays bounded by
         ``batch_rows`` whatever the file's size. Any other format is rendered from the
         whole run. ``reasons="rules"`` lists the failed rules' ids in the ``reasons``
@@ -372,13 +374,20 @@ class Engine:
             return Summary(report.rows_read, report.counts, self.ruleset.ref, str(path), named)
         tally = _Tally()
         batches = _batches(reader, path, batch_rows)
+        raw = tally.read(batches)
+        run = StreamedRun(
+            lambda: tally.decided(self.decision_frames(raw, reasons=reasons)),
+            lambda kind: tally.decided(self.decision_lines(raw, kind=kind)),
+            ruleset=self.ruleset.ref,
+            source=str(path),
+            summary=lambda: Summary(tally.rows, tally.counts, self.ruleset.ref, str(path), named),
+        )
         try:
             with _output(target) as stream:
-                frames = tally.decided(self.decision_frames(tally.read(batches), reasons=reasons))
-                reporter.write_batches(frames, stream)  # type: ignore[arg-type]
+                reporter.write_batches(run, stream)  # type: ignore[arg-type]
         finally:
             _close(batches)
-        return Summary(tally.rows, tally.counts, self.ruleset.ref, str(path), named)
+        return run.summary()
 
     def preview(
         self,
@@ -410,12 +419,28 @@ class Engine:
         numbered across them, and an id seen in an earlier frame is a duplicate in a later
         one); yield a decision frame for each (the columns of the csv format, see
         :func:`kolrules.evaluate.decision_frame`)."""
+        for norm, out in self._evaluated(batches):
+            yield decision_frame(self.plan, out, norm.row_errors, norm.data_errors, reasons=reasons)
+
+    def decision_lines(
+        self, batches: Iterable[pl.DataFrame], *, kind: bool = True
+    ) -> Iterator[pl.DataFrame]:
+        """As :meth:`decision_frames`, the decisions and row errors of each frame as JSON
+        text, in input order (:func:`kolrules.formats.decision_lines`: frames of ``kind``,
+        ``verdict`` and ``line``), for the ``json`` and ``jsonl`` formats."""
+        for norm, out in self._evaluated(batches):
+            yield from decision_lines(self.plan, out, norm.row_errors, norm.data_errors, kind=kind)
+
+    def _evaluated(
+        self, batches: Iterable[pl.DataFrame]
+    ) -> Iterator[tuple[NormalisedFrame, pl.DataFrame]]:
+        """Each frame normalised (rows numbered across frames, ids seen across them) and
+        evaluated on the columnar path, every row kept."""
         seen = SeenIds()
         offset = 0
         for df in batches:
             norm = self.normalise_frame(df, offset=offset, seen=seen)
-            out = evaluate_columns(self.plan, norm.rows)
-            yield decision_frame(self.plan, out, norm.row_errors, norm.data_errors, reasons=reasons)
+            yield norm, evaluate_columns(self.plan, norm.rows)
             offset += df.height
 
     # -- output -------------------------------------------------------------------------

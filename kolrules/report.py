@@ -8,28 +8,37 @@ input order. Every row read is one or the other, so
 
 The reporters ``table``, ``json``, ``jsonl`` and ``csv`` are registered through the
 ``kolrules_reporters_register`` hook like any plugin's. Each renders a whole report to a
-text stream; ``csv`` also writes decision frames batch by batch (``write_batches``).
+text stream; ``csv``, ``json`` and ``jsonl`` also write a run batch by batch as it is
+evaluated (``write_batches``: ``csv`` from its decision frames, ``json`` and ``jsonl``
+from its decisions' JSON text, :mod:`kolrules.formats`).
 """
 
 from __future__ import annotations
 
 import io
-import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 
-import attrs
-
 from kolrules.evaluate import DECISION_COLUMNS, JOIN, format_value, to_pass_text
+from kolrules.formats import (
+    FIRST_ITEM,
+    NEXT_ITEM,
+    document_head,
+    document_tail,
+    dumps,
+    error_to_dict,
+    jsonable,
+    summary_line,
+    write_json_batches,
+    write_jsonl_batches,
+)
 from kolrules.hookspecs import hookimpl
 from kolrules.types import (
-    DataError,
     Decision,
     Report,
     Reporter,
     RowError,
-    RulesetRef,
     Summary,
 )
 
@@ -60,96 +69,37 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------------------
-# Shared helpers
-# --------------------------------------------------------------------------------------
-
-
-def jsonable(value: Any) -> Any:
-    """``value`` with mappings as dicts, sequences as lists and NaN/infinity as ``None``."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, str | int | bool) or value is None:
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
-    if attrs.has(type(value)):
-        return jsonable(attrs.asdict(value, recurse=True))
-    return str(value)
-
-
-def _dumps(value: Any, indent: int | None = None) -> str:
-    separators = None if indent else (",", ":")
-    return json.dumps(
-        jsonable(value),
-        ensure_ascii=False,
-        indent=indent,
-        allow_nan=False,
-        separators=separators,
-    )
-
-
-def _data_error_dict(error: DataError) -> dict[str, Any]:
-    return {"column": error.column, "value": error.value, "reason": error.reason}
-
-
-def error_to_dict(error: RowError) -> dict[str, Any]:
-    """A row error as ``{"row", "id", "errors": [{"column", "value", "reason"}], "reason"}``."""
-    return {
-        "row": error.row,
-        "id": error.id,
-        "errors": [_data_error_dict(e) for e in error.errors],
-        "reason": error.reason,
-    }
-
-
-def _ruleset_dict(ruleset: RulesetRef) -> dict[str, Any]:
-    return {
-        "name": ruleset.name,
-        "version": ruleset.version,
-        "hash": ruleset.hash,
-        "chain": list(ruleset.chain),
-    }
-
-
-# --------------------------------------------------------------------------------------
-# json / jsonl
+# json / jsonl (jsonable, error_to_dict, the document's layout and the streaming forms,
+# built from the columnar evaluation, are in kolrules.formats)
 # --------------------------------------------------------------------------------------
 
 
 def render_json(report: Report, stream: IO[str]) -> None:
-    """One JSON document: ``ruleset``, ``source``, ``summary`` (``rows_read`` and the counts),
-    ``decisions`` (:meth:`Decision.to_dict`) and ``errors`` (:func:`error_to_dict`).
+    """One JSON document: ``ruleset``, ``source``, ``decisions`` (:meth:`Decision.to_dict`),
+    ``errors`` (:func:`error_to_dict`) and ``summary`` (``rows_read`` and the counts),
+    laid out as the streaming form writes it (:mod:`kolrules.formats.json_text`): one
+    decision or row error per line, the summary last.
 
-    UTF-8 text as is (``ensure_ascii=False``), indented by 2; NaN and infinity become null.
+    UTF-8 text as is (``ensure_ascii=False``); NaN and infinity become null.
     """
-    document = {
-        "ruleset": _ruleset_dict(report.ruleset),
-        "source": report.source,
-        "summary": report.summary(),
-        "decisions": [d.to_dict() for d in report.decisions],
-        "errors": [error_to_dict(e) for e in report.errors],
-    }
-    stream.write(_dumps(document, indent=2))
-    stream.write("\n")
+    stream.write(document_head(report.ruleset, report.source))
+    for i, decision in enumerate(report.decisions):
+        stream.write((NEXT_ITEM if i else FIRST_ITEM) + dumps(decision.to_dict()))
+    errors = [dumps(error_to_dict(e)) for e in report.errors]
+    stream.write(document_tail(bool(report.decisions), errors, report.summary()))
 
 
 def render_jsonl(report: Report, stream: IO[str]) -> None:
-    """JSON Lines: ``{"kind": "decision", ...}`` per decision, then ``{"kind": "error", ...}``
-    per row error, then one ``{"kind": "summary", ...}`` line with the counts and ruleset.
+    """JSON Lines: a line per input row, in row order (:meth:`Report.in_row_order`):
+    ``{"kind": "decision", ...}`` for a decision, ``{"kind": "error", ...}`` for a row
+    error; then one ``{"kind": "summary", ...}`` line with the counts and ruleset.
     """
-    for decision in report.decisions:
-        stream.write(_dumps({"kind": "decision", **decision.to_dict()}) + "\n")
-    for error in report.errors:
-        stream.write(_dumps({"kind": "error", **error_to_dict(error)}) + "\n")
-    summary = {
-        "kind": "summary",
-        **report.summary(),
-        "ruleset": _ruleset_dict(report.ruleset),
-        "source": report.source,
-    }
-    stream.write(_dumps(summary) + "\n")
+    for entry in report.in_row_order():
+        if isinstance(entry, RowError):
+            stream.write(dumps({"kind": "error", **error_to_dict(entry)}) + "\n")
+        else:
+            stream.write(dumps({"kind": "decision", **entry.to_dict()}) + "\n")
+    stream.write(dumps(summary_line(report.summary(), report.ruleset, report.source)) + "\n")
 
 
 # --------------------------------------------------------------------------------------
@@ -491,14 +441,16 @@ JSON = Reporter(
     name="json",
     extension=".json",
     render=render_json,
-    description="One JSON document: ruleset, summary, decisions, errors",
+    description="One JSON document: ruleset, source, decisions, errors, summary",
+    write_batches=write_json_batches,
 )
-#: JSON Lines: decisions, row errors, then a summary line.
+#: JSON Lines: a line per decision or row error, in row order, then a summary line.
 JSONL = Reporter(
     name="jsonl",
     extension=".jsonl",
     render=render_jsonl,
     description="JSON Lines: one line per decision and row error, then a summary line",
+    write_batches=write_jsonl_batches,
 )
 #: One CSV row per input row, with a column per rule.
 CSV = Reporter(

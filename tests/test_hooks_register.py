@@ -419,19 +419,20 @@ def test_a_format_without_a_streaming_form_is_rendered_from_the_whole_run(
 ) -> None:
     import io
 
-    from kolrules.report import render_json
+    from kolrules.report import render_table
 
     kols = write(tmp_path / "kols.csv", "id,followers,total_likes\na,12000,48000\nb,20000,5\n")
     eng = engine()
-    out = tmp_path / "out.json"
-    summary = eng.evaluate_to_file(kols, out, output_format="json")
+    assert eng.reporter("table").write_batches is None
+    out = tmp_path / "out.txt"
+    summary = eng.evaluate_to_file(kols, out, output_format="table")
     whole = io.StringIO()
-    render_json(eng.evaluate_file(kols), whole)
+    render_table(eng.evaluate_file(kols), whole)
     assert out.read_text(encoding="utf-8") == whole.getvalue()
     assert summary.counts == {"accepted": 1, "review": 0, "rejected": 1, "errors": 0}
     # A text stream works as well as a path.
     text = io.StringIO()
-    eng.evaluate_to_file(kols, text, output_format="json")
+    eng.evaluate_to_file(kols, text, output_format="table")
     assert text.getvalue() == whole.getvalue()
 
 

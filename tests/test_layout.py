@@ -34,6 +34,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("normalise",),
     ("compile",),
     ("evaluate",),
+    ("formats",),  # the output formats' text, built for the report step
     ("report",),
     ("plugins",),  # the plugin machinery the engine wires in
     ("engine",),

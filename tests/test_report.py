@@ -236,16 +236,26 @@ def test_json(report: Report) -> None:
 def test_jsonl(report: Report) -> None:
     text = render(JSONL, report)
     lines = [json.loads(line) for line in text.splitlines()]
-    assert [line["kind"] for line in lines] == ["decision"] * 4 + ["error"] * 2 + ["summary"]
+    # In row order, as the streamed form writes them: row errors where their rows are.
+    assert [line["kind"] for line in lines] == [
+        "decision",
+        "error",
+        "decision",
+        "decision",
+        "error",
+        "decision",
+        "summary",
+    ]
+    assert [line.get("row") for line in lines[:6]] == [1, 2, 3, 4, 5, 6]
     assert [line.get("id") for line in lines[:6]] == [
         "小红薯A",
+        "bad-2",
         "kol-2",
         "kol-3",
-        "kol-6",
-        "bad-2",
         None,
+        "kol-6",
     ]
-    assert lines[4]["errors"] == [{"column": "粉丝数", "value": "abc", "reason": "not a number"}]
+    assert lines[1]["errors"] == [{"column": "粉丝数", "value": "abc", "reason": "not a number"}]
     summary = lines[-1]
     assert summary["rows_read"] == 6
     assert (summary["accepted"], summary["review"], summary["rejected"], summary["errors"]) == (

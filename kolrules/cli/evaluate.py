@@ -107,9 +107,9 @@ def evaluate(
     JSON or JSONL. Every row is accounted for: evaluated, or listed as an error with its
     row number. The summary line reads rows read = accepted + review + rejected + errors.
 
-    csv output (and a plugin's format that can stream) is written batch by batch as the
-    input is read, so files larger than memory can be evaluated; the other formats hold
-    the whole run in memory.
+    csv, json and jsonl output (and a plugin's format that can stream) is written batch
+    by batch as the input is read, so files larger than memory can be evaluated; the
+    table lists the first rows and counts every row.
 
     \b
     Examples:

@@ -1,0 +1,131 @@
+"""The JSON formats' text, in Python: values made JSON-ready, the dicts of a row error and a
+ruleset, and the layout of the ``json`` document, shared by the reporters that write a
+whole :class:`~kolrules.types.Report` and those that stream a run batch by batch
+(:mod:`kolrules.formats.decision_json` builds the decisions' text with polars).
+
+The ``json`` document is laid out so that it can be written as a run goes, one decision
+per line, the few row errors held until the end and the summary, known only then, last::
+
+    {
+      "ruleset": {...},
+      "source": "kols.csv",
+      "decisions": [
+        {...},
+        {...}
+      ],
+      "errors": [
+        {...}
+      ],
+      "summary": {...}
+    }
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from kolrules.types import DataError, RowError, RulesetRef
+
+__all__ = [
+    "FIRST_ITEM",
+    "NEXT_ITEM",
+    "data_error_dict",
+    "document_head",
+    "document_tail",
+    "dumps",
+    "error_to_dict",
+    "jsonable",
+    "ruleset_dict",
+    "summary_line",
+]
+
+#: What comes before the first decision (or row error) of the document's lists, and
+#: before each of the others.
+FIRST_ITEM = "\n    "
+NEXT_ITEM = ",\n    "
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with mappings as dicts, sequences as lists and NaN/infinity as ``None``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str | int | bool) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if attrs.has(type(value)):
+        return jsonable(attrs.asdict(value, recurse=True))
+    return str(value)
+
+
+def dumps(value: Any, indent: int | None = None) -> str:
+    """``value`` as JSON text (:func:`jsonable` first): UTF-8 characters as they are,
+    compact unless ``indent`` is given."""
+    separators = None if indent else (",", ":")
+    return json.dumps(
+        jsonable(value),
+        ensure_ascii=False,
+        indent=indent,
+        allow_nan=False,
+        separators=separators,
+    )
+
+
+def data_error_dict(error: DataError) -> dict[str, Any]:
+    """A data error as ``{"column", "value", "reason"}``."""
+    return {"column": error.column, "value": error.value, "reason": error.reason}
+
+
+def error_to_dict(error: RowError) -> dict[str, Any]:
+    """A row error as ``{"row", "id", "errors": [{"column", "value", "reason"}], "reason"}``."""
+    return {
+        "row": error.row,
+        "id": error.id,
+        "errors": [data_error_dict(e) for e in error.errors],
+        "reason": error.reason,
+    }
+
+
+def ruleset_dict(ruleset: RulesetRef) -> dict[str, Any]:
+    """The ruleset a run used, as ``{"name", "version", "hash", "chain"}``."""
+    return {
+        "name": ruleset.name,
+        "version": ruleset.version,
+        "hash": ruleset.hash,
+        "chain": list(ruleset.chain),
+    }
+
+
+def summary_line(
+    summary: Mapping[str, int], ruleset: RulesetRef, source: str | None
+) -> dict[str, Any]:
+    """The last line of the ``jsonl`` format: ``{"kind": "summary", "rows_read", ...the
+    counts, "ruleset", "source"}``."""
+    return {"kind": "summary", **summary, "ruleset": ruleset_dict(ruleset), "source": source}
+
+
+def document_head(ruleset: RulesetRef, source: str | None) -> str:
+    """The ``json`` document up to its list of decisions, opened."""
+    return (
+        f'{{\n  "ruleset": {dumps(ruleset_dict(ruleset))},\n'
+        f'  "source": {dumps(source)},\n  "decisions": ['
+    )
+
+
+def document_tail(any_decision: bool, errors: Iterable[str], summary: Mapping[str, Any]) -> str:
+    """The rest of the ``json`` document: the list of decisions closed (``any_decision``:
+    whether one was written), the row errors (each as JSON text) and the summary."""
+    listed = "".join((NEXT_ITEM if i else FIRST_ITEM) + e for i, e in enumerate(errors))
+    return (
+        ("\n  ]" if any_decision else "]")
+        + f',\n  "errors": [{listed}'
+        + ("\n  ]" if listed else "]")
+        + f',\n  "summary": {dumps(summary)}\n}}\n'
+    )
