@@ -108,6 +108,12 @@ class CompiledRule:
     #: What it would take to pass (:func:`kolrules.findings.solve`), for a failed rule.
     needs: tuple[Need, ...] = ()
 
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The names ``when`` and ``require`` read, in order, each once."""
+        when = self.when.names if self.when is not None else ()
+        return tuple(dict.fromkeys((*when, *self.require.names)))
+
 
 @attrs.frozen
 class Plan:

@@ -231,6 +231,36 @@ def to_pass_text(finding: Finding) -> str:
     return to_pass_words(finding.to_pass) if finding.outcome == "fail" else ""
 
 
+def looked_at(plan: Plan) -> tuple[tuple[tuple[str, ...], Mapping[str, Any]], ...]:
+    """Per rule: the names it reads that are not params, and the params it reads with
+    their values (the thresholds of its failed findings)."""
+
+    def build() -> tuple[tuple[tuple[str, ...], Mapping[str, Any]], ...]:
+        found = []
+        for r in plan.rules:
+            params = {n: plan.params[n] for n in r.reads if n in plan.params}
+            found.append((tuple(n for n in r.reads if n not in params), params))
+        return tuple(found)
+
+    return plan.memo("evaluate.looked_at", build)
+
+
+def _looked_at(
+    r: CompiledRule, names: Mapping[str, Any] | _Names
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What a failed rule saw (each name it reads that is not a param, with its value)
+    and the params it compared with."""
+    seen: dict[str, Any] = {}
+    thresholds: dict[str, Any] = {}
+    params = names.params if isinstance(names, _Names) else {}
+    for n in r.reads:
+        if n in params:
+            thresholds[n] = params[n]
+        else:
+            seen[n] = names.get(n)
+    return seen, thresholds
+
+
 def _finding(
     r: CompiledRule,
     made: _Made,
@@ -247,7 +277,10 @@ def _finding(
         else:
             message = render(r.template, names)  # type: ignore[arg-type]
         solved = to_pass(r, need_values, names) if r.needs else None
-        return Finding(rule.id, rule.stage, "fail", rule.severity, message, solved)
+        seen, thresholds = _looked_at(r, names)
+        return Finding(
+            rule.id, rule.stage, "fail", rule.severity, message, solved, None, seen, thresholds
+        )
     if outcome in (NOT_APPLICABLE, UNKNOWN):
         # The same finding for the same missing names: made once per rule and gaps.
         read = (r.when.names if r.when else ()) if outcome == NOT_APPLICABLE else r.require.names

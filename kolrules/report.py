@@ -408,6 +408,11 @@ def render_explanation(decision: Decision, stream: IO[str]) -> None:
     for f in decision.findings:
         needed = to_pass_text(f)
         message = escape(f.message) + (f"\n[bold]to pass:[/] {escape(needed)}" if needed else "")
+        if f.seen or f.thresholds:
+            looked = "; ".join(f"{k} = {format_value(v)}" for k, v in f.seen.items())
+            compared = "; ".join(f"{k} = {format_value(v)}" for k, v in f.thresholds.items())
+            shown = f"seen: {looked}" + (f" · thresholds: {compared}" if compared else "")
+            message += f"\n[dim]{escape(shown)}[/]"
         if f.superseded_by:
             message += f"\n[dim](said by {f.superseded_by}: not repeated among the reasons)[/]"
         table.add_row(f.rule, f.stage, f"[{colours[f.outcome]}]{f.outcome}[/]", f.severity, message)

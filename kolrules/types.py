@@ -339,6 +339,10 @@ class Finding:
     for its inputs; empty for a rule that did not fail. ``superseded_by`` names the failed
     rule that says the same more strongly (its ``supersedes`` lists this one): the finding
     stays, but its message is not among the decision's reasons.
+
+    A failed finding is data: ``seen`` holds each input, metric, tier or band the rule
+    reads, with the value it saw, and ``thresholds`` the params it compared them with
+    (both empty for a finding that did not fail).
     """
 
     rule: str
@@ -348,6 +352,8 @@ class Finding:
     message: str
     to_pass: tuple[ToPass, ...] | None = ()
     superseded_by: str | None = None
+    seen: Mapping[str, Any] = attrs.field(factory=dict)
+    thresholds: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen

@@ -371,3 +371,22 @@ def test_the_csv_says_what_it_would_take_for_each_reason() -> None:
     assert passed.get_column("to_pass")[0] is None
     fast = next(engine.decision_frames([rows_to_frame([profile])], reasons="rules"))
     assert fast.get_column("to_pass")[0] is None  # reasons="rules" renders no text
+
+
+def test_a_failed_finding_says_what_it_saw_and_its_thresholds() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    one = decided(engine, make_profile(followers=50_000, total_likes=20_000, price=15_000))
+    found = {f.rule: f for f in one.findings}
+    below = found["likes-below-followers"]
+    assert below.seen == {"likes_per_follower": 0.4}
+    assert below.thresholds == {"fake_likes_per_follower": 1}
+    band = {f.rule: f for f in decided(engine, make_profile(price=15_000)).findings}[
+        "price-above-tier-band"
+    ]
+    assert band.seen == {"price": 15_000.0, "band_max": 8_000.0}
+    assert band.thresholds == {}
+    assert found["few-posts"].seen == {} and found["few-posts"].thresholds == {}  # passed
+    document = one.to_dict()
+    listed = {f["rule"]: f for f in document["findings"]}
+    assert listed["likes-below-followers"]["seen"] == {"likes_per_follower": 0.4}
+    assert listed["likes-below-followers"]["thresholds"] == {"fake_likes_per_follower": 1}

@@ -213,6 +213,8 @@ def test_json(report: Report) -> None:
         "message": "fake_fans not_applicable",
         "to_pass": [],  # only a failed rule says what it would take
         "superseded_by": None,
+        "seen": {},  # only a failed finding says what it saw
+        "thresholds": {},
     }
     # NaN is not JSON: it becomes null rather than an invalid document.
     assert first["metrics"] == {"engagement_rate": 0.0421, "ratio": None}

@@ -48,6 +48,7 @@ from kolrules.evaluate import (
     _score_missing,
     _why,
     failed_messages,
+    looked_at,
     superseded_by,
 )
 from kolrules.formats.json_text import dumps, error_to_dict
@@ -253,6 +254,15 @@ def _json(expr: pl.Expr) -> pl.Expr:
 
     encoded = pl.struct(expr.alias("v")).struct.json_encode()
     return encoded.str.strip_prefix('{"v":').str.strip_suffix("}")
+
+
+def _object(values: Mapping[str, pl.Expr]) -> pl.Expr:
+    """A JSON object of the named values, keys in order (``{}`` for none)."""
+    import polars as pl
+
+    if not values:
+        return pl.lit("{}")
+    return pl.struct([v.alias(k) for k, v in values.items()]).struct.json_encode()
 
 
 def _by_row(texts: Mapping[int, str], default: str | None) -> pl.Expr:
@@ -540,10 +550,13 @@ def _failed(batch: _Batch, i: int, r: CompiledRule) -> pl.Expr:
     for j in reversed(superseded_by(plan)[i]):  # the first failed one names it
         other = plan.rules[j].rule.id
         over = pl.when(pl.col(rule_column(other)) == FAIL).then(pl.lit(other)).otherwise(over)
+    seen, thresholds = looked_at(plan)[i]
     holes = {
         "message": _json(pl.col(_message_column(i))),
         "to_pass": _to_pass(batch, r),
         "superseded_by": _json(over),
+        "seen": _object({n: _value(plan, n) for n in seen}),
+        "thresholds": pl.lit(dumps(dict(thresholds))),
     }
     shown: dict[str, Any] = {name: _hole(name) for name in holes}
     template = attrs.evolve(
