@@ -8,10 +8,14 @@
 For each size the data is generated once (``generate.py``, cached) and every measurement runs
 in its own subprocess, so peak RSS (``ru_maxrss``) belongs to that measurement alone:
 
-- kolrules batch: ``Engine("red-default").evaluate_to_file(csv, decisions_csv)``, timed in
-  process (import and engine construction apart), and the CLI ``kolrules evaluate IN -o
-  OUT.csv`` as a whole (wall time);
-- hand-written polars (``peers/hand_polars.py``), the practical limit for batch;
+- kolrules batch: ``Engine("red-default").evaluate_to_file(csv, decisions_csv, reasons=...)``
+  with reasons text (the default) and with ``--reasons rules`` (reasons off: no message is
+  rendered), timed in process (import and engine construction apart), and the CLI
+  ``kolrules evaluate IN -o OUT.csv`` as a whole (wall time);
+- hand-written polars (``peers/hand_polars.py``), the practical limit for batch, in the
+  same two modes (:data:`BATCH_MODES`), each timed against kolrules in its mode: writing
+  the same reason texts (``run(reasons="text")``), and no reasons (``reasons="none"``);
+  ``--reasons text`` or ``--reasons rules`` runs one mode only;
 - one profile at a time, warm, in process: kolrules ``engine.evaluate_one(profile)`` (with
   ``decision.findings``), hand-written Python (``peers/hand_python.py``), zen-engine
   (``peers/zen.py``) and rule-engine (``peers/rule_engine_peer.py``): median and p99 of
@@ -29,8 +33,8 @@ in its own subprocess, so peak RSS (``ru_maxrss``) belongs to that measurement a
 The output ends with one line per ruleset and engine: rows compared, columns compared,
 mismatches (all must be 0).
 
-Targets (issue 3) are reported as met or missed, never asserted, except two checks: zero
-mismatches, and (``--full``) 10M rows streamed in at most 1 GiB peak RSS. Missing peers
+Targets (issues 3 and 11) are reported as met or missed, never asserted, except two checks:
+zero mismatches, and (``--full``) 10M rows streamed in at most 1 GiB peak RSS. Missing peers
 (zen-engine, rule-engine: ``pip install --group bench``) are reported as skipped.
 """
 
@@ -63,7 +67,7 @@ SMALL_ROWS = 10_000
 GIB = 2**30
 RESULT_PREFIX = "RESULT "
 PEERS_PER_PROFILE = ("kolrules-one", "hand-python", "zen", "rule-engine")
-#: Targets of issue 3.
+#: Targets of issues 3 and 11.
 TARGET_BATCH_RATIO = 0.85
 TARGET_ONE_US = 10.0
 TARGET_RSS_RATIO = 1.2
@@ -148,13 +152,20 @@ def worker_hand_polars(args: argparse.Namespace) -> None:
     import polars as pl
     from peers import hand_polars
 
+    reasons = args.peer_reasons or "text"
     started = time.perf_counter()
-    hand_polars.run(args.input, args.output)
+    hand_polars.run(args.input, args.output, reasons=reasons)
     seconds = time.perf_counter() - started
     counts = (
         pl.scan_csv(args.output, infer_schema=False).group_by("verdict").len().collect().iter_rows()
     )
-    _emit({"seconds": seconds, "counts": {("errors" if k is None else k): v for k, v in counts}})
+    _emit(
+        {
+            "seconds": seconds,
+            "counts": {("errors" if k is None else k): v for k, v in counts},
+            "api": f"run(reasons={reasons!r})",
+        }
+    )
 
 
 def _latency(call: Callable[[Any], Any], items: Sequence[Any], repeat: int) -> dict[str, float]:
@@ -483,6 +494,8 @@ WORKERS: dict[str, Callable[[argparse.Namespace], None]] = {
     "kolrules-batch": worker_kolrules_batch,
     "kolrules-reference": worker_kolrules_reference,
     "hand-polars": worker_hand_polars,
+    "hand-polars-none": worker_hand_polars,
+    "kolrules-batch-rules": worker_kolrules_batch,
     **dict.fromkeys(PEERS_PER_PROFILE, worker_one_profile),
 }
 REQUIRES = {"zen": "zen", "rule-engine": "rule_engine"}
@@ -650,13 +663,21 @@ SPECS: dict[str, Spec] = {
     "kolrules-cli": Spec(
         DECISION_COLUMNS,
         text=True,
-        what="`kolrules evaluate IN -o OUT.csv` against `evaluate_to_file`'s CSV, as written",
+        what="`kolrules evaluate IN -o OUT.csv` against the reference frame written by "
+        "kolrules' CSV writer, as written",
     ),
     "kolrules-batch": Spec(
         DECISION_COLUMNS,
         text=True,
-        what="`Engine.evaluate_to_file`'s CSV against the reference frame written by "
-        "kolrules' CSV writer, as written (numbers as the file has them)",
+        what="`Engine.evaluate_to_file(reasons='text')`'s CSV against the reference frame "
+        "written by kolrules' CSV writer, as written (numbers as the file has them)",
+    ),
+    "kolrules-batch-rules": Spec(
+        tuple(c for c in DECISION_COLUMNS if c != "reasons"),
+        text=True,
+        not_compared=(("reasons", "`--reasons rules` writes the failed rules' ids"),),
+        what="`Engine.evaluate_to_file(reasons='rules')`'s CSV against the reference frame "
+        "written by kolrules' CSV writer, as written",
     ),
     "kolrules-frame": Spec(
         tuple(c for c in DECISION_COLUMNS if c not in ("id", "platform", "quote")),
@@ -669,14 +690,23 @@ SPECS: dict[str, Spec] = {
         DECISION_COLUMNS, what="`Engine.evaluate_one` on every row, in order (one profile)"
     ),
     "hand-polars": Spec(
+        tuple(c for c in DECISION_COLUMNS if c not in ("platform", "errors")),
+        present=(("errors", "has_errors"),),
+        not_compared=(
+            ("platform", "not written: one platform"),
+            ("errors text", "compared as present or not: the peer writes its own words"),
+        ),
+        what="`hand_polars.run(reasons='text')`: the same reason texts as kolrules",
+    ),
+    "hand-polars-none": Spec(
         tuple(c for c in DECISION_COLUMNS if c not in ("platform", "reasons", "errors")),
         present=(("errors", "has_errors"),),
         not_compared=(
             ("platform", "not written: one platform"),
-            ("reasons", "no message texts"),
+            ("reasons", "not written: the peer of kolrules' `--reasons rules`"),
             ("errors text", "compared as present or not: the peer writes its own words"),
         ),
-        what="`hand_polars.run`",
+        what="`hand_polars.run(reasons='none')`",
     ),
     "hand-python": Spec(
         tuple(c for c in DECISION_COLUMNS if c not in ("platform", "reasons")),
@@ -743,7 +773,7 @@ class Comparison:
 
     def line(self) -> str:
         return (
-            f"{self.ruleset:16s} {self.engine:14s} rows {self.rows:>10,}  columns "
+            f"{self.ruleset:16s} {self.engine:20s} rows {self.rows:>10,}  columns "
             f"{self.columns:>3}  mismatches {self.mismatches:,}"
         )
 
@@ -995,7 +1025,7 @@ def show(c: Comparison) -> None:
             extra.append(f"{name}: {n:,} rows not bit for bit, within the stated tolerance")
     shown = f" ({'; '.join(extra)})" if extra else ""
     print(
-        f"  compare {c.engine:14s} {c.rows:,} rows x {c.columns} columns: "
+        f"  compare {c.engine:20s} {c.rows:,} rows x {c.columns} columns: "
         f"{c.mismatches:,} mismatches{shown} [{status}]",
         flush=True,
     )
@@ -1059,27 +1089,68 @@ class SizeResult:
         return int(statistics.median(r.peak_rss for r in runs)) if runs else None
 
 
+@dataclass(frozen=True)
+class BatchMode:
+    """kolrules' batch with one ``--reasons`` and the peer that writes what it writes, timed
+    against each other (issue 11)."""
+
+    reasons: str  # kolrules' --reasons
+    kolrules: str  # the names of the two measurements (and their SPECS)
+    peer: str
+    peer_reasons: str  # hand_polars.run(reasons=...)
+    title: str  # "batch with reasons text"
+    peer_title: str  # "the peer with the same reason texts"
+
+
+BATCH_MODES = (
+    BatchMode(
+        "text",
+        "kolrules-batch",
+        "hand-polars",
+        "text",
+        "batch with reasons text",
+        "the peer with the same reason texts",
+    ),
+    BatchMode(
+        "rules",
+        "kolrules-batch-rules",
+        "hand-polars-none",
+        "none",
+        "batch with reasons off (`--reasons rules`)",
+        "the peer without reasons",
+    ),
+)
+
+
+def batch_modes(args: argparse.Namespace) -> list[BatchMode]:
+    """Both modes, or the one ``--reasons`` names."""
+    return [m for m in BATCH_MODES if args.reasons in (None, m.reasons)]
+
+
 def measure_size(
     rows: int, args: argparse.Namespace, cache: Path, work: Path, *, latency: bool
 ) -> SizeResult:
     print(f"\n== {rows:,} rows", flush=True)
     data = data_file(rows, args.seed, cache)
     res = SizeResult(rows)
-    k_out = work / f"kolrules-{rows}.csv"
-    h_out = work / f"hand-polars-{rows}.csv"
+    modes = batch_modes(args)
+    batch_out = {name: work / f"{name}-{rows}.csv" for m in modes for name in (m.kolrules, m.peer)}
+    # kolrules and its peer in each mode, interleaved
+    jobs: list[tuple[str, dict[str, str]]] = []
+    for m in modes:
+        jobs += [(m.kolrules, {"reasons": m.reasons}), (m.peer, {"peer_reasons": m.peer_reasons})]
     for i in range(args.repeat):
-        for name, out, options in (
-            ("kolrules-batch", k_out, {"reasons": args.reasons}),
-            ("hand-polars", h_out, {}),
-        ):
-            run = run_worker(name, input=data, output=out, **options)
+        for name, options in jobs:
+            if res.batch.get(name) and not res.batch[name][-1].ok:
+                continue
+            run = run_worker(name, input=data, output=batch_out[name], **options)
             res.batch.setdefault(name, []).append(run)
             shown = f"{run.result['seconds']:.3f} s" if run.ok else run.note
-            print(f"  {name:15s} run {i + 1}: {shown}", flush=True)
-            if not run.ok:
-                break
-    if not all(r.ok for r in res.batch["kolrules-batch"]):
-        raise SystemExit("kolrules batch failed:\n" + res.batch["kolrules-batch"][-1].note)
+            print(f"  {name:20s} run {i + 1}: {shown}", flush=True)
+    for m in modes:
+        if not all(r.ok for r in res.batch[m.kolrules]):
+            raise SystemExit(f"{m.kolrules} failed:\n" + res.batch[m.kolrules][-1].note)
+    k_out = batch_out[modes[0].kolrules]
 
     cli_out = work / f"kolrules-cli-{rows}.csv"
     code, _, err, wall, rss = _run_process(
@@ -1133,25 +1204,19 @@ def measure_size(
             print(f"  {name:15s} {run.note}", flush=True)
 
     reference = load_decisions(ref_out)
-    if res.cli.ok:
-        res.comparisons.append(compare("kolrules-cli", k_out, cli_out, data))
-    batch_spec = SPECS["kolrules-batch"]
-    if args.reasons == "rules":  # the file lists rule ids, the reference the messages
-        batch_spec = Spec(
-            tuple(c for c in batch_spec.exact if c != "reasons"),
-            text=True,
-            not_compared=(("reasons", "--reasons rules writes the failed rules' ids"),),
-            what=batch_spec.what,
-        )
     ref_csv = reference_csv(ref_out, work / f"reference-{rows}.csv")
-    res.comparisons.append(compare("kolrules-batch", ref_csv, k_out, data, spec=batch_spec))
+    if res.cli.ok:
+        res.comparisons.append(compare("kolrules-cli", ref_csv, cli_out, data))
+    for m in modes:
+        res.comparisons.append(compare(m.kolrules, ref_csv, batch_out[m.kolrules], data))
     res.comparisons.append(compare("kolrules-frame", reference, frame_out, data))
     if "kolrules-one" in outputs:
         res.comparisons.append(
             compare("kolrules-one", reference, outputs["kolrules-one"], data, limit=args.peer_rows)
         )
-    if all(r.ok for r in res.batch["hand-polars"]):
-        res.comparisons.append(compare("hand-polars", reference, h_out, data))
+    for m in modes:
+        if all(r.ok for r in res.batch[m.peer]):
+            res.comparisons.append(compare(m.peer, reference, batch_out[m.peer], data))
     for name in PEERS_PER_PROFILE[1:]:
         if name in outputs:
             res.comparisons.append(
@@ -1250,15 +1315,16 @@ def measure_full(args: argparse.Namespace, cache: Path, work: Path) -> dict[str,
     rows = args.full_rows
     print(f"\n== {rows:,} rows, streamed", flush=True)
     data = data_file(rows, args.seed, cache)
+    mode = batch_modes(args)[0]  # the reason texts unless --reasons rules
     k_out = work / f"kolrules-{rows}.csv"
     h_out = work / f"hand-polars-{rows}.csv"
-    k = run_worker("kolrules-batch", input=data, output=k_out, reasons=args.reasons)
-    h = run_worker("hand-polars", input=data, output=h_out)
-    for name, run in (("kolrules-batch", k), ("hand-polars", h)):
+    k = run_worker(mode.kolrules, input=data, output=k_out, reasons=mode.reasons)
+    h = run_worker(mode.peer, input=data, output=h_out, peer_reasons=mode.peer_reasons)
+    for name, run in ((mode.kolrules, k), (mode.peer, h)):
         seconds = run.result.get("seconds", 0)
         shown = f"{seconds:.1f} s, peak RSS {_mib(run.peak_rss)} MiB" if run.ok else run.note
         print(f"  {name:15s} {shown}", flush=True)
-    out: dict[str, Any] = {"rows": rows, "kolrules": k, "hand": h}
+    out: dict[str, Any] = {"rows": rows, "kolrules": k, "hand": h, "mode": mode}
     if k.ok and h.ok:
         verdicts = {
             "accepted": "accept",
@@ -1269,7 +1335,7 @@ def measure_full(args: argparse.Namespace, cache: Path, work: Path) -> dict[str,
         h_counts = dict(h.result["counts"])
         out["counts_equal"] = k_counts == h_counts
         out["k_counts"], out["h_counts"] = k_counts, h_counts
-        out["comparison"] = compare("hand-polars", k_out, h_out, data, spec=FULL_SPEC)
+        out["comparison"] = compare(mode.peer, k_out, h_out, data, spec=FULL_SPEC)
         print(
             f"  verdict counts {'equal' if out['counts_equal'] else 'DIFFER'}: {k_counts} vs "
             f"{h_counts}; per row: {out['comparison'].mismatches} mismatches",
@@ -1378,12 +1444,19 @@ def report(
         "- versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()),
         f"- data: `benchmarks/generate.py --seed {args.seed}` (synthetic RED profiles)",
         f"- batch timings: median of {args.repeat} run(s) per engine, kolrules and hand polars "
-        "interleaved, each run in a fresh process",
+        "interleaved, each run in a fresh process; each kolrules mode against the peer writing "
+        "what it writes (reasons text: the same reason texts; `--reasons rules`: no reasons)",
         "",
     ]
     headline = _headline(sizes, start, full)
     if headline:
-        lines += ["## Targets (issue 3)", "", *_header("target", "measured", ""), *headline, ""]
+        lines += [
+            "## Targets (issues 3 and 11)",
+            "",
+            *_header("target", "measured", ""),
+            *headline,
+            "",
+        ]
     for s in sizes:
         lines += _size_table(s)
     if full:
@@ -1426,23 +1499,30 @@ def _headline(
     big = max(sizes, key=lambda s: s.rows) if sizes else None
     if big:
         n = big.rows
-        k, h = big.median("kolrules-batch"), big.median("hand-polars")
-        if k and h:
-            out.append(
-                _row(
-                    f"batch, CSV to decisions CSV, {n:,} rows: ≥ {TARGET_BATCH_RATIO}× the "
-                    "throughput of hand polars",
-                    f"{h / k:.2f}× ({_rate(n, k)} vs {_rate(n, h)} profiles/s)",
-                    _met(h / k >= TARGET_BATCH_RATIO),
+        rss: list[tuple[BatchMode, int, int]] = []
+        for m in BATCH_MODES:
+            k, h = big.median(m.kolrules), big.median(m.peer)
+            if k and h:
+                out.append(
+                    _row(
+                        f"{m.title} ≥ {TARGET_BATCH_RATIO}× the throughput of {m.peer_title} "
+                        f"(CSV in to CSV out, {n:,} rows)",
+                        f"{h / k:.2f}× ({_rate(n, k)} vs {_rate(n, h)} profiles/s)",
+                        _met(h / k >= TARGET_BATCH_RATIO),
+                    )
                 )
-            )
-        kr, hr = big.rss("kolrules-batch"), big.rss("hand-polars")
-        if kr and hr:
+            kr, hr = big.rss(m.kolrules), big.rss(m.peer)
+            if kr and hr:
+                rss.append((m, kr, hr))
+        if rss:
             out.append(
                 _row(
-                    f"peak RSS at {n:,} rows: ≤ {TARGET_RSS_RATIO}× hand polars",
-                    f"{kr / hr:.2f}× ({_mib(kr)} vs {_mib(hr)} MiB)",
-                    _met(kr / hr <= TARGET_RSS_RATIO),
+                    f"peak RSS at {n:,} rows ≤ {TARGET_RSS_RATIO}× the peer's",
+                    "; ".join(
+                        f"{m.reasons}: {kr / hr:.2f}× ({_mib(kr)} vs {_mib(hr)} MiB)"
+                        for m, kr, hr in rss
+                    ),
+                    _met(all(kr / hr <= TARGET_RSS_RATIO for _, kr, hr in rss)),
                 )
             )
     lat_size = next((s for s in sizes if _one_latency(s, "kolrules-one")), None)
@@ -1484,8 +1564,9 @@ def _headline(
             )
         )
     rates = []
+    scaled = next((m for m in BATCH_MODES if any(s.median(m.kolrules) for s in sizes)), None)
     for s in sorted(sizes, key=lambda s: s.rows):
-        k = s.median("kolrules-batch")
+        k = s.median(scaled.kolrules) if scaled else None
         if k:
             rates.append((s.rows, s.rows / k))
     if full and full["kolrules"].ok:
@@ -1493,14 +1574,15 @@ def _headline(
     if len(rates) > 1:
         shown = ", ".join(f"{n:,}: {r:,.0f}/s" for n, r in rates)
         flat = all(b >= 0.8 * a for (_, a), (_, b) in itertools.pairwise(rates))
-        out.append(_row("scaling: throughput flat or rising with size", shown, _met(flat)))
+        what = f"scaling: throughput flat or rising with size ({scaled.title if scaled else ''})"
+        out.append(_row(what, shown, _met(flat)))
     return out
 
 
 def _size_table(s: SizeResult) -> list[str]:
+    """Each batch mode, kolrules against its peer (hand polars writing what it writes), and
+    the CLI (reasons text) against the peer with reason texts."""
     n = s.rows
-    h, hr = s.median("hand-polars"), s.rss("hand-polars")
-    k, kr = s.median("kolrules-batch"), s.rss("kolrules-batch")
     lines = [
         f"## {n:,} rows",
         "",
@@ -1509,47 +1591,44 @@ def _size_table(s: SizeResult) -> list[str]:
             "what is timed",
             "seconds",
             "profiles/s",
-            "throughput vs hand polars",
+            "throughput vs its peer",
             "peak RSS MiB",
-            "RSS vs hand polars",
+            "RSS vs its peer",
         ),
     ]
-    if k:
-        api = s.batch["kolrules-batch"][0].result.get("api", "")
-        lines.append(
-            _row(
-                "kolrules batch",
-                f"`{api}` in process",
-                f"{k:.3f}",
-                _rate(n, k),
-                _times(h, k),
-                _mib(kr),
-                _times(kr, hr),
+    for m in BATCH_MODES:
+        k, kr = s.median(m.kolrules), s.rss(m.kolrules)
+        h, hr = s.median(m.peer), s.rss(m.peer)
+        for name, what, secs, rss, vs, rss_vs in (
+            (m.kolrules, f"kolrules {m.title}", k, kr, _times(h, k), _times(kr, hr)),
+            (m.peer, f"hand polars, {m.peer_title}", h, hr, "1.00×", "1.00×"),
+        ):
+            if not secs:
+                continue
+            api = s.batch[name][0].result.get("api", "")
+            lines.append(
+                _row(
+                    what,
+                    f"`{api}` in process",
+                    f"{secs:.3f}",
+                    _rate(n, secs),
+                    vs,
+                    _mib(rss),
+                    rss_vs,
+                )
             )
-        )
     if s.cli:
         c = s.cli
+        h = s.median(BATCH_MODES[0].peer)
         lines.append(
             _row(
-                "kolrules CLI",
+                "kolrules CLI, reasons text",
                 "`kolrules evaluate IN -o OUT.csv`, whole process",
                 f"{c.wall_s:.3f}",
                 _rate(n, c.wall_s),
                 _times(h, c.wall_s),
                 "–",  # not measurable from outside (see _peak_rss)
                 "–",
-            )
-        )
-    if h:
-        lines.append(
-            _row(
-                "hand polars",
-                "`hand_polars.run` in process",
-                f"{h:.3f}",
-                _rate(n, h),
-                "1.00×",
-                _mib(hr),
-                "1.00×",
             )
         )
     lines += _one_profile_table(s)
@@ -1667,7 +1746,8 @@ def _full_section(full: dict[str, Any]) -> list[str]:
     if h.ok:
         seconds = h.result["seconds"]
         lines.append(
-            f"- hand polars (`hand_polars.run`, `sink_csv`): {seconds:.1f} s "
+            f"- hand polars (`hand_polars.{h.result.get('api', 'run')}`, `sink_csv`): "
+            f"{seconds:.1f} s "
             f"({_rate(n, seconds)} profiles/s), peak RSS {_mib(h.peak_rss)} MiB"
         )
     if "counts_equal" in full:
@@ -1702,7 +1782,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--peer-rows", type=int, help="compare one-profile engines on the first N rows only"
     )
     p.add_argument("--skip", default="", help="comma-separated one-profile engines to leave out")
-    p.add_argument("--reasons", choices=("text", "rules"), help="passed to evaluate_to_file")
+    p.add_argument(
+        "--reasons",
+        choices=("text", "rules"),
+        help="time and check only this mode of evaluate_to_file (against hand polars writing "
+        "the same reason texts, or no reasons); default: both",
+    )
     p.add_argument(
         "--cache-dir", help="where generated data is kept (default ~/.cache/kolrules-bench)"
     )
@@ -1724,6 +1809,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--frame-output", help=argparse.SUPPRESS)
     p.add_argument("--csv-output", help=argparse.SUPPRESS)
     p.add_argument("--one-output", help=argparse.SUPPRESS)
+    p.add_argument("--peer-reasons", choices=("text", "none"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -1863,14 +1949,14 @@ def summary(
             print("  " + c.line())
         for name, run in s.one.items():
             if not run.ok and run.note.startswith("skipped"):
-                print(f"  {'red-default':16s} {name:14s} {run.note.splitlines()[0]}")
+                print(f"  {'red-default':16s} {name:20s} {run.note.splitlines()[0]}")
     if full and "comparison" in full:
         print("  " + full["comparison"].line() + " (status, verdict, tier)")
     for r in rulesets:
         for c in r.comparisons:
             print("  " + c.line())
         if not r.comparisons:
-            print(f"  {r.name:16s} {'-':14s} {r.note}")
+            print(f"  {r.name:16s} {'-':20s} {r.note}")
     sys.stdout.flush()
 
 

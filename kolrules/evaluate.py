@@ -723,9 +723,16 @@ def _renderer(template: str, params: Mapping[str, Any]) -> tuple[list[str], Call
     return names, scope["message"]
 
 
+#: From how many failed rows a message is rendered by a polars expression
+#: (:func:`kolrules.findings.message_expr`) rather than by Python row by row: below it,
+#: planning the expression costs more than it saves.
+POLARS_MESSAGES_FROM = 2_000
+
+
 def failed_messages(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Series:
-    """The rule's message on the rows where it failed, null elsewhere (rendered in Python,
-    only for those rows)."""
+    """The rule's message on the rows where it failed, null elsewhere, rendered only for
+    those rows: by one polars expression when they are many, else in Python (the same
+    text either way; tests/test_render.py checks it)."""
     import polars as pl
 
     column = rule_column(r.rule.id)
@@ -733,19 +740,41 @@ def failed_messages(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Series
     messages = pl.Series(column, [None] * out.height, dtype=pl.String)
     if not at.len():
         return messages
-    names, message = _renderer(r.template, plan.params)
-    if names:
-        picked = out.select(names)[at]
-        rendered = list(map(message, *(picked.get_column(n).to_list() for n in names)))
+    names, message = plan.memo(
+        ("evaluate.renderer", r.rule.id), lambda: _renderer(r.template, plan.params)
+    )
+    picked = out.select(names)[at] if names else None
+    expr = None
+    if picked is not None and at.len() >= POLARS_MESSAGES_FROM:
+        expr = _message_expr(plan, r, picked.schema)
+    if picked is not None and expr is not None:
+        rendered = picked.select(expr.alias(column)).to_series()
+    elif picked is not None:
+        texts = list(map(message, *(picked.get_column(n).to_list() for n in names)))
+        rendered = pl.Series(texts, dtype=pl.String)
     else:
-        rendered = [message()] * at.len()
-    return messages.scatter(at, pl.Series(rendered, dtype=pl.String))
+        rendered = pl.Series([message()] * at.len(), dtype=pl.String)
+    return messages.scatter(at, rendered)
+
+
+def _message_expr(plan: Plan, r: CompiledRule, schema: Mapping[str, Any]) -> pl.Expr | None:
+    """:func:`kolrules.findings.message_expr` of the rule's template, made once per plan,
+    rule and column types."""
+    from kolrules.findings import message_expr
+
+    key = (r.rule.id, tuple(schema.items()))
+    made: dict[Any, pl.Expr | None] = plan.memo("evaluate.message_expr", dict)
+    if key not in made:
+        made[key] = message_expr(r.template, plan.params, schema)
+    return made[key]
 
 
 def failed_to_pass(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Series:
     """``<rule id>: <what it would take>`` (:func:`to_pass_words`) on the rows where the
     rule failed, null elsewhere; ``out`` holds the plan's need columns
-    (:meth:`~kolrules.compile.Plan.need_columns`)."""
+    (:meth:`~kolrules.compile.Plan.need_columns`). Written in Python, row by row: the
+    words hold numbers in the default format, which polars writes no faster, and one
+    expression per need costs more to plan than it saves (measured)."""
     import polars as pl
 
     column = rule_column(r.rule.id)
@@ -764,6 +793,45 @@ def failed_to_pass(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Series:
         now = dict(zip(names, rec[: len(names)], strict=True))
         texts.append(head + to_pass_words(to_pass(r, rec[len(names) :], now)))
     return said.scatter(at, pl.Series(texts, dtype=pl.String))
+
+
+def _python_type(dtype: pl.DataType) -> type | None:
+    """The Python type of a column's values (``None``: never compared as equal types)."""
+    import polars as pl
+
+    if dtype.is_float():
+        return float
+    if dtype.is_integer():
+        return int
+    if dtype == pl.Boolean:
+        return bool
+    if dtype == pl.String:
+        return str
+    return None
+
+
+def _holds_expr(now: pl.Expr, need: pl.Expr, op: str, floats: bool) -> pl.Expr:
+    """``now op need`` as Python compares (polars orders NaN above every number and equal
+    to itself; Python's comparisons with NaN are false, but ``!=``)."""
+    held: pl.Expr = _HOLDS[op](now, need)  # type: ignore[assignment]
+    if not floats:
+        return held
+    nan = now.is_nan() | need.is_nan()
+    return (held | nan) if op == "!=" else (held & ~nan)
+
+
+def need_unmet(
+    now: pl.Expr, value: pl.Expr, op: str, now_type: pl.DataType, value_type: pl.DataType
+) -> pl.Expr:
+    """Where a need (``now op value``, not ``present``) is among what it would take, as
+    :func:`to_pass` decides it: its value is known, and the input does not meet it (they
+    are compared only when of one Python type, as ``type(now) is type(value)``)."""
+    shown = value.is_not_null()
+    kind = _python_type(now_type)
+    if kind is not None and kind is _python_type(value_type):
+        held = _holds_expr(now, value, op, kind is float)
+        shown = shown & ~(now.is_not_null() & held).fill_null(False)
+    return shown
 
 
 def decision_frame(

@@ -271,13 +271,15 @@ def test_hand_python_one_profile_matches_evaluate_one(data: Path, engine: Engine
 def test_hand_polars_agrees_with_kolrules(
     run: ModuleType, data: Path, reference: Any, tmp_path: Path
 ) -> None:
+    """Both of the peer's modes: the same reason texts as kolrules, and no reasons."""
     hand_polars = peer("hand_polars")
     for write in (hand_polars.run, hand_polars.run_in_memory):
-        out = tmp_path / f"{write.__name__}.csv"
-        write(data, out)
-        comparison = run.compare("hand-polars", reference, out, data)
-        _agrees(comparison)
-        assert comparison.columns == 12 + len(peer("_red").RULE_IDS)
+        for reasons, engine, n in (("text", "hand-polars", 13), ("none", "hand-polars-none", 12)):
+            out = tmp_path / f"{write.__name__}-{reasons}.csv"
+            write(data, out, reasons=reasons)
+            comparison = run.compare(engine, reference, out, data)
+            _agrees(comparison)
+            assert comparison.columns == n + len(peer("_red").RULE_IDS)
 
 
 def test_kolrules_paths_agree_with_its_decision_frame(

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from kolrules.cli import main
 from kolrules.engine import Engine
-from kolrules.evaluate import _HOLDS, price_position
+from kolrules.evaluate import _HOLDS, _holds_expr, price_position
 from kolrules.formats import (
     StreamedRun,
     decision_json,
@@ -424,7 +424,7 @@ def test_comparisons_hold_as_python_compares() -> None:
         schema={"a": pl.Float64, "b": pl.Float64},
     )
     for op, holds in _HOLDS.items():
-        got = frame.select(decision_json._holds(pl.col("a"), pl.col("b"), op, True)).to_series()
+        got = frame.select(_holds_expr(pl.col("a"), pl.col("b"), op, True)).to_series()
         assert got.to_list() == [holds(a, b) for a, b in pairs], op
 
 

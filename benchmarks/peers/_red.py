@@ -109,6 +109,46 @@ RULES: tuple[tuple[str, str], ...] = (
     ("price-below-tier-band", "info"),
 )
 RULE_IDS = tuple(rule_id for rule_id, _ in RULES)
+#: Each rule's message template (``message = ...``): ``{name}`` or ``{name:spec}`` with a
+#: Python format spec; a name is a param, a field, a metric, ``tier``, ``band_min`` or
+#: ``band_max``.
+MESSAGES: dict[str, str] = {
+    "tier-known": "no tier for {followers:,.0f} followers (missing, or below the lowest tier): "
+    "check the follower count",
+    "likes-below-followers": "total likes and collects are {likes_per_follower:.2f}x followers, "
+    "below {fake_likes_per_follower:g}x: likely fake followers",
+    "likes-per-follower-low": "total likes and collects are {likes_per_follower:.2f}x followers, "
+    "below the usual {min_likes_per_follower:g}x",
+    "likes-per-view-band": "likes are {likes_per_view:.2%} of views, outside "
+    "{min_likes_per_view:.0%}-{max_likes_per_view:.0%}",
+    "few-comments": "{avg_comments:.0f} comments per {avg_likes:.0f} likes "
+    "({comments_per_like:.1%}), below {min_comments_per_like:.0%}",
+    "engagement-rate-low": "engagement per post is {engagement_rate:.2%} of followers, "
+    "below {min_engagement_rate:.0%}",
+    "few-posts": "only {posts:.0f} notes (fewer than {min_posts:.0f})",
+    "cross-platform-young": "cross-platform account only {account_age_days:.0f} days on RED "
+    "(less than {min_cross_platform_age_days:.0f})",
+    "celebrity-endorsement": "celebrity (origin {origin}, tier {tier}): endorsement pricing, "
+    "negotiate separately",
+    "gifting-candidate": "no quote: gifting (product seeding) candidate",
+    "price-outside-usual-range": "quote {price:,.0f} RMB is outside the usual "
+    "{paid_price_min:,.0f}-{paid_price_max:,.0f} RMB per post",
+    "price-above-roi-limit": "quote {price:,.0f} RMB is above {roi_price_limit:,.0f} RMB: "
+    "check the ROI and the other value it brings",
+    "price-above-tier-band": "quote {price:,.0f} RMB is above the {tier} band "
+    "({band_min:,.0f}-{band_max:,.0f} RMB)",
+    "price-below-tier-band": "quote {price:,.0f} RMB is below the {tier} band "
+    "({band_min:,.0f}-{band_max:,.0f} RMB)",
+}
+#: ``supersedes``: when a rule and one it supersedes both fail, only the first one's
+#: message is among the reasons (the outcomes and the verdict are not changed).
+SUPERSEDES: dict[str, tuple[str, ...]] = {"likes-below-followers": ("likes-per-follower-low",)}
+#: The order of the messages in ``reasons``: most severe first, ties in rule order.
+SEVERITY_ORDER = ("reject", "review", "warn", "info")
+#: How a row's unreadable cells open its reasons (``data error: column 'price' 'abc': not
+#: a number``), and what joins the reasons in one cell.
+DATA_ERROR = "data error: "
+JOIN = " | "
 #: What each rule says (``when``, ``require``), as the peers implement it.
 RULE_SOURCES: dict[str, tuple[str | None, str]] = {
     "tier-known": (None, "present(tier)"),
@@ -280,6 +320,12 @@ def differences(engine: Any) -> list[str]:
         RULE_SOURCES,
         {r.rule.id: (r.when.source if r.when else None, r.require.source) for r in plan.rules},
     )
+    differ("messages", MESSAGES, {r.rule.id: r.rule.message for r in plan.rules})
+    differ(
+        "supersedes",
+        SUPERSEDES,
+        {r.rule.id: tuple(s) for r in plan.rules if (s := getattr(r.rule, "supersedes", ()))},
+    )
     metrics = {name: expr.source for name, expr in plan.metrics if expr is not None}
     differ("metrics", METRIC_SOURCES, {m: metrics.get(m) for m in METRIC_SOURCES})
     differ(
@@ -298,7 +344,9 @@ def differences(engine: Any) -> list[str]:
     differ("required", REQUIRED, tuple(schema.platform.required))
     cells = {"id", "origin", *NUMBER_FIELDS}
     differ("cell order", CELL_ORDER, tuple(f for f in schema.fields if f in cells))
-    from kolrules import normalise
+    from kolrules import evaluate, normalise
+
+    differ("what joins the reasons", JOIN, evaluate.JOIN)
 
     differ(
         "problem words",

@@ -1,29 +1,50 @@
 """red-default written by hand as one lazy polars query: the practical limit for batch.
 
-    run("profiles.csv", "decisions.csv")
+    run("profiles.csv", "decisions.csv")                  # with the reasons' texts
+    run("profiles.csv", "decisions.csv", reasons="none")  # without them
 
 Reads the CSV as text, reads numbers as kolrules does (``1.2万``, ``8,000``, ``暂无``; a
 bad cell is a data error, a bad id or follower count a row error, a repeated id a row
 error), evaluates the 14 rules, the verdict and the score, and writes one decisions row
 per input row in input order: ``row``, ``id``, ``status``, ``error`` (its own short
 words), ``verdict``, ``tier``, ``score``, ``quote``, ``band_min``, ``band_max``,
-``position``, ``cpe``, ``gifting``, ``has_errors`` (a row error or an unreadable cell: what
-makes kolrules fill its ``errors`` column) and one ``rule:<id>`` column per rule (pass /
-fail / not_applicable / unknown). No message texts.
+``position``, ``cpe``, ``gifting``, ``reasons`` (with ``reasons="text"``), ``has_errors``
+(a row error or an unreadable cell: what makes kolrules fill its ``errors`` column) and one
+``rule:<id>`` column per rule (pass / fail / not_applicable / unknown).
+
+``reasons`` is what kolrules writes there: the row's unreadable cells (``data error: column
+'price' 'abc': not a number``, in the platform's field order), then the message of every
+failed rule, most severe first (ties in rule order), leaving out a rule superseded by
+another failed rule (``_red.SUPERSEDES``), joined by `` | ``; none is missing. The message
+templates (``_red.MESSAGES``) are filled with polars expressions: rounding, thousands
+separators from groups of digits (lookup tables of ``,000``-``,999``), percentages,
+``missing`` for a missing value; params and the tier table's bands are constants, formatted
+once. Python is called only for the values polars cannot render exactly, on those rows only
+(see :func:`_number_pieces`: a rounding that falls on a tie after the scaling, a huge or
+non-finite number; a few hundred values in 100,000 rows), and for the ``repr`` of an odd
+cell in a data error (a quote, a backslash, a control character).
 
 Written the way one would for speed:
 
-- one query; a cell that is a plain number as written is read with polars' own cast, and
-  only the rows with another cell (``1.2万``, ``暂无``, ``abc``: a few percent) go through
-  the slow path (trimming, units, separators), whose values are joined back by row;
+- one query; a cell that is a plain, non-negative number as written is read with polars'
+  own cast, and only the rows with another cell (``1.2万``, ``暂无``, ``abc``, ``-5``, an
+  unknown origin: a few percent) go through the slow path (trimming, units, separators,
+  the data errors' words), whose values are joined back by row;
 - rule outcomes are small integer codes until the end, where labels come from an
-  ``Enum`` by index rather than by string replacement.
+  ``Enum`` by index rather than by string replacement;
+- each value a message shows is rendered once, as a few temporary columns (pieces of
+  text: the integer part, the groups of digits, the fraction) that the messages
+  concatenate; a message is one ``concat_str`` where its rule failed, the reasons one
+  more.
 """
 
 from __future__ import annotations
 
 import math
+import string
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Literal
 
 import polars as pl
 
@@ -33,6 +54,8 @@ F64 = pl.Float64
 OUTCOMES = pl.Enum(list(red.OUTCOME_LABELS))
 TIER_NAMES = tuple(name for name, *_ in red.TIERS)
 VERDICTS = ("accept", "review", "reject")
+Reasons = Literal["text", "none"]
+REASONS: tuple[Reasons, ...] = ("text", "none")
 # The score's divisions by constants, as multiplications by reciprocals (as kolrules does,
 # so the last bit agrees).
 _BY_ER = 1.0 / 0.04
@@ -46,30 +69,92 @@ def _labels(names: tuple[str, ...]) -> pl.Expr:
     return pl.lit(pl.Series(names, dtype=pl.Enum(list(names))))
 
 
-def _plain(name: str) -> pl.Expr:
-    """True where the cell is a plain number as written (no trimming, units or commas)."""
-    return pl.col(name).str.contains(red.PLAIN_RE).fill_null(False)
+def _safe(name: str) -> pl.Expr:
+    """True where the cell is a number as written that polars' cast reads as kolrules does
+    and that cannot be a data error: digits (at most 15 before the point, so finite), an
+    optional point and decimals, no sign but ``+``, no exponent, no trimming, units or
+    commas."""
+    return pl.col(name).str.contains(_SAFE_RE).fill_null(False)
 
 
-def _fast_number(name: str, *, count: bool) -> list[pl.Expr]:
-    """Value and ``<name>__bad`` of a column whose cells are all empty or plain numbers."""
-    value = pl.col(name).cast(F64, strict=False)
-    bad = value.is_finite().not_()  # 1e400
-    if count:
-        bad = bad | (value < 0)
-    bad = bad.fill_null(False)
-    return [pl.when(bad.not_()).then(value).alias(name), bad.alias(name + "__bad")]
+#: See :func:`_safe`.
+_SAFE_RE = r"^\+?[0-9]{1,15}(?:\.[0-9]+)?$"
 
 
-def _slow_number_stages(name: str, *, count: bool) -> list[list[pl.Expr]]:
+class _Stages:
+    """Temporary columns, computed level by level: each level reads the columns of the
+    ones before it by name, so an expression read several times is computed once (a
+    polars expression tree copies a sub-expression into every place that uses it). With
+    ``inline``, :meth:`put` gives back the expression itself: one tree, no columns."""
+
+    def __init__(self, *, inline: bool = False) -> None:
+        self.inline = inline
+        self.levels: list[list[pl.Expr]] = []
+
+    def put(self, level: int, name: str, expr: pl.Expr) -> pl.Expr:
+        if self.inline:
+            return expr
+        while len(self.levels) <= level:
+            self.levels.append([])
+        self.levels[level].append(expr.alias(name))
+        return pl.col(name)
+
+    def add_to(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        for level in self.levels:
+            frame = frame.with_columns(level)
+        return frame
+
+
+# -- data errors: kolrules' words for an unreadable cell ----------------------------------
+
+#: A cell whose ``repr`` is not simply the cell between single quotes: a quote, a
+#: backslash, or a character Python does not print as itself (``str.isprintable``).
+_ODD_CELL = r"['\\\p{C}\p{Zl}\p{Zp}]|[\p{Zs}--\x20]"
+
+
+def _in_python(value: pl.Expr, render: Callable[[Any], str]) -> pl.Expr:
+    """``render`` of each non-null ``value``, null elsewhere: the only place the peer calls
+    Python on values, for the few that polars cannot render exactly (the caller masks
+    ``value`` to those rows; a batch without any costs a null count)."""
+
+    def batch(s: pl.Series) -> pl.Series:
+        if s.null_count() == len(s):
+            return pl.repeat(None, len(s), dtype=pl.String, eager=True)
+        at = s.is_not_null().arg_true()
+        said = pl.Series([render(v) for v in s.gather(at).to_list()], dtype=pl.String)
+        return pl.repeat(None, len(s), dtype=pl.String, eager=True).scatter(at, said)
+
+    return value.map_batches(batch, return_dtype=pl.String, is_elementwise=True)
+
+
+def _quoted(cell: pl.Expr) -> pl.Expr:
+    """``repr(cell)``: the cell between single quotes, or Python's ``repr`` for an odd one."""
+    odd = cell.str.contains(_ODD_CELL).fill_null(False)
+    return pl.coalesce(
+        _in_python(pl.when(odd).then(cell), repr), pl.concat_str(pl.lit("'"), cell, pl.lit("'"))
+    )
+
+
+def _note(name: str, cell: pl.Expr, why: pl.Expr) -> pl.Expr:
+    """``data error: column 'price' 'abc': not a number`` where ``why`` is not null (and
+    null elsewhere: ``concat_str`` keeps a null)."""
+    quoted = _quoted(pl.when(why.is_not_null()).then(cell))
+    return pl.concat_str(pl.lit(f"{red.DATA_ERROR}column {name!r} "), quoted, pl.lit(": "), why)
+
+
+# -- reading cells ------------------------------------------------------------------------
+
+
+def _slow_number_stages(name: str, *, count: bool, notes: bool) -> list[list[pl.Expr]]:
     """Read any numeric text column, in stages of temporary columns (each stage reads the
     columns of the ones before it, so no sub-expression is copied into several others).
-    The regular expressions only see the cells that are not plain numbers (the others are
+    The regular expressions only see the cells that are not safe numbers (the others are
     null for them). The last stage replaces ``name`` with its value and adds
-    ``<name>__bad``."""
+    ``<name>__bad`` (and ``<name>__why``, kolrules' words for the problem, with
+    ``notes``)."""
     t = f"__{name}_"
-    plain_cell = pl.col(t + "plain")
-    odd = pl.when(plain_cell.not_()).then(pl.col(name)).str.strip_chars()
+    safe_cell = pl.col(t + "safe")
+    odd = pl.when(safe_cell.not_()).then(pl.col(name)).str.strip_chars()
     stage1 = [
         (pl.col(name).is_null() | odd.is_in(sorted(red.MISSING)).fill_null(False)).alias(
             t + "missing"
@@ -89,7 +174,7 @@ def _slow_number_stages(name: str, *, count: bool) -> list[list[pl.Expr]]:
     with_units = signed + pl.when(plus.is_not_null()).then(red.PLUS_ADDS).otherwise(0.0)
     missing = pl.col(t + "missing")
     stage3 = [
-        pl.when(plain_cell)
+        pl.when(safe_cell)
         .then(pl.col(name).cast(F64, strict=False))
         .when(missing)
         .then(None)
@@ -104,6 +189,17 @@ def _slow_number_stages(name: str, *, count: bool) -> list[list[pl.Expr]]:
         bad = bad | (value < 0).fill_null(False)
     stage4 = [bad.alias(name + "__bad")]
     stage5 = [pl.when(pl.col(name + "__bad").not_()).then(value).alias(name)]
+    if notes:
+        why = (
+            pl.when(pl.col(name + "__bad").not_())
+            .then(None)
+            .when(value.is_null())
+            .then(pl.lit(red.NOT_A_NUMBER))
+            .when(value.is_finite().not_())
+            .then(pl.lit(red.NOT_FINITE))
+            .otherwise(pl.lit(red.NEGATIVE))
+        )
+        stage5.append(why.alias(name + "__why"))
     return [stage1, stage2, stage3, stage4, stage5]
 
 
@@ -133,71 +229,87 @@ def _clamp(x: pl.Expr, low: float, high: float) -> pl.Expr:
     return pl.when(x < low).then(low).when(x > high).then(high).otherwise(x)
 
 
-def read(profiles: pl.LazyFrame) -> pl.LazyFrame:
+def read(profiles: pl.LazyFrame, *, notes: bool = False) -> pl.LazyFrame:
     """Typed columns (``row``, ``id``, the numbers, ``origin``), ``error`` for a row kolrules
-    would not evaluate and ``data_errors`` for a row with an unreadable cell."""
+    would not evaluate and ``data_errors`` for a row with an unreadable cell; with
+    ``notes``, ``notes``: the row's unreadable cells in kolrules' words (``data error:
+    column 'price' 'abc': not a number | ...``, in the platform's field order)."""
     numbers = red.NUMBER_FIELDS
     counts = red.COUNT_FIELDS
-    plain = [_plain(f).alias(f"__{f}_plain") for f in numbers]
+    origin_text = _text("origin")
+    origin = origin_text.str.to_lowercase().replace_strict(
+        {k.casefold(): v for k, v in red.ORIGINS.items()}, default=None, return_dtype=pl.String
+    )
+    # A row goes through the slow path if it has a cell that is not a safe number, or an
+    # origin kolrules does not know: every unreadable cell is in the slow path.
     needs_slow = pl.any_horizontal(
-        pl.col(f).is_not_null() & pl.col(f"__{f}_plain").not_() for f in numbers
+        pl.col("__origin_unknown"),
+        *(pl.col(f).is_not_null() & pl.col(f"__{f}_safe").not_() for f in numbers),
     )
     marked = (
         profiles.with_row_index("row", offset=1)
-        .with_columns(plain)
+        .with_columns(
+            *(_safe(f).alias(f"__{f}_safe") for f in numbers),
+            origin.alias("__origin"),
+            (origin_text.is_not_null() & origin.is_null()).alias("__origin_unknown"),
+        )
         .with_columns(needs_slow.alias("__slow"))
         .cache()  # read the file once for both parts
     )
-    # Every row through the fast path; the rows with an odd cell also through the slow path,
-    # whose values are joined back by row number and replace the fast ones.
-    fast = marked.with_columns(e for f in numbers for e in _fast_number(f, count=f in counts))
+    # Every row through the fast path, polars' cast; the rows with another cell also
+    # through the slow path, whose values are joined back by row number and replace the
+    # fast ones.
+    fast = marked.with_columns(pl.col(f).cast(F64, strict=False) for f in numbers)
+    soft = [f for f in red.CELL_ORDER if f not in red.REQUIRED]
     slow = marked.filter(pl.col("__slow"))
+    if notes:  # the cells as written, for the notes
+        slow = slow.with_columns(pl.col(f).alias(f"__{f}_cell") for f in soft)
     stages: list[list[pl.Expr]] = [[] for _ in range(5)]
     for f in numbers:
-        for level, exprs in enumerate(_slow_number_stages(f, count=f in counts)):
+        for level, exprs in enumerate(_slow_number_stages(f, count=f in counts, notes=notes)):
             stages[level].extend(exprs)
     for level in stages:
         slow = slow.with_columns(level)
+    said = []
+    if notes:  # the slow rows' unreadable cells, in kolrules' words
+        why = {f: pl.col(f + "__why") for f in numbers}
+        why["origin"] = pl.when(pl.col("__origin_unknown")).then(pl.lit(red.UNKNOWN_ORIGIN))
+        cells = [_note(f, pl.col(f"__{f}_cell"), why[f]) for f in soft]
+        joined = pl.concat_str(cells, separator=red.JOIN, ignore_nulls=True)
+        said.append(pl.when(joined != "").then(joined).alias("notes"))
     slow = slow.select(
         "row",
         *(pl.col(f).alias(f + "__slow") for f in numbers),
-        *(pl.col(f + "__bad").alias(f + "__bad_slow") for f in numbers),
+        *(f + "__bad" for f in numbers),
+        *said,
     )
     is_slow = pl.col("__slow")
     typed = fast.join(slow, on="row", how="left", maintain_order="left").select(
         "row",
         "id",
-        "origin",
+        pl.col("__origin").alias("origin"),
+        pl.col("__origin_unknown").alias("origin__bad"),
         *(
             pl.when(is_slow).then(pl.col(f + "__slow")).otherwise(pl.col(f)).alias(f)
             for f in numbers
         ),
-        *(
-            pl.when(is_slow)
-            .then(pl.col(f + "__bad_slow"))
-            .otherwise(pl.col(f + "__bad"))
-            .alias(f + "__bad")
-            for f in numbers
-        ),
+        # a fast row's cells are all safe
+        *(pl.col(f + "__bad").fill_null(False) for f in numbers),
+        *(["notes"] if notes else []),
     )
 
-    origin_text = _text("origin")
-    origin = origin_text.str.to_lowercase().replace_strict(
-        {k.casefold(): v for k, v in red.ORIGINS.items()}, default=None, return_dtype=pl.String
-    )
     pid = _text("id")
     followers_bad = pl.col("followers__bad")
     hard = pid.is_null() | followers_bad
     # An id is taken by the first row that is evaluated; a later row with it is an error.
     taken = pl.when(hard.not_()).then(pid)
     duplicate = taken.is_not_null() & taken.is_first_distinct().not_()
-    soft_bad = [pl.col(f + "__bad") for f in numbers if f != "followers"]
-    soft_bad.append(origin_text.is_not_null() & origin.is_null())
+    data_errors = pl.any_horizontal(pl.col(f + "__bad") for f in soft)
     return typed.select(
         pl.col("row").cast(pl.Int64),
         pid.alias("id"),
         *numbers,
-        origin.alias("origin"),
+        "origin",
         pl.when(pid.is_null())
         .then(pl.lit("empty id"))
         .when(followers_bad)
@@ -205,12 +317,241 @@ def read(profiles: pl.LazyFrame) -> pl.LazyFrame:
         .when(duplicate)
         .then(pl.lit("duplicate id"))
         .alias("error"),
-        pl.any_horizontal(soft_bad).alias("data_errors"),
+        data_errors.alias("data_errors"),
+        *(["notes"] if notes else []),
     )
 
 
-def decisions(profiles: pl.LazyFrame) -> pl.LazyFrame:
+# -- message texts: Python's format specs as polars expressions ---------------------------
+
+#: Below this, ``y - floor(y)`` is exact and ``y``'s neighbouring floats are less than 0.5
+#: apart (it is below 2**52), and an integer part fits an Int64 with room to spare.
+_EXACT = 1e15
+#: Integer parts below this (three groups of digits) get their thousands separators in
+#: polars; larger ones (a quote of a billion) are rendered by Python.
+_GROUPED = 1e9
+
+
+def _padded(prefix: str, width: int, suffix: str = "") -> pl.Expr:
+    """A lookup table: ``prefix`` + ``k`` with ``width`` digits + ``suffix`` at index ``k``
+    (``,008``; ``.05%``), read with ``gather``, much faster than padding text per row."""
+    return pl.lit(pl.Series([f"{prefix}{k:0{width}d}{suffix}" for k in range(10**width)]))
+
+
+def _parse_spec(spec: str) -> tuple[bool, int, bool]:
+    """(thousands separators, decimals, percent) of ``[,].Nf`` or ``.N%``."""
+    grouped = spec.startswith(",")
+    body = spec.removeprefix(",")
+    if not (body.startswith(".") and body[-1:] in ("f", "%") and body[1:-1].isdigit()):
+        raise ValueError(f"format spec {spec!r} is not one the peer renders")
+    return grouped, int(body[1:-1]), body.endswith("%")
+
+
+def _number_pieces(value: pl.Expr, spec: str, st: _Stages, key: str) -> list[pl.Expr]:
+    """``format(value, spec)`` (a Float64, ``[,].Nf`` or ``.N%``) as pieces of text to
+    concatenate, ignoring nulls: the text ``missing`` or Python's (else null), the signed
+    integer part in groups (``-8``, ``,500``), the fraction (``.05%``).
+
+    Rounding: Python rounds the exact binary value. For ``.2f`` the peer rounds ``y =
+    |v| * 100``, a float, half to even. Below 2**52 the floats next to ``y`` are at most
+    0.5 apart and the rounding error of the product is at most half their distance, so
+    unless ``y`` falls exactly on a half the exact product rounds to the same integer.
+    ``2.675 * 100`` does (267.5, whereas 2.675 is 2.67499999...): those ties, values of
+    1e15 and more, non-finite ones, (with separators) integer parts of a billion or more
+    and negative values whose integer part is 0 (``-0.00``: an integer has no sign) are
+    rendered by Python's ``format``, on those rows only. With no decimals ``y`` is exact
+    and a tie is a tie: half to even, as Python. A percentage is ``v * 100`` formatted
+    with ``f``, as Python computes it."""
+    grouped, decimals, percent = _parse_spec(spec)
+    scale = 10**decimals
+    v = st.put(0, key + "v", value * 100.0 if percent else value)
+    y = st.put(1, key + "y", v.abs() * float(scale) if decimals else v.abs())
+    rounded = y.round(0, mode="half_to_even")
+    negative = v.reinterpret(dtype=pl.Int64) < 0  # the sign bit (of -0.0 too)
+    unsure = (y >= _EXACT) | v.is_finite().not_() | (negative & (rounded < scale))
+    if decimals:
+        unsure = unsure | (y - y.floor() == 0.5)
+    if grouped:  # 999999999.5 rounds to a billion: look at the rounded value
+        unsure = unsure | (rounded >= _GROUPED * scale)
+    u = st.put(2, key + "u", unsure.fill_null(False))
+    # n: |v| * 10**decimals, rounded; null where the value is missing or left to Python
+    n = st.put(2, key + "n", pl.when(unsure.not_()).then(rounded.cast(pl.Int64, strict=False)))
+    whole = n // scale if decimals else n
+    python = _in_python(pl.when(u).then(value), lambda x: format(x, spec))
+    missing = pl.when(value.is_null()).then(pl.lit("missing"))
+    pieces = [st.put(3, key + "alt", pl.coalesce(python, missing))]
+    if grouped:  # 8,500: "8" and ",500"; 1,234,567: "1", ",234" and ",567"
+        millions, thousands = whole // 1_000_000, whole // 1000
+        top = pl.when(millions > 0).then(millions).when(thousands > 0).then(thousands)
+        top = top.otherwise(whole)
+        groups = _padded(",", 3)
+        mid = groups.gather(pl.when(millions > 0).then(thousands % 1000))
+        low = groups.gather(pl.when(thousands > 0).then(whole % 1000))
+    else:
+        top, mid, low = whole, None, None
+    signed = pl.when(negative).then(-top).otherwise(top)
+    pieces.append(st.put(3, key + "top", signed.cast(pl.String)))
+    if mid is not None and low is not None:
+        pieces += [st.put(3, key + "mid", mid), st.put(3, key + "low", low)]
+    suffix = "%" if percent else ""
+    if 0 < decimals <= 3:
+        fraction = _padded(".", decimals, suffix).gather(n % scale)
+    elif decimals:  # 10**d + the fraction, less its leading 1: the digits with their zeros
+        digits = (n % scale + scale).cast(pl.String).str.slice(1)
+        fraction = pl.concat_str(pl.lit("."), digits, pl.lit(suffix))
+    else:
+        fraction = pl.when(n.is_not_null()).then(pl.lit(suffix)) if percent else None
+    if fraction is not None:
+        pieces.append(st.put(3, key + "frac", fraction))
+    return pieces
+
+
+def _number(value: pl.Expr, spec: str) -> pl.Expr:
+    """``format(value, spec)`` as one expression (see :func:`_number_pieces`); null where
+    ``value`` is null."""
+    pieces = _number_pieces(value, spec, _Stages(inline=True), "")
+    return pl.when(value.is_not_null()).then(pl.concat_str(pieces, ignore_nulls=True))
+
+
+def _python_default(v: float) -> str:
+    """How kolrules shows a number in a message without a format spec."""
+    if v.is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    if abs(v) >= 1:
+        return f"{v:,.2f}".rstrip("0").rstrip(".")
+    return f"{v:.3g}"
+
+
+def _default_number(v: pl.Expr) -> pl.Expr:
+    """:func:`_python_default` in polars (no template of red-default needs it, so it is one
+    expression, not staged): a whole number below 1e15 and anything from 100 up with
+    separators and no decimals, from 1 up with two decimals less their trailing zeros,
+    below 1 with three significant digits (``.3g``: from 1e-4 up; smaller, in exponent
+    notation, and non-finite values go to Python)."""
+    a = v.abs()
+    whole = (v == v.floor()) & (a < 1e15)
+    # three significant digits: 2 + the number of zeros after the point
+    decimals = (
+        pl.when(a >= 0.1).then(3).when(a >= 0.01).then(4).when(a >= 0.001).then(5).otherwise(6)
+    )
+    scale = pl.lit(10, pl.Int64).pow(decimals)
+    y = a * scale.cast(F64)
+    n = y.round(0, mode="half_to_even").cast(pl.Int64, strict=False)
+    digits = (n % scale + scale).cast(pl.String).str.slice(1)
+    small = pl.concat_str(
+        pl.when(v < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+        (n // scale).cast(pl.String),
+        pl.lit("."),
+        digits,
+    )
+    small = small.str.strip_chars_end("0").str.strip_chars_end(".")
+    unsure = ((a < 1e-4) & (a > 0)) | (y - y.floor() == 0.5) | v.is_finite().not_()
+    up_to_100 = _number(v, ",.2f").str.strip_chars_end("0").str.strip_chars_end(".")
+    # a whole number: int(v) drops the sign of -0.0, which ",.0f" would keep
+    text = (
+        pl.when(v == 0)
+        .then(pl.lit("0"))
+        .when(whole | (a >= 100))
+        .then(_number(v, ",.0f"))
+        .when(a >= 1)
+        .then(up_to_100)
+        .when(unsure.fill_null(False).not_())
+        .then(small)
+    )
+    fallback = pl.when(v.is_finite().not_() | (a < 1) & unsure).then(v)
+    return pl.coalesce(_in_python(fallback, _python_default), text)
+
+
+def _constant_text(value: float | None, spec: str) -> str:
+    """A param's or a band's text, formatted once (``missing`` for none)."""
+    if value is None:
+        return "missing"
+    return format(value, spec) if spec else _python_default(float(value))
+
+
+def _said(rule_id: str) -> pl.Expr:
+    """Whether a rule's message is among the reasons: it failed, and no rule that
+    supersedes it failed."""
+    failed = pl.col(rule_id) == red.FAIL
+    over = [r for r, below in red.SUPERSEDES.items() if rule_id in below]
+    if over:
+        failed = failed & pl.any_horizontal(pl.col(r) == red.FAIL for r in over).not_()
+    return failed
+
+
+def _messages(
+    names: dict[str, tuple[pl.Expr, str]], tier: pl.Expr, st: _Stages
+) -> dict[str, pl.Expr]:
+    """Each rule's message where it is said (:func:`_said`; null elsewhere), from the
+    templates of ``red.MESSAGES``: one ``concat_str`` of literal text and pieces (the
+    temporary columns of ``st``). ``names`` gives the expression of each name a template
+    reads and whether it is a number or text; a value read by several templates (the
+    quote) is rendered once; params are constants, and so are the bands, one text per
+    tier."""
+    shown: dict[tuple[str, str], list[pl.Expr]] = {}
+
+    def pieces(name: str, spec: str) -> list[pl.Expr]:
+        if (name, spec) not in shown:
+            key = f"__m{len(shown)}_"
+            if name in ("band_min", "band_max"):
+                at = 3 if name == "band_min" else 4
+                texts = pl.Series([_constant_text(t[at], spec) for t in red.TIERS])
+                by_tier = pl.lit(texts).gather(tier).fill_null(pl.lit("missing"))
+                shown[name, spec] = [st.put(3, key + "band", by_tier)]
+            elif names[name][1] == "text":
+                if spec:
+                    raise ValueError(f"format spec {spec!r} on a text value")
+                said = names[name][0].fill_null(pl.lit("missing"))
+                shown[name, spec] = [st.put(3, key + "text", said)]
+            else:
+                value = names[name][0]
+                if spec:
+                    shown[name, spec] = _number_pieces(value, spec, st, key)
+                else:
+                    said = _default_number(value).fill_null(pl.lit("missing"))
+                    shown[name, spec] = [st.put(3, key + "default", said)]
+        return shown[name, spec]
+
+    out = {}
+    for rule_id, template in red.MESSAGES.items():
+        parts: list[pl.Expr] = []
+        for literal, name, spec, _ in string.Formatter().parse(template):
+            if literal:
+                parts.append(pl.lit(literal))
+            if name is None:
+                continue
+            if name in red.PARAMS:
+                parts.append(pl.lit(_constant_text(red.PARAMS[name], spec or "")))
+            else:
+                parts += pieces(name, spec or "")
+        out[rule_id] = pl.when(_said(rule_id)).then(pl.concat_str(parts, ignore_nulls=True))
+    return out
+
+
+def _reasons(
+    names: dict[str, tuple[pl.Expr, str]], tier: pl.Expr, st: _Stages, ok: pl.Expr
+) -> pl.Expr:
+    """kolrules' ``reasons`` where ``ok`` (an evaluated row): the data errors, then the
+    failed rules' messages, most severe first (ties in rule order) and without those
+    another failed rule supersedes; missing when there is none."""
+    messages = _messages(names, tier, st)
+    severity = dict(red.RULES)
+    ordered = sorted(red.RULE_IDS, key=lambda r: red.SEVERITY_ORDER.index(severity[r]))
+    notes = pl.col("notes")
+    text = pl.concat_str(
+        [notes, *(messages[r] for r in ordered)], separator=red.JOIN, ignore_nulls=True
+    )
+    some = pl.any_horizontal(notes.is_not_null(), *(_said(r) for r in red.RULE_IDS))
+    return pl.when(ok & some).then(text)
+
+
+def decisions(profiles: pl.LazyFrame, *, reasons: Reasons = "text") -> pl.LazyFrame:
     """The decisions of a frame of text columns (the benchmark's CSV, read as text)."""
+    if reasons not in REASONS:
+        raise ValueError(f"reasons must be one of {', '.join(REASONS)}, not {reasons!r}")
+    texts = reasons == "text"
     f = pl.col("followers")
     tier = pl.when(f.is_null()).then(None)
     band_min = pl.when(f.is_null()).then(None)
@@ -223,7 +564,7 @@ def decisions(profiles: pl.LazyFrame) -> pl.LazyFrame:
     likes, collects, comments = pl.col("avg_likes"), pl.col("avg_collects"), pl.col("avg_comments")
     epp = likes + collects + comments
     metrics = (
-        read(profiles)
+        read(profiles, notes=texts)
         .with_columns(
             tier.alias("tier_code"),
             band_min.alias("band_min"),
@@ -235,8 +576,9 @@ def decisions(profiles: pl.LazyFrame) -> pl.LazyFrame:
         )
         .with_columns(
             _div(pl.col("epp"), f).alias("er"),
-            _div(pl.col("price"), pl.coalesce("median_interactions", "epp")).alias("cpe"),
+            pl.coalesce("median_interactions", "epp").alias("expected"),
         )
+        .with_columns(_div(pl.col("price"), pl.col("expected")).alias("cpe"))
     )
 
     lpf, lpv, price = pl.col("lpf"), pl.col("lpv"), pl.col("price")
@@ -313,7 +655,30 @@ def decisions(profiles: pl.LazyFrame) -> pl.LazyFrame:
         .otherwise(pl.lit("within"))
     )
     outcome_labels = _labels(red.OUTCOME_LABELS)
+    tier_label = _labels(TIER_NAMES).gather(tier_c)
     ok = pl.col("error").is_null()
+    said = []
+    if texts:
+        # What a message can read: the fields, the metrics, tier (and the params and bands,
+        # constants, in _messages).
+        names: dict[str, tuple[pl.Expr, str]] = {
+            f: (pl.col(f), "number") for f in red.NUMBER_FIELDS
+        }
+        names.update(
+            likes_per_follower=(lpf, "number"),
+            engagement_per_post=(pl.col("epp"), "number"),
+            engagement_rate=(er, "number"),
+            likes_per_view=(lpv, "number"),
+            comments_per_like=(cpl, "number"),
+            expected_engagement=(pl.col("expected"), "number"),
+            engagement=(pl.col("expected"), "number"),
+            cpe=(cpe, "number"),
+            origin=(origin, "text"),
+            tier=(tier_label.cast(pl.String), "text"),
+        )
+        st = _Stages()
+        said.append(_reasons(names, tier_c, st, ok).alias("reasons"))
+        coded = st.add_to(coded)
     return coded.select(
         "row",
         "id",
@@ -328,6 +693,7 @@ def decisions(profiles: pl.LazyFrame) -> pl.LazyFrame:
         pl.when(ok).then(position).alias("position"),
         pl.when(ok).then(cpe).alias("cpe"),
         pl.when(ok).then(price.is_null()).alias("gifting"),
+        *said,
         (ok.not_() | pl.col("data_errors")).alias("has_errors"),
         *(
             outcome_labels.gather(pl.when(ok).then(pl.col(rule_id))).alias(f"rule:{rule_id}")
@@ -341,12 +707,13 @@ def scan(source: str | Path) -> pl.LazyFrame:
     return pl.scan_csv(source, infer_schema=False)
 
 
-def run(source: str | Path, target: str | Path) -> None:
-    """Read ``source``, evaluate, write the decisions CSV ``target``: ``sink_csv``, which
-    writes while it evaluates (the fastest way measured, at every size)."""
-    decisions(scan(source)).sink_csv(target)
+def run(source: str | Path, target: str | Path, *, reasons: Reasons = "text") -> None:
+    """Read ``source``, evaluate, write the decisions CSV ``target`` (with the reasons'
+    texts, or with ``reasons="none"`` without them): ``sink_csv``, which writes while it
+    evaluates (the fastest way measured, at every size)."""
+    decisions(scan(source), reasons=reasons).sink_csv(target)
 
 
-def run_in_memory(source: str | Path, target: str | Path) -> None:
+def run_in_memory(source: str | Path, target: str | Path, *, reasons: Reasons = "text") -> None:
     """As :func:`run`, collecting the decisions before writing them."""
-    decisions(scan(source)).collect().write_csv(target)
+    decisions(scan(source), reasons=reasons).collect().write_csv(target)

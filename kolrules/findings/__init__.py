@@ -2,12 +2,15 @@
 
 - :mod:`~kolrules.findings.solve`: what it would take to pass, solved from a rule's
   ``require`` once per rule when a ruleset is compiled.
+- :mod:`~kolrules.findings.render`: a rule's message template as one polars expression,
+  for batch output (the same text as rendering each row in Python).
 
 This module only hands names on.
 """
 
 from __future__ import annotations
 
+from kolrules.findings.render import message_expr
 from kolrules.findings.solve import Need, solve
 
-__all__ = ["Need", "solve"]
+__all__ = ["Need", "message_expr", "solve"]

@@ -49,6 +49,7 @@ from kolrules.evaluate import (
     _why,
     failed_messages,
     looked_at,
+    need_unmet,
     superseded_by,
 )
 from kolrules.formats.json_text import dumps, error_to_dict
@@ -433,21 +434,6 @@ def _missing(plan: Plan, name: str) -> pl.Expr:
     return _value(plan, name).is_null()
 
 
-def _python_type(dtype: pl.DataType) -> type | None:
-    """The Python type of a column's values (``None``: never compared as equal types)."""
-    import polars as pl
-
-    if dtype.is_float():
-        return float
-    if dtype.is_integer():
-        return int
-    if dtype == pl.Boolean:
-        return bool
-    if dtype == pl.String:
-        return str
-    return None
-
-
 # -- the parts of a decision --------------------------------------------------------------
 
 
@@ -566,26 +552,6 @@ def _failed(batch: _Batch, i: int, r: CompiledRule) -> pl.Expr:
     return _fill(dumps(attrs.asdict(template)), holes)
 
 
-_COMPARED: Mapping[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
-    "<=": lambda a, b: a <= b,
-    ">=": lambda a, b: a >= b,
-    "<": lambda a, b: a < b,
-    ">": lambda a, b: a > b,
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-}
-
-
-def _holds(now: pl.Expr, need: pl.Expr, op: str, floats: bool) -> pl.Expr:
-    """``now op need`` as Python compares (polars orders NaN above every number and equal
-    to itself; Python's comparisons with NaN are false, but ``!=``)."""
-    held = _COMPARED[op](now, need)
-    if not floats:
-        return held
-    nan = now.is_nan() | need.is_nan()
-    return (held | nan) if op == "!=" else (held & ~nan)
-
-
 def _to_pass(batch: _Batch, r: CompiledRule) -> pl.Expr:
     """``to_pass`` of the failed rule, as :func:`kolrules.evaluate.to_pass` makes it: each
     need whose input does not meet it now; ``null`` when none (or the rule has none)."""
@@ -615,12 +581,8 @@ def _need_entry(batch: _Batch, r: CompiledRule, k: int) -> pl.Expr:
         return pl.when(now.is_null()).then(pl.lit(text))
     column = need_column(r.rule.id, k)
     value = pl.col(column)
-    shown = value.is_not_null()
     schema = batch.frame.lazy().select(now, value).collect_schema()
-    now_type = _python_type(schema.dtypes()[0])
-    if now_type is not None and now_type is _python_type(schema[column]):
-        held = _holds(now, value, need.op, now_type is float)
-        shown = shown & ~(now.is_not_null() & held).fill_null(False)
+    shown = need_unmet(now, value, need.op, schema.dtypes()[0], schema[column])
     holes = {"now": _json(now), "need": _json(value)}
     template = ToPass(need.name, _hole("now"), need.op, _hole("need"), need.part)
     return pl.when(shown).then(_fill(dumps(attrs.asdict(template)), holes))
