@@ -186,3 +186,33 @@ def test_cli_table_lists_the_first_rows_with_what_it_would_take() -> None:
     assert "to pass: price given" not in text  # not for an info
     everything = CliRunner().invoke(main, ["evaluate", str(EXAMPLES / "candidates.csv")])
     assert "of 37 rows" not in everything.output  # 37 rows fit the default 50
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json"])
+def test_a_reader_that_closes_the_pipe_ends_the_run_quietly(tmp_path: Path, fmt: str) -> None:
+    """``kolrules evaluate big.csv | head``: exit 141 (as on SIGPIPE), nothing on stderr."""
+    import os
+    import subprocess
+    import sys
+
+    from kolrules.cli.errors import EXIT_PIPE
+
+    with (EXAMPLES / "candidates.csv").open(encoding="utf-8", newline="") as source:
+        rows = list(csv.DictReader(source))
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for n in range(600):
+            writer.writerows({**r, "id": f"{r['id']}-{n}"} for r in rows)
+    env = {**os.environ, "KOLRULES_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    command = [sys.executable, "-m", "kolrules.cli", "evaluate", str(big), "-f", fmt]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(100)
+        process.stdout.close()  # as head does once it has its lines
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=120) == EXIT_PIPE == 141
+    assert stderr == ""

@@ -11,14 +11,18 @@ Exit codes do not depend on verdicts: a run that rejects every KOL still exits 0
 4     an input file cannot be used as a whole (unreadable, empty, a
       required column missing); bad *rows* are reported, not fatal
 5     a plugin failed (import error, clashing names, broken hook)
+141   the reader of the output closed the pipe (``| head``): quiet, as
+      other Unix tools end on SIGPIPE
 ====  ==================================================================
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 import click
 
@@ -35,6 +39,7 @@ __all__ = [
     "EXIT_INPUT",
     "EXIT_INTERNAL",
     "EXIT_OK",
+    "EXIT_PIPE",
     "EXIT_PLUGIN",
     "EXIT_RULESET",
     "EXIT_TESTS_FAILED",
@@ -61,6 +66,8 @@ def errors() -> Iterator[None]:
     """Turn kolrules' errors into a message on stderr and the documented exit code."""
     try:
         yield
+    except BrokenPipeError:
+        pipe_closed()
     except RulesetError as exc:
         fail(str(exc), EXIT_RULESET)
     except UnknownKindError as exc:
@@ -71,6 +78,22 @@ def errors() -> Iterator[None]:
         fail(str(exc), EXIT_PLUGIN)
     except KolrulesError as exc:  # pragma: no cover - every subclass is handled above
         fail(str(exc), EXIT_INTERNAL)
+
+
+#: The reader of our output went away (``kolrules evaluate big.csv | head``): a normal
+#: end in a shell pipeline, exited quietly with the status of a process ended by SIGPIPE.
+EXIT_PIPE = 128 + 13
+
+
+def pipe_closed() -> NoReturn:
+    """Exit quietly because stdout's reader closed the pipe: nothing more is written to it
+    (Python would complain flushing it at exit) and nothing is said on stderr."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout without a file descriptor
+        pass
+    raise SystemExit(EXIT_PIPE)
 
 
 #: ``kolrules test`` exits 1 when a test fails or coverage is below ``--min-coverage``.

@@ -3,6 +3,7 @@ every finding for one."""
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from pathlib import Path
@@ -156,6 +157,16 @@ def _table(
         )
 
 
+def _broken_pipe(exc: OSError) -> bool:
+    """Whether writing failed because stdout's reader went away (polars' writers raise a
+    plain OSError that says "os error 32")."""
+    return (
+        isinstance(exc, BrokenPipeError)
+        or exc.errno == errno.EPIPE
+        or f"(os error {errno.EPIPE})" in str(exc)
+    )
+
+
 def _stream(
     engine: Engine,
     fmt: str,
@@ -174,6 +185,8 @@ def _stream(
             reasons="rules" if reasons == "rules" else "text",
         )
     except OSError as exc:
+        if _broken_pipe(exc):
+            raise BrokenPipeError(errno.EPIPE, "the reader closed the pipe") from exc
         fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
         return
     if output is None:
