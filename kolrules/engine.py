@@ -350,6 +350,7 @@ class Engine:
         output_format: str = "csv",
         batch_rows: int = BATCH_ROWS,
         reasons: Reasons = "text",
+        raw: bool = False,
     ) -> Summary:
         """Evaluate a file and write the decisions to ``target`` (a path or a binary
         stream) in ``output_format`` (default ``csv``), one row per input row, in input
@@ -360,7 +361,9 @@ class Engine:
         written batch by batch as the input is read: memory stays bounded by
         ``batch_rows`` whatever the file's size. Any other format is rendered from the
         whole run. ``reasons="rules"`` lists the failed rules' ids in the ``reasons``
-        column instead of their messages, which is faster on large files. A path is
+        column instead of their messages, which is faster on large files. The csv format
+        neutralises text cells a spreadsheet would run as formulas (a ``'`` before a leading
+        ``=``, ``+``, ``-``, ``@``, tab or carriage return) unless ``raw``. A path is
         written through a ``.partial`` file, so a run that fails leaves nothing under it.
         """
         path = Path(source)
@@ -374,13 +377,14 @@ class Engine:
             return Summary(report.rows_read, report.counts, self.ruleset.ref, str(path), named)
         tally = _Tally()
         batches = _batches(reader, path, batch_rows)
-        raw = tally.read(batches)
+        read = tally.read(batches)
         run = StreamedRun(
-            lambda: tally.decided(self.decision_frames(raw, reasons=reasons)),
-            lambda kind: tally.decided(self.decision_lines(raw, kind=kind)),
+            lambda: tally.decided(self.decision_frames(read, reasons=reasons)),
+            lambda kind: tally.decided(self.decision_lines(read, kind=kind)),
             ruleset=self.ruleset.ref,
             source=str(path),
             summary=lambda: Summary(tally.rows, tally.counts, self.ruleset.ref, str(path), named),
+            raw=raw,
         )
         try:
             with _output(target) as stream:

@@ -188,22 +188,44 @@ def _csv_number(column: str) -> pl.Expr:
     )
 
 
-def write_csv(frame: pl.DataFrame, stream: IO[str] | IO[bytes], *, header: bool = True) -> None:
+#: What starts a cell that a spreadsheet runs as a formula (OWASP's list): such a text
+#: cell is written after a ``'``, unless the csv is asked for raw.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def _safe_text(column: str) -> pl.Expr:
+    """A text cell a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+cmd|...``,
+    ``@SUM(...)``, ``-1+1``, a tab or carriage return first) behind a ``'``."""
+    import polars as pl
+
+    v = pl.col(column)
+    risky = v.str.contains(FORMULA_START).fill_null(False)
+    return pl.when(risky).then(pl.concat_str(pl.lit("'"), v)).otherwise(v).alias(column)
+
+
+def write_csv(
+    frame: pl.DataFrame, stream: IO[str] | IO[bytes], *, header: bool = True, raw: bool = False
+) -> None:
     """Write a decision frame as csv: numbers as :func:`_csv_number` shows them,
-    ``gifting`` as ``true``/``false``, minimal quoting, ``\\n`` line ends, UTF-8."""
+    ``gifting`` as ``true``/``false``, minimal quoting, ``\\n`` line ends, UTF-8. Text
+    cells that a spreadsheet would run as formulas are neutralised (:func:`_safe_text`)
+    unless ``raw``."""
     import polars as pl
 
     numbers = [c for c, t in frame.schema.items() if t == pl.Float64]
-    frame.with_columns(_csv_number(c) for c in numbers).write_csv(
-        stream, include_header=header, line_terminator="\n", quote_style="necessary"
-    )
+    texts = [] if raw else [c for c, t in frame.schema.items() if t == pl.String]
+    frame.with_columns(
+        *(_csv_number(c) for c in numbers), *(_safe_text(c) for c in texts)
+    ).write_csv(stream, include_header=header, line_terminator="\n", quote_style="necessary")
 
 
 def write_csv_batches(frames: Iterable[pl.DataFrame], stream: IO[bytes]) -> None:
     """The ``csv`` format's streaming form: each decision frame as it comes, the header
-    once, before the first."""
+    once, before the first; formulas neutralised unless the run is ``raw``
+    (:class:`kolrules.formats.StreamedRun`)."""
+    raw = bool(getattr(frames, "raw", False))
     for i, frame in enumerate(frames):
-        write_csv(frame, stream, header=i == 0)
+        write_csv(frame, stream, header=i == 0, raw=raw)
 
 
 def _rule_ids(decisions: Iterable[Decision]) -> list[str]:

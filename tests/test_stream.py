@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import polars as pl
@@ -216,3 +217,27 @@ def test_a_reader_that_closes_the_pipe_ends_the_run_quietly(tmp_path: Path, fmt:
         stderr = process.stderr.read().decode()
         assert process.wait(timeout=120) == EXIT_PIPE == 141
     assert stderr == ""
+
+
+EVIL_IDS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-1+1", "\t=1", "\r=1"]
+
+
+def test_csv_neutralises_cells_a_spreadsheet_would_run(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "evil.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "followers", "total_likes", "posts", "price"])
+        writer.writerows([[i, 20000, 90000, 50, 3000] for i in [*EVIL_IDS, "ok-1"]])
+    text, _ = streamed(engine, path)
+    ids = [row["id"] for row in csv.DictReader(io.StringIO(text, newline=""))]
+    read = [i.strip() for i in EVIL_IDS]  # cells are trimmed: "\t=1" is read as "=1"
+    assert ids == [*("'" + i for i in read), "ok-1"]
+    assert in_memory(engine, path) == text  # a Report's csv is as safe
+    raw, _ = streamed(engine, path, raw=True)
+    assert [row["id"] for row in csv.DictReader(io.StringIO(raw, newline=""))] == [*read, "ok-1"]
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(main, ["evaluate", str(path), "-o", str(out), "--raw"])
+    assert result.exit_code == EXIT_OK, result.output
+    assert out.read_text(encoding="utf-8") == raw
+    lines, _ = streamed(engine, path, output_format="jsonl")  # json stays exact
+    assert [json.loads(x)["id"] for x in lines.splitlines()[:-1]] == [*read, "ok-1"]

@@ -83,6 +83,13 @@ def _format_for(fmt: str | None, output: Path | None, engine: Engine) -> str:
     "(rules: faster on millions of rows; the rule:<id> columns hold every outcome either way).",
 )
 @click.option(
+    "--raw",
+    is_flag=True,
+    help="csv only: write text cells as they are. By default a cell a spreadsheet would "
+    "run as a formula (starting with =, +, -, @, a tab or a carriage return) gets a "
+    "leading ' so that Excel shows it as text.",
+)
+@click.option(
     "--limit",
     type=click.IntRange(min=0),
     default=50,
@@ -100,6 +107,7 @@ def evaluate(
     input_format: str | None,
     strict: bool,
     reasons: str,
+    raw: bool,
     limit: int,
 ) -> None:
     """Evaluate every KOL in INPUT: verdict, tier, price assessment, score and reasons.
@@ -125,7 +133,7 @@ def evaluate(
         chosen = _format_for(fmt, output, engine)
         reporter = engine.registry.reporter(chosen)  # fail on a bad format before reading
         if reporter.write_batches is not None:  # streamed, batch by batch
-            _stream(engine, chosen, input_file, output, input_format, reasons)
+            _stream(engine, chosen, input_file, output, input_format, reasons, raw)
             return
         if chosen == "table":  # the first rows and the whole file's counts
             _table(engine, input_file, output, input_format, limit)
@@ -174,6 +182,7 @@ def _stream(
     output: Path | None,
     input_format: str | None,
     reasons: str,
+    raw: bool,
 ) -> None:
     target: Path | IO[bytes] = output if output is not None else sys.stdout.buffer
     try:
@@ -183,6 +192,7 @@ def _stream(
             input_format=input_format,
             output_format=fmt,
             reasons="rules" if reasons == "rules" else "text",
+            raw=raw,
         )
     except OSError as exc:
         if _broken_pipe(exc):

@@ -47,10 +47,13 @@ class StreamedRun:
         ruleset: RulesetRef,
         source: str | None,
         summary: Callable[[], Summary],
+        raw: bool = False,
     ) -> None:
         self._frames, self._lines, self._summary = frames, lines, summary
         self.ruleset = ruleset
         self.source = source
+        #: Write text cells as they are: no neutralising of spreadsheet formulas (csv).
+        self.raw = raw
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
         return self._frames()
