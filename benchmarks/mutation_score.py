@@ -40,11 +40,19 @@ def main() -> int:
     )
     verdict = "met" if score >= TARGET else "not met yet"
     print(f"mutation score {score:.1%} (target {TARGET:.0%}: {verdict})")
+    caught = (detected + stats["timeout"]) / counted if counted else 0.0
+    print(
+        f"  (killed or timed out: {caught:.1%}; docs/mutation.md lists why each survivor survives)"
+    )
     for name in survivors:
         print(f"  survived: {name}")
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(
-        json.dumps({**stats, "score": score, "survivors": survivors}, indent=2) + "\n",
+        json.dumps(
+            {**stats, "score": score, "killed_or_timeout": caught, "survivors": survivors},
+            indent=2,
+        )
+        + "\n",
         encoding="utf-8",
     )
     return 0

@@ -277,7 +277,17 @@ def _check_literal_list(node: ast.expr, source: str) -> None:
         )
     if not node.elts:
         raise ExpressionError("the list after 'in' is empty", source, node.col_offset)
-    for elt in node.elts:
+    for i, elt in enumerate(node.elts):
+        if (
+            isinstance(elt, ast.UnaryOp)
+            and isinstance(elt.op, ast.USub | ast.UAdd)
+            and isinstance(elt.operand, ast.Constant)
+            and isinstance(elt.operand.value, int | float)
+            and not isinstance(elt.operand.value, bool)
+        ):  # -1 is read as minus 1: the list holds the number -1
+            value = elt.operand.value
+            folded = ast.Constant(-value if isinstance(elt.op, ast.USub) else value)
+            elt = node.elts[i] = ast.copy_location(folded, elt)
         ok = isinstance(elt, ast.Constant) and isinstance(elt.value, int | float | str)
         if not ok or isinstance(getattr(elt, "value", None), bool):
             raise ExpressionError(

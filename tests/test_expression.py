@@ -4,6 +4,7 @@ Python and polars compilations agree."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -193,3 +194,20 @@ def test_python_and_polars_agree(rows: list[dict[str, Any]]) -> None:
     for source in SOURCES:
         py, col = run_both(source, rows)
         assert py == col, source
+
+
+def test_negative_numbers_in_a_literal_list(tmp_path: Path) -> None:
+    """``-1`` in a list is the number -1 (Python reads it as minus 1), on both paths."""
+    from kolrules import Engine
+
+    path = tmp_path / "neg.toml"
+    path.write_text(
+        '[ruleset]\nname = "neg"\nversion = "1"\nplatform = "red"\n\n[[rules]]\nid = "odd"\n'
+        'require = "not (posts in [-1, -2.5, +3])"\nseverity = "review"\n',
+        encoding="utf-8",
+    )
+    engine = Engine(path, load_entrypoints=False)
+    for posts, verdict in ((-1, "review"), (-2.5, "review"), (3, "review"), (4, "accept")):
+        row = {"id": "a", "followers": 20_000, "posts": posts}
+        framed = engine.evaluate_frame(pl.DataFrame([row])).get_column("verdict")[0]
+        assert (engine.evaluate_one(row).verdict, framed) == (verdict, verdict), posts
