@@ -34,6 +34,7 @@ from kolrules.compile import (
     verdict_of,
     verdict_reason,
 )
+from kolrules.findings.render import format_value
 from kolrules.normalise import BAD, HAS_DATA_ERRORS, ROW
 from kolrules.types import (
     DataError,
@@ -62,26 +63,6 @@ __all__ = [
     "to_pass_text",
     "to_pass_words",
 ]
-
-
-def format_value(value: Any, spec: str = "") -> str:
-    """How a value shows in a message: ``missing`` for None, numbers readable
-    (``12,000``, ``3.46``, ``0.0123``) unless the template gives a format spec."""
-    if value is None:
-        return "missing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if spec:
-            return format(value, spec)
-        if value.is_integer() and abs(value) < 1e15:
-            return f"{int(value):,}"
-        if abs(value) >= 100:
-            return f"{value:,.0f}"
-        if abs(value) >= 1:
-            return f"{value:,.2f}".rstrip("0").rstrip(".")
-        return f"{value:.3g}"
-    return format(value, spec) if spec else str(value)
 
 
 @cache

@@ -265,13 +265,13 @@ def test_python_renders_only_what_polars_cannot(monkeypatch: pytest.MonkeyPatch)
     import kolrules.findings.render as render_module
 
     seen: list[Any] = []
-    python = render_module._format_value
+    python = render_module.format_value
 
     def counted(value: Any, spec: str = "") -> str:
         seen.append(value)
         return python(value, spec)
 
-    monkeypatch.setattr(render_module, "_format_value", counted)
+    monkeypatch.setattr(render_module, "format_value", counted)
     values = [1.5, 2.675, 1e300, None, math.nan, 0.125, 12_345.678, 5e-324]
     frame = pl.DataFrame({"x": values})
     rendered(frame, ["{x:,.2f}", "{x:g}", "{x}"])

@@ -10,7 +10,7 @@ This module only hands names on.
 
 from __future__ import annotations
 
-from kolrules.findings.render import message_expr
+from kolrules.findings.render import format_value, message_expr
 from kolrules.findings.solve import Need, solve
 
-__all__ = ["Need", "message_expr", "solve"]
+__all__ = ["Need", "format_value", "message_expr", "solve"]

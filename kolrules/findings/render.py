@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["MAX_DIGITS", "message_expr"]
+__all__ = ["MAX_DIGITS", "format_value", "message_expr"]
 
 #: The most decimals (``f``, ``%``) or significant digits (``g``) rendered in polars.
 MAX_DIGITS = 15
@@ -88,9 +88,11 @@ class _Number(NamedTuple):
     text: _Text
 
 
-def _format_value(value: Any, spec: str = "") -> str:
-    """A value's text in a message, by the rules of ``kolrules.evaluate.format_value``
-    (which this floor may not import): for params, and for the rows polars leaves."""
+def format_value(value: Any, spec: str = "") -> str:
+    """How a value shows in a message: ``missing`` for None, numbers readable
+    (``12,000``, ``3.46``, ``0.0123``) unless the template gives a format spec. The one
+    definition: :func:`message_expr` writes the same text in polars, and
+    :mod:`kolrules.evaluate` renders with it on the one-profile path."""
     if value is None:
         return "missing"
     if isinstance(value, bool):
@@ -155,7 +157,7 @@ def message_expr(
 def _param_text(value: Any, spec: str) -> str | None:
     """A param's text, rendered once (``None`` where Python cannot render it)."""
     try:
-        return _format_value(value, spec if value is not None else "")
+        return format_value(value, spec if value is not None else "")
     except (ValueError, TypeError, OverflowError):
         return None
 
@@ -352,7 +354,7 @@ def _python_rows(value: pl.Expr, hard: pl.Expr, spec: str) -> pl.Expr:
         at = batch.struct.field("hard").arg_true()
         if at.len():
             values = batch.struct.field("value").gather(at).to_list()
-            out = out.scatter(at, [_format_value(v, spec) for v in values])
+            out = out.scatter(at, [format_value(v, spec) for v in values])
         return out
 
     both = pl.struct(value.alias("value"), hard.fill_null(False).alias("hard"))
