@@ -20,16 +20,21 @@ from kolrules.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from kolrules.engine import Engine
-    from kolrules.types import Report
+    from kolrules.types import Report, Summary
 
 __all__ = ["evaluate", "explain"]
 
 
-def _write(report: Report, engine: Engine, fmt: str, output: Path | None) -> None:
-    reporter = engine.reporter(fmt)
+def _emit(
+    write: Callable[[IO[str]], None], output: Path | None, run: Report | Summary, *, table: bool
+) -> None:
+    """``write`` to stdout or to ``output``; then the summary line on stderr (a table on
+    stdout ends with its own), and a check that every row was accounted for."""
     if output is None:
-        reporter.render(report, sys.stdout)
+        write(sys.stdout)
     else:
         try:
             fh = output.open("w", encoding="utf-8", newline="")
@@ -37,13 +42,18 @@ def _write(report: Report, engine: Engine, fmt: str, output: Path | None) -> Non
             fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
             return
         with fh:
-            reporter.render(report, fh)
-    if fmt != "table" or output is not None:
-        click.echo(report.summary_line(), err=True)
-    if not report.accounted():  # pragma: no cover - the engine guarantees it
+            write(fh)
+    if not table or output is not None:
+        click.echo(run.summary_line(), err=True)
+    if not run.accounted():  # pragma: no cover - the engine guarantees it
         fail(
             "internal error: some rows were neither evaluated nor reported as errors", EXIT_INTERNAL
         )
+
+
+def _write(report: Report, engine: Engine, fmt: str, output: Path | None) -> None:
+    reporter = engine.reporter(fmt)
+    _emit(lambda stream: reporter.render(report, stream), output, report, table=fmt == "table")
 
 
 def _format_for(fmt: str | None, output: Path | None, engine: Engine) -> str:
@@ -148,21 +158,7 @@ def _table(
     from kolrules.report import render_table
 
     report, whole = engine.preview(source, limit, input_format=input_format)
-    if output is None:
-        render_table(report, sys.stdout, whole=whole)
-    else:
-        try:
-            fh = output.open("w", encoding="utf-8", newline="")
-        except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
-            return
-        with fh:
-            render_table(report, fh, whole=whole)
-        click.echo(whole.summary_line(), err=True)
-    if not whole.accounted():  # pragma: no cover - the engine guarantees it
-        fail(
-            "internal error: some rows were neither evaluated nor reported as errors", EXIT_INTERNAL
-        )
+    _emit(lambda stream: render_table(report, stream, whole=whole), output, whole, table=True)
 
 
 def _broken_pipe(exc: OSError) -> bool:
