@@ -9,13 +9,13 @@ For each size the data is generated once (``generate.py``, cached) and every mea
 in its own subprocess, so peak RSS (``ru_maxrss``) belongs to that measurement alone:
 
 - kolrules batch: ``Engine("red-default").evaluate_to_file(csv, decisions_csv, reasons=...)``
-  with reasons text (the default) and with ``--reasons rules`` (reasons off: no message is
+  with reasons text (the default) and with ``--reasons none`` (reasons off: no message is
   rendered), timed in process (import and engine construction apart), and the CLI
   ``kolrules evaluate IN -o OUT.csv`` as a whole (wall time);
 - hand-written polars (``peers/hand_polars.py``), the practical limit for batch, in the
   same two modes (:data:`BATCH_MODES`), each timed against kolrules in its mode: writing
   the same reason texts (``run(reasons="text")``), and no reasons (``reasons="none"``);
-  ``--reasons text`` or ``--reasons rules`` runs one mode only;
+  ``--reasons text`` or ``--reasons none`` runs one mode only;
 - one profile at a time, warm, in process: kolrules ``engine.evaluate_one(profile)`` (with
   ``decision.findings``), hand-written Python (``peers/hand_python.py``), zen-engine
   (``peers/zen.py``) and rule-engine (``peers/rule_engine_peer.py``): median and p99 of
@@ -495,7 +495,7 @@ WORKERS: dict[str, Callable[[argparse.Namespace], None]] = {
     "kolrules-reference": worker_kolrules_reference,
     "hand-polars": worker_hand_polars,
     "hand-polars-none": worker_hand_polars,
-    "kolrules-batch-rules": worker_kolrules_batch,
+    "kolrules-batch-none": worker_kolrules_batch,
     **dict.fromkeys(PEERS_PER_PROFILE, worker_one_profile),
 }
 REQUIRES = {"zen": "zen", "rule-engine": "rule_engine"}
@@ -672,11 +672,11 @@ SPECS: dict[str, Spec] = {
         what="`Engine.evaluate_to_file(reasons='text')`'s CSV against the reference frame "
         "written by kolrules' CSV writer, as written (numbers as the file has them)",
     ),
-    "kolrules-batch-rules": Spec(
+    "kolrules-batch-none": Spec(
         tuple(c for c in DECISION_COLUMNS if c != "reasons"),
         text=True,
-        not_compared=(("reasons", "`--reasons rules` writes the failed rules' ids"),),
-        what="`Engine.evaluate_to_file(reasons='rules')`'s CSV against the reference frame "
+        not_compared=(("reasons", "`--reasons none` writes none"),),
+        what="`Engine.evaluate_to_file(reasons='none')`'s CSV against the reference frame "
         "written by kolrules' CSV writer, as written",
     ),
     "kolrules-frame": Spec(
@@ -703,7 +703,7 @@ SPECS: dict[str, Spec] = {
         present=(("errors", "has_errors"),),
         not_compared=(
             ("platform", "not written: one platform"),
-            ("reasons", "not written: the peer of kolrules' `--reasons rules`"),
+            ("reasons", "not written: the peer of kolrules' `--reasons none`"),
             ("errors text", "compared as present or not: the peer writes its own words"),
         ),
         what="`hand_polars.run(reasons='none')`",
@@ -1112,11 +1112,11 @@ BATCH_MODES = (
         "the peer with the same reason texts",
     ),
     BatchMode(
-        "rules",
-        "kolrules-batch-rules",
+        "none",
+        "kolrules-batch-none",
         "hand-polars-none",
         "none",
-        "batch with reasons off (`--reasons rules`)",
+        "batch with reasons off (`--reasons none`)",
         "the peer without reasons",
     ),
 )
@@ -1315,7 +1315,7 @@ def measure_full(args: argparse.Namespace, cache: Path, work: Path) -> dict[str,
     rows = args.full_rows
     print(f"\n== {rows:,} rows, streamed", flush=True)
     data = data_file(rows, args.seed, cache)
-    mode = batch_modes(args)[0]  # the reason texts unless --reasons rules
+    mode = batch_modes(args)[0]  # the reason texts unless --reasons none
     k_out = work / f"kolrules-{rows}.csv"
     h_out = work / f"hand-polars-{rows}.csv"
     k = run_worker(mode.kolrules, input=data, output=k_out, reasons=mode.reasons)
@@ -1445,7 +1445,7 @@ def report(
         f"- data: `benchmarks/generate.py --seed {args.seed}` (synthetic RED profiles)",
         f"- batch timings: median of {args.repeat} run(s) per engine, kolrules and hand polars "
         "interleaved, each run in a fresh process; each kolrules mode against the peer writing "
-        "what it writes (reasons text: the same reason texts; `--reasons rules`: no reasons)",
+        "what it writes (reasons text: the same reason texts; `--reasons none`: no reasons)",
         "",
     ]
     headline = _headline(sizes, start, full)
@@ -1784,7 +1784,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--skip", default="", help="comma-separated one-profile engines to leave out")
     p.add_argument(
         "--reasons",
-        choices=("text", "rules"),
+        choices=("text", "none"),
         help="time and check only this mode of evaluate_to_file (against hand polars writing "
         "the same reason texts, or no reasons); default: both",
     )

@@ -654,10 +654,11 @@ DECISION_COLUMNS = (
 )
 #: What joins several reasons or errors in one cell.
 JOIN = " | "
-#: What the ``reasons`` column holds: the messages (``text``) or the failed rules' ids
-#: (``rules``, much faster on large inputs: no message is rendered).
-REASONS = ("text", "rules")
-Reasons = Literal["text", "rules"]
+#: What the ``reasons`` column holds: the messages (``text``, with ``to_pass``), the failed
+#: rules' ids (``rules``, much faster on large inputs: no message is rendered), or nothing
+#: (``none``: the rule columns still hold every outcome).
+REASONS = ("text", "rules", "none")
+Reasons = Literal["text", "rules", "none"]
 _SEVERITY_ORDER = {"reject": 0, "review": 1, "warn": 2, "info": 3}
 
 
@@ -833,7 +834,8 @@ def decision_frame(
     reasons of ``row_errors`` in ``errors`` and nothing else. The values are those of the
     :class:`~kolrules.types.Decision` that :func:`build_decision` makes for the row.
     ``reasons`` and ``errors`` join several messages with :data:`JOIN`; with
-    ``joined=False``, ``reasons`` is a list of strings instead.
+    ``joined=False``, ``reasons`` is a list of strings instead. ``reasons`` says what the
+    ``reasons`` column holds (:data:`REASONS`); with ``none`` it is empty (null).
     """
     import polars as pl
 
@@ -848,7 +850,7 @@ def decision_frame(
         for expr in plan.need_columns():
             lf = lf.with_columns(expr)
         out = lf.collect()
-    for i in order:
+    for i in order if reasons != "none" else ():
         r = rules[i]
         said = pl.lit(failed_messages(plan, out, r)) if reasons == "text" else pl.lit(r.rule.id)
         hit = pl.col(rule_column(r.rule.id)) == 1
@@ -860,7 +862,11 @@ def decision_frame(
         if reasons == "text":
             solved.append(pl.when(hit).then(pl.lit(failed_to_pass(plan, out, r))))
     # Data errors and row errors: a few rows, joined in Python.
-    noted = {at: [f"data error: {e}" for e in errs] for at, errs in data_errors.items() if errs}
+    noted = {
+        at: [f"data error: {e}" for e in errs]
+        for at, errs in data_errors.items()
+        if errs and reasons != "none"
+    }
     errors_text = {at: JOIN.join(str(e) for e in errs) for at, errs in data_errors.items() if errs}
     for at, entry in row_errors.items():
         errs = entry.errors if isinstance(entry, RowError) else entry[1]
@@ -916,6 +922,8 @@ def decision_frame(
             for c in (rule_column(r.rule.id) for r in rules)
         ),
     )
+    if reasons == "none":
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("reasons"))
     schema = decision_schema(plan)
     if not joined:
         schema["reasons"] = pl.List(pl.String())

@@ -637,7 +637,7 @@ def cases(draw: st.DrawFn, key: str | None = None, max_rows: int = 48) -> Case:
         columns.append(Column(None, extra, "str", tuple(cells)))
     order = draw(st.permutations(range(len(columns))))
     size = draw(st.sampled_from((n, n, max(1, (n + 1) // 2))))  # one batch or two
-    reasons = draw(st.sampled_from(("text", "text", "rules")))
+    reasons = draw(st.sampled_from(("text", "text", "rules", "none")))
     return Case(key, mode, tuple(columns[i] for i in order), size, reasons)
 
 

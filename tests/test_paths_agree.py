@@ -270,7 +270,7 @@ def _check_decision_frames(
                 "id": d.id,
                 "platform": d.platform,
                 "quote": d.price.quote,
-                "reasons": JOIN.join(reasons) or None,
+                "reasons": (JOIN.join(reasons) or None) if case.reasons != "none" else None,
                 "to_pass": to_pass_cell(d, sup) if case.reasons == "text" else None,
             }
         else:
@@ -729,7 +729,7 @@ def test_every_verdict_tier_platform_and_function_occurred() -> None:
     needed += [("platform", p) for p in sorted({t.platform.name for t in all_targets.values()})]
     needed += [("expr", item) for item in sorted(agree_rulesets.vocabulary())]
     needed += [("mode", m) for m in MODES] + [("strict", s) for s in (False, True)]
-    needed += [("reasons", r) for r in ("text", "rules")] + [("batches", "several")]
+    needed += [("reasons", r) for r in ("text", "rules", "none")] + [("batches", "several")]
     needed += [
         ("input", mark)
         for mark in ("NaN", "inf", "亿", "万", "元", "¥", "%", "+", "huge", "negative", "0")

@@ -78,6 +78,28 @@ def test_reasons_can_be_rule_ids(engine: Engine) -> None:
     assert all(" " not in part for part in fake["reasons"].split(" | "))
 
 
+def test_reasons_can_be_left_out(engine: Engine) -> None:
+    text, _ = streamed(engine, EXAMPLES / "candidates.csv", reasons="text")
+    none, _ = streamed(engine, EXAMPLES / "candidates.csv", reasons="none")
+    full = list(csv.DictReader(io.StringIO(text)))
+    bare = list(csv.DictReader(io.StringIO(none)))
+    assert any(r["reasons"] for r in full) and any(r["to_pass"] for r in full)
+    assert all(r["reasons"] == "" and r["to_pass"] == "" for r in bare)
+    for a, b in zip(full, bare, strict=True):  # everything else is the same
+        assert {k: v for k, v in a.items() if k not in ("reasons", "to_pass")} == {
+            k: v for k, v in b.items() if k not in ("reasons", "to_pass")
+        }
+    frame = read_csv(EXAMPLES / "candidates.csv")
+    framed = engine.evaluate_frame(frame, reasons="none")
+    assert framed.get_column("reasons").null_count() == framed.height
+    assert framed.drop("reasons").equals(engine.evaluate_frame(frame).drop("reasons"))
+    result = CliRunner().invoke(
+        main, ["evaluate", str(EXAMPLES / "candidates.csv"), "-f", "csv", "--reasons", "none"]
+    )
+    assert result.exit_code == EXIT_OK
+    assert result.stdout == none
+
+
 @pytest.mark.parametrize(
     ("encoding", "bom"),
     [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-8", b"\xef\xbb\xbf")],

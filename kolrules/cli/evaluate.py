@@ -7,7 +7,7 @@ import errno
 import json
 import sys
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 import click
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from kolrules.engine import Engine
+    from kolrules.evaluate import Reasons
     from kolrules.types import Report, Summary
 
 __all__ = ["evaluate", "explain"]
@@ -86,11 +87,12 @@ def _format_for(fmt: str | None, output: Path | None, engine: Engine) -> str:
 )
 @click.option(
     "--reasons",
-    type=click.Choice(["text", "rules"]),
+    type=click.Choice(["text", "rules", "none"]),
     default="text",
     show_default=True,
-    help="csv only: the reasons column holds the messages (text) or the failed rules' ids "
-    "(rules: faster on millions of rows; the rule:<id> columns hold every outcome either way).",
+    help="csv only: the reasons column holds the messages and to_pass what it would take "
+    "(text), the failed rules' ids (rules: faster on millions of rows), or nothing (none: "
+    "the fastest); the rule:<id> columns hold every outcome either way.",
 )
 @click.option(
     "--raw",
@@ -187,7 +189,7 @@ def _stream(
             target,
             input_format=input_format,
             output_format=fmt,
-            reasons="rules" if reasons == "rules" else "text",
+            reasons=cast("Reasons", reasons),
             raw=raw,
         )
     except OSError as exc:
