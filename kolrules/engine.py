@@ -9,6 +9,7 @@ read (:mod:`kolrules.read`) -> normalise (:mod:`kolrules.normalise`) -> compile
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -406,13 +407,21 @@ class Engine:
     ) -> tuple[Report, Summary]:
         """The decisions of the first ``rows`` rows of a file (a :class:`Report`, with
         every finding) and the counts of the whole file (a :class:`Summary`), reading it
-        batch by batch: what a table shows of a file of any size, in bounded memory."""
+        batch by batch: what a table shows of a file of any size, in bounded memory. A
+        file of at most ``rows`` rows is evaluated once, into the report."""
         path = Path(source)
         reader = self.reader(path, input_format)
         tally = _Tally(keep=rows)
         batches = _batches(reader, path, batch_rows)
         try:
-            for _ in tally.decided(self.decision_frames(tally.read(batches), reasons="none")):
+            first = next(batches, None)
+            more = next(batches, None) if first is not None else None
+            if more is None and (first is None or first.height <= rows):
+                report = self._report(first if first is not None else tally.head(), str(path))
+                return report, Summary(report.rows_read, report.counts, report.ruleset, str(path))
+            assert first is not None  # a file of several batches, or more than rows
+            read = itertools.chain([first], [more] if more is not None else [], batches)
+            for _ in tally.decided(self.decision_frames(tally.read(read), reasons="none")):
                 pass
         finally:
             _close(batches)
