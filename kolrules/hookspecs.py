@@ -133,10 +133,13 @@ def kolrules_profiles_validate(frame: pl.DataFrame, platform: Platform) -> pl.Se
     them is ignored. Also called once with an empty frame when a ruleset is compiled.
 
     Returns ``None`` (nothing to say about this platform) or a String Series as long as
-    ``frame``: null where the profile is fine, else the problem. A profile with a problem
-    keeps being evaluated, with the problem as a data error naming the plugin (its verdict
-    is at least the ruleset's ``[verdict] data_errors``, in strict mode too). Collected:
-    every plugin's problems are kept.
+    ``frame``: null where the profile is fine, else the problem. A plugin that returns
+    ``None`` for the empty frame is asked again about the first profiles it sees, and is
+    called no more if it says nothing of them either; what it raises there (or later)
+    ends the run as a plugin error (exit 5) naming the plugin, the hook and the rows. A
+    profile with a problem keeps being evaluated, with the problem as a data error naming
+    the plugin (its verdict is at least the ruleset's ``[verdict] data_errors``, in strict
+    mode too). Collected: every plugin's problems are kept.
     """
 
 

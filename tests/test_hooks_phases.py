@@ -340,9 +340,47 @@ def test_phase_hooks_for_another_platform_do_nothing(tmp_path: Path) -> None:
 
     plugin = WeiboOnly()
     eng = engine(plugins=[plugin])
-    assert eng.phases is None  # nothing to run for RED
+    assert plugin.calls == 1  # the empty frame: nothing said of it
     eng.evaluate_frame(pl.DataFrame(PROFILES))
-    assert plugin.calls == 1
+    assert plugin.calls == 2  # asked once more about real profiles: nothing for RED
+    assert eng.phases is not None and not eng.phases.active
+    eng.evaluate_frame(pl.DataFrame(PROFILES))
+    eng.evaluate_one(PROFILES[0])
+    assert plugin.calls == 2  # never again
+
+
+class SilentUntilItFails:
+    """Says nothing of the empty frame, and raises on real profiles: its failure must
+    show, not be skipped because of what it said about no profiles."""
+
+    @hookimpl
+    def kolrules_profiles_validate(self, frame: pl.DataFrame) -> pl.Series | None:
+        if frame.height:
+            raise RuntimeError("cannot check these")
+        return None
+
+
+def test_a_validate_hook_silent_on_the_empty_frame_still_fails_loudly(tmp_path: Path) -> None:
+    data = write(tmp_path / "k.csv", pl.DataFrame(PROFILES).write_csv())
+    with pytest.raises(PluginError, match=r"kolrules_profiles_validate on rows 1-3: Runtime"):
+        engine(plugins=[SilentUntilItFails()]).evaluate_file(data)
+    with pytest.raises(PluginError, match=r"kolrules_profiles_validate on row 1 .*Runtime"):
+        engine(plugins=[SilentUntilItFails()]).evaluate_one(PROFILES[0])
+    module = tmp_path / "plugins" / "silent.py"
+    write(
+        module,
+        """\
+        from kolrules import hookimpl
+
+        @hookimpl
+        def kolrules_profiles_validate(frame):
+            if frame.height:
+                raise RuntimeError("cannot check these")
+            return None
+        """,
+    )
+    result = cli(["--plugins-dir", str(module.parent), "evaluate", str(data)], EXIT_PLUGIN)
+    assert "plugin 'silent'" in result.stderr and "cannot check these" in result.stderr
 
 
 def test_kolrules_plugins_lists_rule_kinds_and_phase_hooks(

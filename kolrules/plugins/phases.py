@@ -73,6 +73,10 @@ class Phases:
         self.platform = platform
         self.fields = dict(fields)
         self.validators: list[_Impl] = []
+        #: Validators that said nothing of the empty frame: asked again about the first
+        #: profiles they see, kept if they say something then, dropped if not (what they
+        #: raise there is a plugin error like any other).
+        self.probing: list[_Impl] = []
         self.derivers: list[_Impl] = []
         self.derived: dict[str, Type] = {}
         for (batch_hook, row_hook), out in zip(
@@ -92,8 +96,11 @@ class Phases:
                 row, row_args = rows.get(plugin, (None, ()))
                 impl = _Impl(plugin, fn, args, row, row_args)
                 result = self._call_batch(impl, batch_hook, empty, "")
+                if result is None and batch_hook.endswith("_validate"):
+                    self.probing.append(impl)
+                    continue
                 if result is None:
-                    continue  # nothing to do for this platform
+                    continue  # no metrics for this platform
                 if batch_hook.endswith("_validate"):
                     self._check_problems(impl, batch_hook, result, empty, " for the empty frame")
                     out.append(impl)
@@ -103,7 +110,20 @@ class Phases:
 
     @property
     def active(self) -> bool:
-        return bool(self.validators or self.derivers)
+        return bool(self.validators or self.derivers or self.probing)
+
+    def _validated(self, call: Callable[[_Impl], Any]) -> list[tuple[_Impl, Any]]:
+        """Each validator's result for the profiles at hand (``call``), the ones still
+        probed included: a probed one is kept from now on if it said something (not
+        ``None``), else dropped."""
+        found = [(impl, call(impl)) for impl in self.validators]
+        for impl in list(self.probing):
+            result = call(impl)
+            self.probing.remove(impl)
+            if result is not None:
+                self.validators.append(impl)
+                found.append((impl, result))
+        return found
 
     # -- checks -------------------------------------------------------------------------
 
@@ -267,9 +287,9 @@ class Phases:
         data_errors = dict(norm.data_errors)
         flagged: set[int] = set()
         bad = norm.rows.get_column(BAD)
-        for impl in self.validators:
-            hook = PHASE_HOOKS[0][0]
-            result = self._call_batch(impl, hook, frame, span)
+        hook = PHASE_HOOKS[0][0]
+        checked = self._validated(lambda impl: self._call_batch(impl, hook, frame, span))
+        for impl, result in checked:
             if result is None:
                 continue
             problems = self._check_problems(impl, hook, result, frame, span)
@@ -308,9 +328,13 @@ class Phases:
         problems = list(norm.data_errors)
         pid = norm.values.get("id")
         at = f" on row {row}" + (f" (id {pid})" if pid is not None else "")
-        for impl in self.validators:
-            hook = PHASE_HOOKS[0][1] if impl.row is not None else PHASE_HOOKS[0][0]
-            found = self._row_result(impl, hook, profile, at)
+
+        def hook_of(impl: _Impl) -> str:
+            return PHASE_HOOKS[0][1] if impl.row is not None else PHASE_HOOKS[0][0]
+
+        checked = self._validated(lambda i: self._row_result(i, hook_of(i), profile, at))
+        for impl, found in checked:
+            hook = hook_of(impl)
             if found is None:
                 continue
             if isinstance(found, str) or not isinstance(found, Iterable):
