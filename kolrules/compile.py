@@ -26,6 +26,7 @@ import attrs
 
 from kolrules.errors import (
     ExpressionError,
+    PluginError,
     RuleParamError,
     RulesetError,
     RulesetIssue,
@@ -45,7 +46,7 @@ from kolrules.expression import (
     to_polars,
 )
 from kolrules.findings import Need, solve
-from kolrules.normalise import HAS_DATA_ERRORS, Schema
+from kolrules.normalise import HAS_DATA_ERRORS, Schema, claimed_twice
 from kolrules.ruleset import Rule, Ruleset
 from kolrules.types import Platform, RuleKind, Scorer, Tier
 
@@ -194,6 +195,7 @@ def compile_plan(
     derived = dict(derived or {})
     if schema is None:
         schema = Schema.build(platform, ruleset.fields, ruleset.columns, strict=strict)
+    issues.extend(_header_clashes(ruleset, schema))
     tiers = ruleset.tiers if ruleset.tiers is not None else platform.tiers
     if not tiers:
         issues.append(
@@ -502,6 +504,29 @@ def _compile_rule(
         tuple(dict.fromkeys(names)),
         _MISSING_CODES[rule.missing],
     ), []
+
+
+def _header_clashes(ruleset: Ruleset, schema: Schema) -> list[RulesetIssue]:
+    """A header spelling that two fields claim: the ruleset's ``[columns]`` entry that
+    does it, or the platform's own spellings (a problem of the platform plugin)."""
+    issues = []
+    for spelling, first, second in claimed_twice(schema):
+        said = f"the header {spelling!r} would mean both {first!r} and {second!r}"
+        mine = [f for f in (second, first) if spelling in ruleset.columns.get(f, ())]
+        if mine:
+            issues.append(
+                ruleset.issue(
+                    ("columns", mine[0]),
+                    f"{said}: a header belongs to one field only",
+                    f"remove {spelling!r} from [columns] {mine[0]}, or map it to one field",
+                )
+            )
+        else:
+            raise PluginError(
+                f"platform {schema.platform.name!r}: {said} (its columns, and the canonical "
+                "field names, may claim a header once); fix the platform's columns"
+            )
+    return issues
 
 
 # Python's format spec: [[fill]align][sign][z][#][0][width][grouping][.precision][type].

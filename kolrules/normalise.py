@@ -39,6 +39,7 @@ __all__ = [
     "ROW",
     "Schema",
     "SeenIds",
+    "claimed_twice",
     "match_columns",
     "normalise_frame",
     "normalise_row",
@@ -127,6 +128,19 @@ class Schema:
             spellings = [name, *platform.columns.get(name, ()), *extra]
             aliases[name] = tuple(dict.fromkeys(spellings))
         return cls(platform, fields, aliases, strict)
+
+
+def claimed_twice(schema: Schema) -> list[tuple[str, str, str]]:
+    """Header spellings that two fields claim (case and BOM aside), as (spelling, the
+    field that claimed it first, the other field): a header belongs to one field only."""
+    owner: dict[str, str] = {}
+    found: list[tuple[str, str, str]] = []
+    for field, spellings in schema.aliases.items():
+        for spelling in spellings:
+            first = owner.setdefault(_header_key(spelling), field)
+            if first != field:
+                found.append((spelling, first, field))
+    return found
 
 
 def match_columns(headers: Sequence[str], schema: Schema) -> dict[str, str]:

@@ -521,3 +521,51 @@ def test_a_hostile_test_file_is_a_ruleset_error(tmp_path: Path, name: str, text:
         assert isinstance(result.exception, SystemExit)
         assert "Traceback" not in result.output
         assert str(path) in result.output
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ('followers = ["posts"]', "the header 'posts' would mean both 'followers' and 'posts'"),
+        ('handle = ["user_id"]', "the header 'user_id' would mean both 'id' and 'handle'"),
+    ],
+)
+def test_a_header_claimed_by_two_fields_is_a_ruleset_error(
+    tmp_path: Path, columns: str, message: str
+) -> None:
+    path = tmp_path / "clash.toml"
+    path.write_text(
+        f'[ruleset]\nname = "clash"\nversion = "1"\nextends = "red-default"\n\n'
+        f"[columns]\n{columns}\n",
+        encoding="utf-8",
+    )
+    field = columns.split(" ")[0]
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    for args in (["validate", path], ["evaluate", examples / "candidates.csv", "-r", path]):
+        result = invoke(args)
+        check_exit(result, EXIT_RULESET)
+        assert f"{path}:7 [columns.{field}]: {message}: a header belongs to one field" in (
+            result.stderr
+        )
+
+
+def test_a_platform_whose_columns_claim_a_header_twice_is_a_plugin_error() -> None:
+    from kolrules.errors import PluginError
+
+    class Clashing:
+        @hookimpl
+        def kolrules_platforms_register(self) -> list[Platform]:
+            return [
+                Platform.from_mapping(
+                    {
+                        "platform": {"name": "clashing"},
+                        "columns": {"followers": ["fans"], "posts": ["FANS"]},
+                    }
+                )
+            ]
+
+    ruleset = '[ruleset]\nname = "c"\nversion = "1"\nplatform = "clashing"\n\n[[tiers]]\n'
+    ruleset += 'name = "all"\nmin_followers = 0\n\n[[rules]]\nid = "r"\n'
+    ruleset += 'require = "followers > 0"\nseverity = "warn"\n'
+    with pytest.raises(PluginError, match="platform 'clashing': the header 'FANS' would mean"):
+        Engine(parse_ruleset(ruleset, "c.toml"), plugins=[Clashing()], load_entrypoints=False)
