@@ -569,3 +569,15 @@ def test_a_platform_whose_columns_claim_a_header_twice_is_a_plugin_error() -> No
     ruleset += 'require = "followers > 0"\nseverity = "warn"\n'
     with pytest.raises(PluginError, match="platform 'clashing': the header 'FANS' would mean"):
         Engine(parse_ruleset(ruleset, "c.toml"), plugins=[Clashing()], load_entrypoints=False)
+
+
+@pytest.mark.parametrize("body", ["raise KeyboardInterrupt\n", "import sys\nsys.exit(3)\n"])
+def test_a_plugin_interrupting_its_own_import_is_a_plugin_error(tmp_path: Path, body: str) -> None:
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "stops.py").write_text(body, encoding="utf-8")
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    result = invoke(["--plugins-dir", folder, "evaluate", examples / "candidates.csv"])
+    check_exit(result, 5)
+    assert "plugin 'stops' (from --plugins-dir" in result.stderr
+    assert "failed to import" in result.stderr

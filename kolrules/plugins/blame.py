@@ -12,6 +12,7 @@ from kolrules.errors import PluginError
 from kolrules.plugins.manager import PluginManager
 
 __all__ = [
+    "IMPORT_FAILURES",
     "first_line",
     "import_error",
     "kind_failed",
@@ -59,8 +60,13 @@ def where(exc: BaseException, prefer: str | None = None) -> str:
     return f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
 
 
+#: What a plugin's import may raise that is the plugin's failure: its errors, and a
+#: ``KeyboardInterrupt`` or ``SystemExit`` raised by its own code while it is imported.
+IMPORT_FAILURES = (Exception, KeyboardInterrupt, SystemExit)
+
+
 def import_error(
-    exc: Exception,
+    exc: BaseException,
     what: str,
     module: str,
     if_missing: str,

@@ -40,7 +40,7 @@ from typing import Any
 import pluggy
 
 from kolrules.errors import PluginError, UnknownKindError
-from kolrules.plugins.blame import import_error, label, plugin_label, same_file
+from kolrules.plugins.blame import IMPORT_FAILURES, import_error, label, plugin_label, same_file
 from kolrules.plugins.manager import (
     DEFAULT_PLUGINS,
     ENTRY_POINT_GROUP,
@@ -224,7 +224,7 @@ class _Loader:
         )
         try:
             plugin = ep.load()
-        except Exception as exc:
+        except IMPORT_FAILURES as exc:
             raise import_error(exc, what, ep.module, hint, hint) from exc
         version = ep.dist.version if ep.dist is not None else None
         self.add(plugin, ep.name, source, dist=_dist_name(ep), version=version, entry_point=ep)
@@ -263,7 +263,7 @@ class _Loader:
             broken = "fix the plugin, or stop loading it with -p"
         try:
             return importlib.import_module(name)
-        except Exception as exc:
+        except IMPORT_FAILURES as exc:
             raise import_error(exc, what, name, missing, broken) from exc
 
     def load_dir(self, folder: Path) -> None:
@@ -296,7 +296,7 @@ class _Loader:
         sys.modules[name] = module  # as an import does: dataclasses, pickle need it
         try:
             spec.loader.exec_module(module)
-        except Exception as exc:
+        except IMPORT_FAILURES as exc:
             del sys.modules[name]
             hint = f"fix the file, or move it out of {str(path.parent)!r}"
             raise import_error(exc, what, name, hint, hint, str(path)) from exc
