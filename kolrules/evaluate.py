@@ -705,6 +705,15 @@ def _renderer(template: str, params: Mapping[str, Any]) -> tuple[list[str], Call
     return names, scope["message"]
 
 
+def _failed_rows(out: pl.DataFrame, column: str) -> tuple[pl.Series, pl.Series]:
+    """The positions of the evaluated rows where the rule of ``column`` failed, and an
+    all-null text column as long as ``out`` to scatter what is said for them into."""
+    import polars as pl
+
+    at = out.select(((pl.col(column) == 1) & pl.col(BAD).not_()).arg_true()).to_series()
+    return at, pl.Series(column, [None] * out.height, dtype=pl.String)
+
+
 #: From how many failed rows a message is rendered by a polars expression
 #: (:func:`kolrules.findings.message_expr`) rather than by Python row by row: below it,
 #: planning the expression costs more than it saves.
@@ -718,8 +727,7 @@ def failed_messages(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Series
     import polars as pl
 
     column = rule_column(r.rule.id)
-    at = out.select(((pl.col(column) == 1) & pl.col(BAD).not_()).arg_true()).to_series()
-    messages = pl.Series(column, [None] * out.height, dtype=pl.String)
+    at, messages = _failed_rows(out, column)
     if not at.len():
         return messages
     names, message = plan.memo(
@@ -760,8 +768,7 @@ def failed_to_pass(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Series:
     import polars as pl
 
     column = rule_column(r.rule.id)
-    at = out.select(((pl.col(column) == 1) & pl.col(BAD).not_()).arg_true()).to_series()
-    said = pl.Series(column, [None] * out.height, dtype=pl.String)
+    at, said = _failed_rows(out, column)
     if not at.len():
         return said
     head = f"{r.rule.id}: "
