@@ -762,26 +762,69 @@ def _message_expr(plan: Plan, r: CompiledRule, schema: Mapping[str, Any]) -> pl.
 def failed_to_pass(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Series:
     """``<rule id>: <what it would take>`` (:func:`to_pass_words`) on the rows where the
     rule failed, null elsewhere; ``out`` holds the plan's need columns
-    (:meth:`~kolrules.compile.Plan.need_columns`). Written in Python, row by row: the
-    words hold numbers in the default format, which polars writes no faster, and one
-    expression per need costs more to plan than it saves (measured)."""
+    (:meth:`~kolrules.compile.Plan.need_columns`). Written by a function generated once
+    per rule (:func:`_to_pass_writer`) over the failed rows' values: the words hold
+    numbers in the default format, which Python writes as fast as polars (measured), and
+    the writer makes neither a :class:`ToPass` nor a dict per row."""
     import polars as pl
 
     column = rule_column(r.rule.id)
     at, said = _failed_rows(out, column)
     if not at.len():
         return said
-    head = f"{r.rule.id}: "
     if not r.needs:
-        return said.scatter(at, pl.Series([head + to_pass_words(None)] * at.len()))
+        unsolved = f"{r.rule.id}: {to_pass_words(None)}"
+        return said.scatter(at, pl.Series([unsolved] * at.len()))
     names = list(dict.fromkeys(n.name for n in r.needs))
     needs = [need_column(r.rule.id, k) for k in range(len(r.needs))]
     picked = out.select(*names, *needs)[at]
-    texts = []
-    for rec in picked.iter_rows():
-        now = dict(zip(names, rec[: len(names)], strict=True))
-        texts.append(head + to_pass_words(to_pass(r, rec[len(names) :], now)))
+    write = plan.memo(("evaluate.to_pass_writer", r.rule.id), lambda: _to_pass_writer(r, names))
+    texts = write(*(picked.get_column(c).to_list() for c in picked.columns))
     return said.scatter(at, pl.Series(texts, dtype=pl.String))
+
+
+def _to_pass_writer(r: CompiledRule, names: Sequence[str]) -> Callable[..., list[str]]:
+    """A function of the columns ``names`` and of the rule's need columns (as lists, one
+    item per failed row) writing ``<rule id>: <words>`` for each row, as
+    :func:`to_pass_words` of :func:`to_pass` does (the needs come part by part, so the
+    parts show in the order of their first need)."""
+    parts = [need.part for need in r.needs]
+    now = {name: f"v{i}" for i, name in enumerate(names)}
+    needs = [f"n{k}" for k in range(len(r.needs))]
+    groups = list(dict.fromkeys(parts))
+    columns = [f"{v}s" for v in [*now.values(), *needs]]
+    lines = [
+        f"def write({', '.join(columns)}):",
+        "    out = []",
+        "    said = out.append",
+        f"    for {', '.join([*now.values(), *needs])} in zip({', '.join(columns)}):",
+    ]
+    lines += [f"        p{g} = []" for g in groups]
+    for k, need in enumerate(r.needs):
+        v, n = now[need.name], needs[k]
+        if need.op == "present":
+            lines += [
+                f"        if {v} is None:",
+                f"            p{need.part}.append({need.name + ' given'!r})",
+            ]
+            continue
+        words = f"{need.name} {_OP_WORDS[need.op]} "
+        met = f"type({v}) is type({n}) and {v} {need.op} {n}"
+        text = f"{words!r} + _value({n}) + ' (now ' + _value({v}) + ')'"
+        lines += [
+            f"        if {n} is not None and not ({met}):",
+            f"            p{need.part}.append({text})",
+        ]
+    joined = ", ".join(f"p{g}" for g in groups)
+    head, unsolved = f"{r.rule.id}: ", to_pass_words(None)
+    lines += [
+        f"        found = [' or '.join(p) for p in ({joined},) if p]",
+        f"        said({head!r} + (' and '.join(found) if found else {unsolved!r}))",
+        "    return out",
+    ]
+    scope: dict[str, Any] = {"_value": format_value}
+    exec(compile("\n".join(lines) + "\n", f"<to_pass of {r.rule.id[:40]!r}>", "exec"), scope)
+    return scope["write"]  # type: ignore[no-any-return]
 
 
 def _python_type(dtype: pl.DataType) -> type | None:

@@ -390,3 +390,33 @@ def test_a_failed_finding_says_what_it_saw_and_its_thresholds() -> None:
     listed = {f["rule"]: f for f in document["findings"]}
     assert listed["likes-below-followers"]["seen"] == {"likes_per_follower": 0.4}
     assert listed["likes-below-followers"]["thresholds"] == {"fake_likes_per_follower": 1}
+
+
+ODD_VALUES = (None, 0, 1, -3, 2.5, 1e16, -0.0, float("nan"), float("inf"), "celebrity", "", True)
+
+
+@pytest.mark.parametrize("name", ["red-default", "weibo-default", "wechat-default"])
+def test_the_batch_writer_of_to_pass_says_what_to_pass_words_says(name: str) -> None:
+    """The function generated per rule for batch output writes, for any values (None,
+    NaN, infinities, ints beside floats, texts, booleans), the words of the one-profile
+    path: ``to_pass_words(to_pass(...))``."""
+    import itertools
+    import random
+
+    from kolrules.evaluate import _to_pass_writer, to_pass, to_pass_words
+
+    rng = random.Random(name)
+    plan = Engine(name).plan
+    solved = [r for r in plan.rules if r.needs]
+    assert solved
+    for r in solved:
+        names = list(dict.fromkeys(n.name for n in r.needs))
+        width = len(names) + len(r.needs)
+        rows = [tuple(rng.choice(ODD_VALUES) for _ in range(width)) for _ in range(300)]
+        rows += list(itertools.islice(itertools.product((None, 5.0, 7), repeat=width), 300))
+        columns = [list(c) for c in zip(*rows, strict=True)]
+        got = _to_pass_writer(r, names)(*columns)
+        for row, text in zip(rows, got, strict=True):
+            now = dict(zip(names, row[: len(names)], strict=True))
+            want = to_pass_words(to_pass(r, row[len(names) :], now))
+            assert text == f"{r.rule.id}: {want}", (r.rule.id, row)

@@ -95,9 +95,7 @@ def format_value(value: Any, spec: str = "") -> str:
     :mod:`kolrules.evaluate` renders with it on the one-profile path."""
     if value is None:
         return "missing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
+    if isinstance(value, float):  # the common case first (a bool is not a float)
         if spec:
             return format(value, spec)
         if value.is_integer() and abs(value) < 1e15:
@@ -107,6 +105,8 @@ def format_value(value: Any, spec: str = "") -> str:
         if abs(value) >= 1:
             return f"{value:,.2f}".rstrip("0").rstrip(".")
         return f"{value:.3g}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return format(value, spec) if spec else str(value)
 
 
