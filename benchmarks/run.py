@@ -14,7 +14,7 @@ in its own subprocess, so peak RSS (``ru_maxrss``) belongs to that measurement a
   ``kolrules evaluate IN -o OUT.csv`` as a whole (wall time);
 - hand-written polars (``peers/hand_polars.py``), the practical limit for batch, in the
   same two modes (:data:`BATCH_MODES`), each timed against kolrules in its mode: writing
-  the same reason texts (``run(reasons="text")``), and no reasons (``reasons="none"``);
+  the same reason and to_pass texts (``run(reasons="text")``), and no reasons (``reasons="none"``);
   ``--reasons text`` or ``--reasons none`` runs one mode only;
 - one profile at a time, warm, in process: kolrules ``engine.evaluate_one(profile)`` (with
   ``decision.findings``), hand-written Python (``peers/hand_python.py``), zen-engine
@@ -213,6 +213,7 @@ DECISION_COLUMNS = (
     "cpe",
     "gifting",
     "reasons",
+    "to_pass",
     "errors",
 )
 FLOAT_COLUMNS = frozenset({"score", "quote", "band_min", "band_max", "cpe"})
@@ -257,6 +258,7 @@ def _kolrules_rows(engine: Any, results: _Results, rows: Iterable[Mapping[str, A
     row that took it first). Their ``errors`` are what ``Engine.evaluate`` reports: the
     exception's reasons (or the duplicate id), then the row's unreadable cells."""
     from kolrules.engine import RowInputError
+    from kolrules.report import to_pass_text
     from kolrules.types import DataError
 
     rule_ids = [r.rule.id for r in engine.plan.rules]
@@ -293,6 +295,7 @@ def _kolrules_rows(engine: Any, results: _Results, rows: Iterable[Mapping[str, A
             cpe=price.cpe,
             gifting=price.gifting,
             reasons=_joined(d.reasons),
+            to_pass=_joined(f"{f.rule}: {to_pass_text(f)}" for f in d.said()),
             errors=_joined(d.data_errors),
         )
 
@@ -518,7 +521,9 @@ class Run:
     note: str = ""
 
 
-def _run_process(cmd: Sequence[str], *, capture: bool = True) -> tuple[int, str, str, float, int]:
+def _run_process(
+    cmd: Sequence[str], *, capture: bool = True, env: Mapping[str, str] | None = None
+) -> tuple[int, str, str, float, int]:
     """Run ``cmd``; returns (exit code, stdout, stderr, wall seconds, child's peak RSS)."""
     started = time.perf_counter()
     with (
@@ -530,6 +535,7 @@ def _run_process(cmd: Sequence[str], *, capture: bool = True) -> tuple[int, str,
             stdout=out if capture else subprocess.DEVNULL,
             stderr=err,
             cwd=REPO,
+            env=env,
         )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
@@ -673,16 +679,17 @@ SPECS: dict[str, Spec] = {
         "written by kolrules' CSV writer, as written (numbers as the file has them)",
     ),
     "kolrules-batch-none": Spec(
-        tuple(c for c in DECISION_COLUMNS if c != "reasons"),
+        tuple(c for c in DECISION_COLUMNS if c not in ("reasons", "to_pass")),
         text=True,
-        not_compared=(("reasons", "`--reasons none` writes none"),),
+        not_compared=(("reasons, to_pass", "`--reasons none` writes none"),),
         what="`Engine.evaluate_to_file(reasons='none')`'s CSV against the reference frame "
         "written by kolrules' CSV writer, as written",
     ),
     "kolrules-frame": Spec(
-        tuple(c for c in DECISION_COLUMNS if c not in ("id", "platform", "quote")),
+        tuple(c for c in DECISION_COLUMNS if c not in ("id", "platform", "quote", "to_pass")),
         not_compared=(
             ("id, platform, quote", "`evaluate_frame` returns the input's columns instead"),
+            ("to_pass", "not a column of `evaluate_frame`"),
         ),
         what="`Engine.evaluate_frame` on the file's frame",
     ),
@@ -696,23 +703,23 @@ SPECS: dict[str, Spec] = {
             ("platform", "not written: one platform"),
             ("errors text", "compared as present or not: the peer writes its own words"),
         ),
-        what="`hand_polars.run(reasons='text')`: the same reason texts as kolrules",
+        what="`hand_polars.run(reasons='text')`: the same reason and to_pass texts as kolrules",
     ),
     "hand-polars-none": Spec(
-        tuple(c for c in DECISION_COLUMNS if c not in ("platform", "reasons", "errors")),
+        tuple(c for c in DECISION_COLUMNS if c not in ("platform", "reasons", "to_pass", "errors")),
         present=(("errors", "has_errors"),),
         not_compared=(
             ("platform", "not written: one platform"),
-            ("reasons", "not written: the peer of kolrules' `--reasons none`"),
+            ("reasons, to_pass", "not written: the peer of kolrules' `--reasons none`"),
             ("errors text", "compared as present or not: the peer writes its own words"),
         ),
         what="`hand_polars.run(reasons='none')`",
     ),
     "hand-python": Spec(
-        tuple(c for c in DECISION_COLUMNS if c not in ("platform", "reasons")),
+        tuple(c for c in DECISION_COLUMNS if c not in ("platform", "reasons", "to_pass")),
         not_compared=(
             ("platform", "not written: one platform"),
-            ("reasons", "its messages are in its own words"),
+            ("reasons, to_pass", "its messages are in its own words"),
         ),
         what="`hand_python.evaluate_rows` (`decide` on every row)",
     ),
@@ -722,7 +729,7 @@ SPECS: dict[str, Spec] = {
         not_compared=(
             ("score", "no logarithm in ZEN expressions"),
             ("quote, position, gifting", "not computed by the graph"),
-            ("reasons, errors", "no message texts"),
+            ("reasons, to_pass, errors", "no message texts"),
             ("platform", "not written"),
         ),
         what=f"zen-engine (id, status and cells {_READ_BY_PEERS}; CPE within a relative "
@@ -733,7 +740,7 @@ SPECS: dict[str, Spec] = {
         not_compared=(
             ("score", "no logarithm in rule-engine expressions"),
             ("quote, position, gifting", "not computed by the rules"),
-            ("reasons, errors", "no message texts"),
+            ("reasons, to_pass, errors", "no message texts"),
             ("platform", "not written"),
         ),
         what=f"rule-engine (id, status and cells {_READ_BY_PEERS}; its decimals give "
@@ -1037,13 +1044,26 @@ def show(c: Comparison) -> None:
 
 
 def median_wall(cmd: Sequence[str], runs: int) -> tuple[float, int]:
-    """Median wall time of ``cmd`` (and its exit code) over ``runs`` runs."""
+    """Median wall time of ``cmd`` (and its exit code) over ``runs`` runs, after one run
+    that is not timed, with Python's bytecode cache on: as a process starts once kolrules
+    is installed (pip compiles the modules; an editable install or a first run writes
+    them), whatever ``PYTHONDONTWRITEBYTECODE`` says in the benchmark's own environment."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    _run_process(cmd, capture=False, env=env)
     times = []
     code = 0
     for _ in range(runs):
-        code, _, _, wall, _ = _run_process(cmd, capture=False)
+        code, _, _, wall, _ = _run_process(cmd, capture=False, env=env)
         times.append(wall)
     return statistics.median(times), code
+
+
+def _third_party_plugins() -> list[str]:
+    """The ``kolrules`` entry points installed: issue 11's ``--help`` target is measured
+    with one installed (``pip install ./plugins/examples/kolrules-douyin``)."""
+    from importlib.metadata import entry_points
+
+    return sorted(ep.name for ep in entry_points(group="kolrules"))
 
 
 def startup(work: Path, seed: int, runs: int) -> dict[str, Any]:
@@ -1062,6 +1082,7 @@ def startup(work: Path, seed: int, runs: int) -> dict[str, Any]:
         )[0],
     }
     out["help_s"], out["help_exit"] = median_wall([*k, "--help"], runs)
+    out["third_party"] = _third_party_plugins()
     out["first_s"], out["first_exit"] = median_wall([*k, "evaluate", str(tiny)], runs)
     out["first_csv_s"], _ = median_wall(
         [*k, "evaluate", str(tiny), "-o", str(work / "f.csv")], runs
@@ -1099,7 +1120,7 @@ class BatchMode:
     peer: str
     peer_reasons: str  # hand_polars.run(reasons=...)
     title: str  # "batch with reasons text"
-    peer_title: str  # "the peer with the same reason texts"
+    peer_title: str  # "the peer with the same reason and to_pass texts"
 
 
 BATCH_MODES = (
@@ -1109,7 +1130,7 @@ BATCH_MODES = (
         "hand-polars",
         "text",
         "batch with reasons text",
-        "the peer with the same reason texts",
+        "the peer with the same reason and to_pass texts",
     ),
     BatchMode(
         "none",
@@ -1445,7 +1466,8 @@ def report(
         f"- data: `benchmarks/generate.py --seed {args.seed}` (synthetic RED profiles)",
         f"- batch timings: median of {args.repeat} run(s) per engine, kolrules and hand polars "
         "interleaved, each run in a fresh process; each kolrules mode against the peer writing "
-        "what it writes (reasons text: the same reason texts; `--reasons none`: no reasons)",
+        "what it writes (reasons text: the same reason and to_pass texts; `--reasons none`: "
+        "no reasons)",
         "",
     ]
     headline = _headline(sizes, start, full)
@@ -1549,11 +1571,17 @@ def _headline(
         )
     if start:
         help_ms = start["help_s"] * 1000
+        plugins = start.get("third_party") or []
+        installed = (
+            f" (third-party plugins installed: {', '.join(plugins)})"
+            if plugins
+            else " (no third-party plugin installed: the target is for one installed)"
+        )
         out.append(
             _row(
                 f"`kolrules --help` ≤ {TARGET_HELP_S * 1000:.0f} ms",
-                f"{help_ms:.0f} ms",
-                _met(start["help_s"] <= TARGET_HELP_S),
+                f"{help_ms:.0f} ms{installed}",
+                _met(start["help_s"] <= TARGET_HELP_S) if plugins else "not measured as asked",
             )
         )
         out.append(
@@ -1786,7 +1814,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--reasons",
         choices=("text", "none"),
         help="time and check only this mode of evaluate_to_file (against hand polars writing "
-        "the same reason texts, or no reasons); default: both",
+        "the same reason and to_pass texts, or no reasons); default: both",
     )
     p.add_argument(
         "--cache-dir", help="where generated data is kept (default ~/.cache/kolrules-bench)"

@@ -271,10 +271,11 @@ def test_hand_python_one_profile_matches_evaluate_one(data: Path, engine: Engine
 def test_hand_polars_agrees_with_kolrules(
     run: ModuleType, data: Path, reference: Any, tmp_path: Path
 ) -> None:
-    """Both of the peer's modes: the same reason texts as kolrules, and no reasons."""
+    """Both of the peer's modes: the same reason and to_pass texts as kolrules, and no
+    reasons."""
     hand_polars = peer("hand_polars")
     for write in (hand_polars.run, hand_polars.run_in_memory):
-        for reasons, engine, n in (("text", "hand-polars", 13), ("none", "hand-polars-none", 12)):
+        for reasons, engine, n in (("text", "hand-polars", 14), ("none", "hand-polars-none", 12)):
             out = tmp_path / f"{write.__name__}-{reasons}.csv"
             write(data, out, reasons=reasons)
             comparison = run.compare(engine, reference, out, data)
@@ -299,9 +300,9 @@ def test_kolrules_paths_agree_with_its_decision_frame(
     ref_csv = run.reference_csv(ref, tmp_path / "reference.csv")
     rules = len(peer("_red").RULE_IDS)
     for name, theirs, ours, columns in (
-        ("kolrules-one", reference, one, 14 + rules),
+        ("kolrules-one", reference, one, 15 + rules),
         ("kolrules-frame", reference, framed, 11 + rules),
-        ("kolrules-batch", ref_csv, batch, 14 + rules),
+        ("kolrules-batch", ref_csv, batch, 15 + rules),
     ):
         comparison = run.compare(name, theirs, ours, data)
         _agrees(comparison)

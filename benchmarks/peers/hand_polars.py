@@ -8,7 +8,8 @@ bad cell is a data error, a bad id or follower count a row error, a repeated id 
 error), evaluates the 14 rules, the verdict and the score, and writes one decisions row
 per input row in input order: ``row``, ``id``, ``status``, ``error`` (its own short
 words), ``verdict``, ``tier``, ``score``, ``quote``, ``band_min``, ``band_max``,
-``position``, ``cpe``, ``gifting``, ``reasons`` (with ``reasons="text"``), ``has_errors``
+``position``, ``cpe``, ``gifting``, ``reasons`` and ``to_pass`` (with ``reasons="text"``),
+``has_errors``
 (a row error or an unreadable cell: what makes kolrules fill its ``errors`` column) and one
 ``rule:<id>`` column per rule (pass / fail / not_applicable / unknown).
 
@@ -23,6 +24,13 @@ once. Python is called only for the values polars cannot render exactly, on thos
 (see :func:`_number_pieces`: a rounding that falls on a tie after the scaling, a huge or
 non-finite number; a few hundred values in 100,000 rows), and for the ``repr`` of an odd
 cell in a data error (a quote, a backslash, a control character).
+
+``to_pass`` is what kolrules writes there: for each rule whose message is among the
+reasons, in the same order, what it would take to pass (``price at most 8,000 (now
+15,000)``; alternatives joined by "or", parts of an ``and`` by "and"), solved by hand from
+red-default's ``require`` (:func:`_needs`), numbers in kolrules' default format
+(:func:`_default_pieces`). It is written on the rows where each rule failed only: each
+rule's rows are filtered, worded, and gathered back by row.
 
 Written the way one would for speed:
 
@@ -424,44 +432,64 @@ def _python_default(v: float) -> str:
     return f"{v:.3g}"
 
 
-def _default_number(v: pl.Expr) -> pl.Expr:
-    """:func:`_python_default` in polars (no template of red-default needs it, so it is one
-    expression, not staged): a whole number below 1e15 and anything from 100 up with
-    separators and no decimals, from 1 up with two decimals less their trailing zeros,
-    below 1 with three significant digits (``.3g``: from 1e-4 up; smaller, in exponent
-    notation, and non-finite values go to Python)."""
+def _default_pieces(
+    value: pl.Expr, st: _Stages, key: str, *, staged: bool = False
+) -> list[pl.Expr]:
+    """:func:`_python_default` of ``value`` (a Float64) as pieces of text, staged like
+    :func:`_number_pieces` (so that the query stays quick to plan however many values are
+    shown): ``missing`` or Python's text, the sign, the integer part in groups, the
+    fraction less its trailing zeros. One shape for all four cases: ``d`` decimals (none
+    for a whole number or from 100 up, two from 1 up, three significant digits below 1:
+    ``.3g`` in fixed notation, from 1e-4 up), ``|v| * 10**d`` rounded half to even, ties
+    of that product (see :func:`_number_pieces`), values from 1e15 or below 1e-4, integer
+    parts of a billion or more and non-finite values left to Python. ``staged``: ``value``
+    is a temporary column of the first stage already."""
+    v = value if staged else st.put(0, key + "v", value)
     a = v.abs()
-    whole = (v == v.floor()) & (a < 1e15)
-    # three significant digits: 2 + the number of zeros after the point
+    whole = ((a == a.floor()) & (a < 1e15)) | (a >= 100)
     decimals = (
-        pl.when(a >= 0.1).then(3).when(a >= 0.01).then(4).when(a >= 0.001).then(5).otherwise(6)
-    )
-    scale = pl.lit(10, pl.Int64).pow(decimals)
-    y = a * scale.cast(F64)
-    n = y.round(0, mode="half_to_even").cast(pl.Int64, strict=False)
-    digits = (n % scale + scale).cast(pl.String).str.slice(1)
-    small = pl.concat_str(
-        pl.when(v < 0).then(pl.lit("-")).otherwise(pl.lit("")),
-        (n // scale).cast(pl.String),
-        pl.lit("."),
-        digits,
-    )
-    small = small.str.strip_chars_end("0").str.strip_chars_end(".")
-    unsure = ((a < 1e-4) & (a > 0)) | (y - y.floor() == 0.5) | v.is_finite().not_()
-    up_to_100 = _number(v, ",.2f").str.strip_chars_end("0").str.strip_chars_end(".")
-    # a whole number: int(v) drops the sign of -0.0, which ",.0f" would keep
-    text = (
-        pl.when(v == 0)
-        .then(pl.lit("0"))
-        .when(whole | (a >= 100))
-        .then(_number(v, ",.0f"))
+        pl.when(whole)
+        .then(0)
         .when(a >= 1)
-        .then(up_to_100)
-        .when(unsure.fill_null(False).not_())
-        .then(small)
+        .then(2)
+        .when(a >= 0.1)
+        .then(3)
+        .when(a >= 0.01)
+        .then(4)
+        .when(a >= 0.001)
+        .then(5)
+        .otherwise(6)
     )
-    fallback = pl.when(v.is_finite().not_() | (a < 1) & unsure).then(v)
-    return pl.coalesce(_in_python(fallback, _python_default), text)
+    d = st.put(1, key + "d", decimals.cast(pl.Int64))
+    scale = pl.lit(pl.Series([10**k for k in range(7)], dtype=pl.Int64)).gather(d)
+    s = st.put(2, key + "s", scale)
+    y = st.put(2, key + "y", a * scale.cast(F64))
+    rounded = y.round(0, mode="half_to_even")
+    unsure = (
+        v.is_finite().not_()
+        | (a >= 1e15)
+        | ((a > 0) & (a < 1e-4))
+        | ((d > 0) & (y - y.floor() == 0.5))
+        | (rounded >= _GROUPED * s.cast(F64))
+    ).fill_null(False)
+    u = st.put(3, key + "u", unsure)
+    n = st.put(3, key + "n", pl.when(unsure.not_()).then(rounded.cast(pl.Int64, strict=False)))
+    whole_part = n // s
+    millions, thousands = whole_part // 1_000_000, whole_part // 1000
+    top = pl.when(millions > 0).then(millions).when(thousands > 0).then(thousands)
+    top = top.otherwise(whole_part)
+    groups = _padded(",", 3)
+    digits = (n % s + s).cast(pl.String).str.slice(1)
+    fraction = pl.concat_str(pl.lit("."), digits).str.strip_chars_end("0").str.strip_chars_end(".")
+    python = _in_python(pl.when(u).then(v), _python_default)
+    return [
+        st.put(4, key + "alt", pl.coalesce(python, pl.when(v.is_null()).then(pl.lit("missing")))),
+        st.put(4, key + "sign", pl.when((v < 0) & n.is_not_null()).then(pl.lit("-"))),
+        st.put(4, key + "top", top.cast(pl.String)),
+        st.put(4, key + "mid", groups.gather(pl.when(millions > 0).then(thousands % 1000))),
+        st.put(4, key + "low", groups.gather(pl.when(thousands > 0).then(whole_part % 1000))),
+        st.put(4, key + "frac", fraction),
+    ]
 
 
 def _constant_text(value: float | None, spec: str) -> str:
@@ -481,39 +509,43 @@ def _said(rule_id: str) -> pl.Expr:
     return failed
 
 
-def _messages(
-    names: dict[str, tuple[pl.Expr, str]], tier: pl.Expr, st: _Stages
-) -> dict[str, pl.Expr]:
+class _Shown:
+    """Each value a text shows, rendered once (as temporary columns of ``st``) however many
+    texts show it: ``names`` gives the expression of each name and whether it is a number
+    or text; the bands are constants, one text per tier."""
+
+    def __init__(self, names: dict[str, tuple[pl.Expr, str]], tier: pl.Expr, st: _Stages) -> None:
+        self.names, self.tier, self.st = names, tier, st
+        self.shown: dict[tuple[str, str], list[pl.Expr]] = {}
+
+    def pieces(self, name: str, spec: str) -> list[pl.Expr]:
+        """``{name:spec}`` as pieces of text to concatenate (``missing`` for none)."""
+        if (name, spec) in self.shown:
+            return self.shown[name, spec]
+        key = f"__m{len(self.shown)}_"
+        st = self.st
+        if name in ("band_min", "band_max"):
+            at = 3 if name == "band_min" else 4
+            texts = pl.Series([_constant_text(t[at], spec) for t in red.TIERS])
+            by_tier = pl.lit(texts).gather(self.tier).fill_null(pl.lit("missing"))
+            said = [st.put(3, key + "band", by_tier)]
+        elif self.names[name][1] == "text":
+            if spec:
+                raise ValueError(f"format spec {spec!r} on a text value")
+            text = self.names[name][0].fill_null(pl.lit("missing"))
+            said = [st.put(3, key + "text", text)]
+        else:
+            value = self.names[name][0]
+            number = _number_pieces(value, spec, st, key) if spec else None
+            said = number if number is not None else _default_pieces(value, st, key)
+        self.shown[name, spec] = said
+        return said
+
+
+def _messages(shown: _Shown) -> dict[str, pl.Expr]:
     """Each rule's message where it is said (:func:`_said`; null elsewhere), from the
-    templates of ``red.MESSAGES``: one ``concat_str`` of literal text and pieces (the
-    temporary columns of ``st``). ``names`` gives the expression of each name a template
-    reads and whether it is a number or text; a value read by several templates (the
-    quote) is rendered once; params are constants, and so are the bands, one text per
-    tier."""
-    shown: dict[tuple[str, str], list[pl.Expr]] = {}
-
-    def pieces(name: str, spec: str) -> list[pl.Expr]:
-        if (name, spec) not in shown:
-            key = f"__m{len(shown)}_"
-            if name in ("band_min", "band_max"):
-                at = 3 if name == "band_min" else 4
-                texts = pl.Series([_constant_text(t[at], spec) for t in red.TIERS])
-                by_tier = pl.lit(texts).gather(tier).fill_null(pl.lit("missing"))
-                shown[name, spec] = [st.put(3, key + "band", by_tier)]
-            elif names[name][1] == "text":
-                if spec:
-                    raise ValueError(f"format spec {spec!r} on a text value")
-                said = names[name][0].fill_null(pl.lit("missing"))
-                shown[name, spec] = [st.put(3, key + "text", said)]
-            else:
-                value = names[name][0]
-                if spec:
-                    shown[name, spec] = _number_pieces(value, spec, st, key)
-                else:
-                    said = _default_number(value).fill_null(pl.lit("missing"))
-                    shown[name, spec] = [st.put(3, key + "default", said)]
-        return shown[name, spec]
-
+    templates of ``red.MESSAGES``: one ``concat_str`` of literal text and the pieces of
+    ``shown``; params are constants."""
     out = {}
     for rule_id, template in red.MESSAGES.items():
         parts: list[pl.Expr] = []
@@ -525,18 +557,182 @@ def _messages(
             if name in red.PARAMS:
                 parts.append(pl.lit(_constant_text(red.PARAMS[name], spec or "")))
             else:
-                parts += pieces(name, spec or "")
+                parts += shown.pieces(name, spec or "")
         out[rule_id] = pl.when(_said(rule_id)).then(pl.concat_str(parts, ignore_nulls=True))
     return out
 
 
-def _reasons(
-    names: dict[str, tuple[pl.Expr, str]], tier: pl.Expr, st: _Stages, ok: pl.Expr
-) -> pl.Expr:
+# -- what it would take to pass -----------------------------------------------------------
+
+#: A need: input ``name`` ``op`` a value (``None`` for ``present``: given at all).
+_Need = tuple[str, str, "pl.Expr | None"]
+_OP_WORDS = {"<=": "at most", ">=": "at least", "!=": "other than"}
+_UNSOLVED = "cannot be solved from the inputs"
+
+
+def _needs() -> dict[str, list[list[_Need]]]:
+    """What each rule of red-default would need to pass, solved by hand from its
+    ``require``: the parts of an ``and`` (each that does not hold is needed), each a list
+    of alternatives (any one is enough), the others held; a value is null where it cannot
+    be computed for the row (a division by a value that is not above zero)."""
+    f, total = pl.col("followers"), pl.col("total_likes")
+    likes, collects = pl.col("avg_likes"), pl.col("avg_collects")
+    comments, views = pl.col("avg_comments"), pl.col("avg_views")
+    er = red.MIN_ENGAGEMENT_RATE
+
+    def over(guard: pl.Expr, value: pl.Expr) -> pl.Expr:
+        return pl.when(guard).then(value)
+
+    def per_follower(ratio: float) -> list[list[_Need]]:
+        return [
+            [
+                ("total_likes", ">=", over(f > 0, ratio * f)),
+                ("followers", "<=", over(total > 0, total / ratio)),
+            ]
+        ]
+
+    def const(value: float) -> pl.Expr:
+        return pl.lit(value, dtype=F64)
+
+    return {
+        "tier-known": [],  # the tier is not an input
+        "likes-below-followers": per_follower(red.FAKE_LIKES_PER_FOLLOWER),
+        "likes-per-follower-low": per_follower(red.MIN_LIKES_PER_FOLLOWER),
+        "likes-per-view-band": [
+            [
+                ("avg_likes", ">=", over(views > 0, red.MIN_LIKES_PER_VIEW * views)),
+                ("avg_views", "<=", over(likes > 0, likes / red.MIN_LIKES_PER_VIEW)),
+            ],
+            [
+                ("avg_likes", "<=", over(views > 0, red.MAX_LIKES_PER_VIEW * views)),
+                ("avg_views", ">=", over(likes > 0, likes / red.MAX_LIKES_PER_VIEW)),
+            ],
+        ],
+        "few-comments": [
+            [
+                ("avg_comments", ">=", over(likes > 0, red.MIN_COMMENTS_PER_LIKE * likes)),
+                ("avg_likes", "<=", over(comments > 0, comments / red.MIN_COMMENTS_PER_LIKE)),
+            ]
+        ],
+        "engagement-rate-low": [
+            [
+                (
+                    "followers",
+                    "<=",
+                    over(likes + collects + comments > 0, (likes + collects + comments) / er),
+                ),
+                ("avg_comments", ">=", over(f > 0, er * f - (likes + collects))),
+                ("avg_likes", ">=", over(f > 0, er * f - comments - collects)),
+                ("avg_collects", ">=", over(f > 0, er * f - comments - likes)),
+            ]
+        ],
+        "few-posts": [[("posts", ">=", const(red.MIN_POSTS))]],
+        "cross-platform-young": [
+            [("account_age_days", ">=", const(red.MIN_CROSS_PLATFORM_AGE_DAYS))]
+        ],
+        "celebrity-endorsement": [[("origin", "!=", pl.lit("celebrity"))]],
+        "gifting-candidate": [[("price", "present", None)]],
+        "price-outside-usual-range": [
+            [("price", ">=", const(red.PAID_PRICE_MIN))],
+            [("price", "<=", const(red.PAID_PRICE_MAX))],
+        ],
+        "price-above-roi-limit": [[("price", "<=", const(red.ROI_PRICE_LIMIT))]],
+        "price-above-tier-band": [[("price", "<=", pl.col("band_max"))]],
+        "price-below-tier-band": [[("price", ">=", pl.col("band_min"))]],
+    }
+
+
+def _to_pass(base: pl.LazyFrame, ok: pl.Expr) -> pl.LazyFrame:
+    """kolrules' ``to_pass`` (``row`` and ``to_pass``, only the rows with some): for each
+    rule whose message is said, in the order of the reasons, ``<rule>: <what it would
+    take>`` (``followers at most 1,333 (now 1,907) or avg_comments at least 18.21 (now
+    1)``; parts joined by "and"; "cannot be solved from the inputs" when nothing can be
+    said).
+
+    Written long: one row per need of a failed rule (each rule's failed rows filtered, its
+    needs stacked), the needs that are not met worded in one pass (every number by the
+    same few expressions, so the query stays quick to plan), then gathered: the
+    alternatives of a part, the parts of a rule, the rules of a row. Rendering every need
+    on every row instead costs ten times as much."""
+    severity = dict(red.RULES)
+    ordered = sorted(red.RULE_IDS, key=lambda r: red.SEVERITY_ORDER.index(severity[r]))
+    needs = _needs()
+    failed, stacked = [], []
+    for rank, rule_id in enumerate(ordered):
+        rows = base.filter(ok & _said(rule_id))
+        failed.append(rows.select("row", pl.lit(rank, dtype=pl.UInt8).alias("rank")))
+        for p, part in enumerate(needs[rule_id]):
+            for name, op, need_value in part:
+                now = pl.col(name)
+                text = name == "origin"
+                if need_value is None:  # present
+                    unmet = now.is_null()
+                else:
+                    met = getattr(now, {"<=": "__le__", ">=": "__ge__", "!=": "__ne__"}[op])
+                    unmet = need_value.is_not_null() & met(need_value).fill_null(False).not_()
+                head = f"{name} given" if need_value is None else f"{name} {_OP_WORDS[op]} "
+                stacked.append(
+                    rows.filter(unmet).select(
+                        "row",
+                        pl.lit(rank, dtype=pl.UInt8).alias("rank"),
+                        pl.lit(p, dtype=pl.UInt8).alias("part"),
+                        pl.lit(head).alias("head"),
+                        pl.lit(need_value is not None).alias("valued"),
+                        (need_value if need_value is not None and not text else pl.lit(None))
+                        .cast(F64)
+                        .alias("need"),
+                        (now if not text else pl.lit(None)).cast(F64).alias("now"),
+                        (need_value if text else pl.lit(None)).cast(pl.String).alias("need_text"),
+                        (now if text else pl.lit(None)).cast(pl.String).alias("now_text"),
+                    )
+                )
+    st = _Stages()
+    shown = {
+        key: pl.coalesce(
+            pl.col(f"{key}_text"),
+            pl.concat_str(_default_pieces(pl.col(key), st, f"__{key}_"), ignore_nulls=True),
+        )
+        for key in ("need", "now")
+    }
+    worded = st.add_to(pl.concat(stacked)).select(
+        "row",
+        "rank",
+        "part",
+        pl.when(pl.col("valued"))
+        .then(
+            pl.concat_str(
+                pl.col("head"), shown["need"], pl.lit(" (now "), shown["now"], pl.lit(")")
+            )
+        )
+        .otherwise(pl.col("head"))
+        .alias("said"),
+    )
+    parts = worded.group_by("row", "rank", "part", maintain_order=True).agg(
+        pl.col("said").str.join(" or ")
+    )
+    rules = parts.group_by("row", "rank", maintain_order=True).agg(
+        pl.col("said").sort_by("part").str.join(" and ")
+    )
+    names = pl.lit(pl.Series([f"{r}: " for r in ordered]))
+    every = (
+        pl.concat(failed)
+        .join(rules, on=["row", "rank"], how="left")
+        .select(
+            "row",
+            "rank",
+            pl.concat_str(names.gather(pl.col("rank")), pl.col("said").fill_null(_UNSOLVED)).alias(
+                "to_pass"
+            ),
+        )
+    )
+    return every.group_by("row").agg(pl.col("to_pass").sort_by("rank").str.join(red.JOIN))
+
+
+def _reasons(shown: _Shown, ok: pl.Expr) -> pl.Expr:
     """kolrules' ``reasons`` where ``ok`` (an evaluated row): the data errors, then the
     failed rules' messages, most severe first (ties in rule order) and without those
     another failed rule supersedes; missing when there is none."""
-    messages = _messages(names, tier, st)
+    messages = _messages(shown)
     severity = dict(red.RULES)
     ordered = sorted(red.RULE_IDS, key=lambda r: red.SEVERITY_ORDER.index(severity[r]))
     notes = pl.col("notes")
@@ -677,11 +873,14 @@ def decisions(profiles: pl.LazyFrame, *, reasons: Reasons = "text") -> pl.LazyFr
             tier=(tier_label.cast(pl.String), "text"),
         )
         st = _Stages()
-        said.append(_reasons(names, tier_c, st, ok).alias("reasons"))
-        coded = st.add_to(coded)
+        said.append(_spreadsheet_safe(_reasons(_Shown(names, tier_c, st), ok)).alias("reasons"))
+        said.append(_spreadsheet_safe(pl.col("to_pass")).alias("to_pass"))
+        coded = coded.cache()  # read and evaluated once, for the rows and for to_pass
+        solved = _to_pass(coded, ok)
+        coded = st.add_to(coded).join(solved, on="row", how="left", maintain_order="left")
     return coded.select(
         "row",
-        "id",
+        _spreadsheet_safe(pl.col("id")).alias("id"),
         pl.when(ok).then(pl.lit("evaluated")).otherwise(pl.lit("error")).alias("status"),
         "error",
         _labels(VERDICTS).gather(pl.when(ok).then(verdict)).alias("verdict"),
@@ -700,6 +899,14 @@ def decisions(profiles: pl.LazyFrame, *, reasons: Reasons = "text") -> pl.LazyFr
             for rule_id in red.RULE_IDS
         ),
     )
+
+
+def _spreadsheet_safe(text: pl.Expr) -> pl.Expr:
+    """As kolrules' csv writes a text cell that may hold input: behind a ``'`` when a
+    spreadsheet would run it as a formula (a leading ``=``, ``+``, ``-``, ``@``, tab or
+    carriage return)."""
+    risky = text.str.contains(r"^[=+\-@\t\r]").fill_null(False)
+    return pl.when(risky).then(pl.concat_str(pl.lit("'"), text)).otherwise(text)
 
 
 def scan(source: str | Path) -> pl.LazyFrame:
