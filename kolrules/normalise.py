@@ -17,12 +17,20 @@ What happens to a bad cell:
 - any other unreadable cell (not a number, a negative count, an unknown ``origin``): the
   field is treated as missing and the problem is kept as a
   :class:`~kolrules.types.DataError` on the decision. In strict mode it is a row error.
+- a cell of a field longer than :data:`MAX_CELL` characters: a row error, whatever the
+  field (the value shown is cut short).
+
+What is missing, in every field, number or text, on both paths alike: ``None``, a float
+NaN given by a caller (pandas' empty cell), and a cell that is empty once the Unicode
+white space around it (:data:`SPACE`) is stripped or that is one of the platform's
+missing markers (``[numbers] missing``; no marker is added to the platform's list).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +44,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BAD",
+    "MAX_CELL",
     "ROW",
+    "SPACE",
     "Schema",
     "SeenIds",
     "claimed_twice",
@@ -44,6 +54,7 @@ __all__ = [
     "normalise_frame",
     "normalise_row",
     "parse_number",
+    "read_headers",
 ]
 
 #: Name of the 1-based input row number column in normalised frames.
@@ -52,16 +63,33 @@ ROW = "__row"
 HAS_DATA_ERRORS = "__data_errors"
 #: Name of the "this row cannot be evaluated" column in :attr:`NormalisedFrame.rows`.
 BAD = "__bad"
-#: Cell texts that mean "no value" on every platform (platforms add their own).
-BASE_MISSING = ("", "-", "--", "—", "N/A", "n/a", "NA", "null", "NULL", "None", "none")
-
-_CLEAN = r"[,，¥￥\s]|(?i:rmb)|元"
+#: The characters stripped from both ends of a cell, and dropped inside a number: Unicode's
+#: White_Space, which is what polars' ``strip_chars()`` strips. Python's ``str.strip()``
+#: also strips U+001C..U+001F, so the one-profile path strips exactly these instead
+#: (tests/test_hostile_limits.py checks that the two sets are the same).
+SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+#: The most characters a cell of a field may hold: Excel's limit for one cell, so that any
+#: export a spreadsheet can hold is read. A longer cell makes its row a row error; it used
+#: to be carried through evaluation and into every message that quotes it.
+MAX_CELL = 32_767
+_BIG = sys.float_info.max
+#: How many characters of a too-long cell its row error shows.
+SHOWN_CHARS = 40
+# Both regex engines (Python's and polars') read \uXXXX in a character class.
+_SPACE_CLASS = "".join(f"\\u{ord(c):04x}" for c in SPACE)
+_CLEAN = rf"[,，¥￥{_SPACE_CLASS}]|(?i:rmb)|元"
 # ASCII digits only: Python would read full-width digits (１２) but polars would not.
 _PLAIN = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 
 NOT_A_NUMBER = "not a number"
 NOT_FINITE = "not a finite number"
 NEGATIVE = "negative, must be 0 or more"
+NOT_TEXT = "an integer too long to write as text"
+#: The reason of a too-long cell in the frame path until its length is put in.
+_TOO_LONG = "too long"
 
 
 def _header_key(text: str) -> str:
@@ -90,7 +118,7 @@ class Schema:
 
     @missing.default
     def _missing(self) -> frozenset[str]:
-        return frozenset(BASE_MISSING) | frozenset(self.platform.missing)
+        return frozenset({""}) | frozenset(self.platform.missing)
 
     @units_re.default
     def _units_re(self) -> str:
@@ -143,9 +171,12 @@ def claimed_twice(schema: Schema) -> list[tuple[str, str, str]]:
     return found
 
 
-def match_columns(headers: Sequence[str], schema: Schema) -> dict[str, str]:
+def match_columns(
+    headers: Sequence[str], schema: Schema, *, required: bool = True
+) -> dict[str, str]:
     """Map each field to the header that holds it. Raises :class:`InputFileError` when a
-    required column is missing (naming the spellings tried) or two headers mean one field."""
+    required column is missing (naming the spellings tried; not when ``required`` is
+    false) or two headers mean one field."""
     by_key: dict[str, list[str]] = {}
     for h in headers:  # all of them: 'Fans' and 'fans' are two headers meaning one field
         by_key.setdefault(_header_key(h), []).append(h)
@@ -160,7 +191,7 @@ def match_columns(headers: Sequence[str], schema: Schema) -> dict[str, str]:
             )
         if hits:
             found[field] = hits[0]
-    for field in schema.platform.required:
+    for field in schema.platform.required if required else ():
         if field not in found:
             tried = ", ".join(repr(s) for s in schema.aliases[field])
             raise InputFileError(
@@ -179,7 +210,7 @@ def parse_number(text: str, schema: Schema) -> float | None:
 
     Raises ``ValueError`` with the reason when the text is not a number.
     """
-    s = text.strip()
+    s = text.strip(SPACE)
     if s in schema.missing:
         return None
     s = re.sub(_CLEAN, "", s)
@@ -203,13 +234,16 @@ def parse_number(text: str, schema: Schema) -> float | None:
 
 def _read_value(field: str, raw: Any, schema: Schema) -> Any:
     """The normalised value of one cell; raises ``ValueError`` with the reason."""
-    if raw is None:
-        return None
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return None  # a NaN object is pandas' empty cell; the text "nan" is not this
     if schema.fields[field] == "number":
         if isinstance(raw, bool):
             raise ValueError(NOT_A_NUMBER)
         if isinstance(raw, int | float):
-            number = float(raw)
+            try:
+                number = float(raw)
+            except OverflowError:  # an int beyond the largest float
+                raise ValueError(NOT_FINITE) from None
             if not math.isfinite(number):
                 raise ValueError(NOT_FINITE)
             value: float | None = number
@@ -218,7 +252,7 @@ def _read_value(field: str, raw: Any, schema: Schema) -> Any:
         if value is not None and value < 0 and field in schema.non_negative:
             raise ValueError(NEGATIVE)
         return value
-    text = str(raw).strip()
+    text = _text(raw).strip(SPACE)
     if text in schema.missing:
         return None
     if field == "origin":
@@ -229,6 +263,33 @@ def _read_value(field: str, raw: Any, schema: Schema) -> Any:
     if field == "platform":
         return text.casefold()
     return text
+
+
+def _text(raw: Any) -> str:
+    """``raw`` as text; ``ValueError`` for an integer too long to write (Python refuses
+    more than 4,300 digits)."""
+    try:
+        return str(raw)
+    except ValueError:
+        raise ValueError(NOT_TEXT) from None
+
+
+def too_long_reason(length: int) -> str:
+    """The reason of a cell of ``length`` characters, over :data:`MAX_CELL`."""
+    return (
+        f"{length:,} characters long, over the limit of {MAX_CELL:,} for one cell; shorten "
+        "it, or rename its column if kolrules should not read it"
+    )
+
+
+def shown(cell: Any) -> str:
+    """A cell as a data error shows it: as written, cut to :data:`SHOWN_CHARS` characters
+    and ``…`` when longer than :data:`MAX_CELL`."""
+    try:
+        text = str(cell)
+    except ValueError:  # an integer too long to write
+        return f"<an integer of {cell.bit_length()} bits>"
+    return text if len(text) <= MAX_CELL else text[:SHOWN_CHARS] + "…"
 
 
 @attrs.frozen
@@ -275,8 +336,8 @@ def _quick_reader(
     other, which :func:`normalise_row` then reads in full. Generated once per layout, the
     way attrs generates methods, because this is the path of one-profile-at-a-time calls."""
     lines = [
-        "def quick(raw, _missing=_missing, _inf=_inf, _origins=_origins, _names=_names,"
-        " type=type, float=float, str=str, int=int):"
+        "def quick(raw, _missing=_missing, _big=_big, _origins=_origins, _names=_names,"
+        " _space=_space, _max=_max, type=type, float=float, str=str, int=int, len=len):"
     ]
     names: list[str] = []
     for i, (field, key) in enumerate(layout):
@@ -291,7 +352,7 @@ def _quick_reader(
         lines.append(f"    c = raw[{key!r}]")
         if field == "id":
             lines += [
-                "    if type(c) is not str or (t := c.strip()) in _missing:",
+                "    if type(c) is not str or len(c) > _max or (t := c.strip(_space)) in _missing:",
                 "        return None",
                 f"    {v} = t",
             ]
@@ -300,35 +361,37 @@ def _quick_reader(
         if schema.fields[field] == "number":
             sign = " and c >= 0" if field in schema.non_negative else ""
             lines += [
-                f"    elif (type(c) is float or type(c) is int) and -_inf < c < _inf{sign}:",
+                f"    elif (type(c) is float or type(c) is int) and -_big <= c <= _big{sign}:",
                 f"        {v} = float(c)",
             ]
         elif field == "origin":
             lines += [
-                "    elif type(c) is str:",
-                "        t = c.strip()",
+                "    elif type(c) is str and len(c) <= _max:",
+                "        t = c.strip(_space)",
                 f"        {v} = None if t in _missing else _origins.get(t.casefold())",
                 f"        if {v} is None and t not in _missing:",
                 "            return None",
             ]
         elif field == "platform":
             lines += [
-                "    elif type(c) is str:",
-                "        t = c.strip()",
+                "    elif type(c) is str and len(c) <= _max:",
+                "        t = c.strip(_space)",
                 "        if t not in _missing and t.casefold() not in _names:",
                 "            return None",
             ]
         else:
             lines += [
-                "    elif type(c) is str:",
-                f"        {v} = None if (t := c.strip()) in _missing else t",
+                "    elif type(c) is str and len(c) <= _max:",
+                f"        {v} = None if (t := c.strip(_space)) in _missing else t",
             ]
         lines.append("    else:\n        return None")
     pairs = ", ".join(f"{f!r}: {n}" for (f, _), n in zip(layout, names, strict=True))
     lines.append(f"    return {{{pairs}}}")
     scope: dict[str, Any] = {
         "_missing": schema.missing,
-        "_inf": math.inf,
+        "_big": _BIG,
+        "_space": SPACE,
+        "_max": MAX_CELL,
         "_origins": schema.origins,
         "_names": frozenset(n.casefold() for n in schema.platform.names()),
     }
@@ -361,7 +424,6 @@ def _read_row(
     values: dict[str, Any] = {}
     data_errors: list[DataError] = []
     row_errors: list[DataError] = []
-    id_header = "id"
     numbers = schema.non_negative
     for field, key in layout:
         cell = None if key is None else raw[key]
@@ -369,18 +431,26 @@ def _read_row(
         if cell is None:
             values[field] = None
             continue
-        if (kind is int or kind is float) and schema.fields[field] == "number":
-            # A number as a number: the common case of callers in Python, kept short.
-            value: Any = float(cell)
-            if math.isfinite(value) and (value >= 0 or field not in numbers):
-                values[field] = value
-                continue
+        # A number as a number: the common case of callers in Python, kept short (NaN,
+        # infinities and ints beyond the largest float are read in full).
+        if (
+            (kind is int or kind is float)
+            and schema.fields[field] == "number"
+            and -_BIG <= cell <= _BIG
+            and (cell >= 0 or field not in numbers)
+        ):
+            values[field] = float(cell)
+            continue
         if field == "id":
             id_header = str(key)
+        if isinstance(cell, str) and len(cell) > MAX_CELL:  # a row error, whatever the field
+            row_errors.append(DataError(str(key), shown(cell), too_long_reason(len(cell))))
+            values[field] = None
+            continue
         try:
             value = _read_value(field, cell, schema)
         except ValueError as exc:
-            err = DataError(str(key), str(cell), str(exc))
+            err = DataError(str(key), shown(cell), str(exc))
             strict = schema.strict or field in schema.platform.required
             (row_errors if strict else data_errors).append(err)
             value = None
@@ -388,9 +458,9 @@ def _read_row(
         if field == "platform" and not _platform_ok(value, schema):
             row_errors.append(_platform_error(str(key), cell, schema))
         values[field] = value
-    if values["id"] is None:
-        id_key = dict(layout)["id"]
-        id_header = "id" if id_key is None else str(id_key)
+    id_key = dict(layout)["id"]
+    id_header = "id" if id_key is None else str(id_key)
+    if values["id"] is None and not any(e.column == id_header for e in row_errors):
         row_errors.insert(0, DataError(id_header, None, "empty id"))
     values["platform"] = schema.platform.name
     return NormalisedRow(values, tuple(data_errors), tuple(row_errors), id_header)
@@ -443,7 +513,7 @@ def _number_exprs(src: pl.Expr, field: str, schema: Schema, st: _Stages) -> tupl
 
     p = schema.platform
     t = f"__n_{field}_"
-    s = st.put(0, t + "s", src.str.strip_chars())
+    s = st.put(0, t + "s", src.str.strip_chars())  # SPACE, twice as fast as naming it
     is_missing = st.put(1, t + "m", s.is_null() | s.is_in(sorted(schema.missing)))
     c = st.put(1, t + "c", s.str.replace_all(_CLEAN, ""))
     plain = st.put(2, t + "p", c.str.contains(_PLAIN))
@@ -494,7 +564,7 @@ def _text_exprs(src: pl.Expr, field: str, schema: Schema, st: _Stages) -> tuple[
     import polars as pl
 
     t = f"__n_{field}_"
-    s = st.put(0, t + "s", src.str.strip_chars())
+    s = st.put(0, t + "s", src.str.strip_chars())  # SPACE, twice as fast as naming it
     value = st.put(
         1, t + "v", pl.when((s.is_null() | s.is_in(sorted(schema.missing))).not_()).then(s)
     )
@@ -565,7 +635,7 @@ def _build_field_exprs(
         dt = dtypes[header]
         src = pl.col(header)
         if ftype == "number" and dt.is_numeric():
-            num = src.cast(pl.Float64)
+            num = src.cast(pl.Float64).fill_nan(None)  # NaN is missing, as in a mapping
             bad = pl.when(num.is_finite().not_()).then(pl.lit(NOT_FINITE))
             if field in schema.non_negative:
                 reason = bad.when(num < 0).then(pl.lit(NEGATIVE)).otherwise(None)
@@ -703,14 +773,17 @@ def normalise_frame(
         rows = _read_uncast(base, rows, casts, mapping, schema)
     # The fields read from a column: each has a __why_<field> column (see _field_exprs).
     checked = [(f, mapping[f]) for f in schema.fields if f in mapping]
+    rows, long = _too_long(df, rows, checked)
 
     always_hard = (*schema.platform.required, "platform")
     hard = [f for f, _ in checked if schema.strict or f in always_hard]
     soft = [f for f, _ in checked if f not in hard]
     rows = rows.with_columns(
-        pl.any_horizontal(pl.lit(False), *(pl.col(f"__why_{f}").is_not_null() for f in hard)).alias(
-            "__hard"
-        ),
+        pl.any_horizontal(
+            pl.lit(False),
+            *(pl.col(f"__why_{f}").is_not_null() for f in hard),
+            *(pl.col(f"__why_{f}").eq_missing(_TOO_LONG) for f in long if f not in hard),
+        ).alias("__hard"),
         pl.any_horizontal(pl.lit(False), *(pl.col(f"__why_{f}").is_not_null() for f in soft)).alias(
             HAS_DATA_ERRORS
         ),
@@ -823,6 +896,33 @@ def _first_rows(rows: pl.DataFrame, seen: SeenIds | None) -> dict[int, int]:
     return first
 
 
+def _too_long(
+    df: pl.DataFrame, rows: pl.DataFrame, checked: Sequence[tuple[str, str]]
+) -> tuple[pl.DataFrame, list[str]]:
+    """``rows`` with every cell of a field longer than :data:`MAX_CELL` characters read as
+    missing and its reason set to ``_TOO_LONG`` (the row is then a row error), and the
+    fields that have such a cell. Only a column whose longest cell in bytes is over the
+    limit is measured in characters."""
+    import polars as pl
+
+    texts = [(f, h) for f, h in checked if df.schema[h] == pl.String]
+    if not texts:
+        return rows, []
+    longest = df.select(pl.col(h).str.len_bytes().max().alias(f) for f, h in texts).row(0)
+    over = [(f, h) for (f, h), n in zip(texts, longest, strict=True) if (n or 0) > MAX_CELL]
+    if not over:
+        return rows, []
+    flags = df.select((pl.col(h).str.len_chars() > MAX_CELL).alias(f) for f, h in over)
+    out = []
+    for f, _ in over:
+        flag = flags.get_column(f)
+        if f != "platform":  # its value is the platform's name
+            out.append(pl.when(flag).then(None).otherwise(rows.get_column(f)).alias(f))
+        why = rows.get_column(f"__why_{f}").cast(pl.String)
+        out.append(pl.when(flag).then(pl.lit(_TOO_LONG)).otherwise(why).alias(f"__why_{f}"))
+    return rows.with_columns(out), [f for f, _ in over]
+
+
 def _problems(
     df: pl.DataFrame,
     rows: pl.DataFrame,
@@ -846,6 +946,7 @@ def _problems(
     raw = df.select(headers)[at]
     # Column by column: a problem row usually has one bad cell among many fields.
     found: list[list[tuple[str, DataError]]] = [[] for _ in range(problems.height)]
+    hard_at: list[set[str]] = [set() for _ in range(problems.height)]  # too-long cells
     for name, header in zip(names, headers, strict=True):
         why = problems.get_column(f"__why_{name}")
         hits = why.is_not_null().arg_true()
@@ -853,21 +954,26 @@ def _problems(
             continue
         cells = raw.get_column(header).gather(hits).to_list()
         for i, cell, reason in zip(hits.to_list(), cells, why.gather(hits).to_list(), strict=True):
-            found[i].append((name, DataError(header, None if cell is None else str(cell), reason)))
+            if reason == _TOO_LONG:
+                reason = too_long_reason(len(cell))
+                hard_at[i].add(name)
+            found[i].append(
+                (name, DataError(header, None if cell is None else shown(cell), reason))
+            )
     hard_set = set(hard)
     id_header = mapping["id"]
-    for (row, pid, is_bad), cell_errors in zip(
-        problems.select(ROW, "id", BAD).iter_rows(), found, strict=True
+    for (row, pid, is_bad), cell_errors, long in zip(
+        problems.select(ROW, "id", BAD).iter_rows(), found, hard_at, strict=True
     ):
         if is_bad:
-            errs = [e for f, e in cell_errors if f in hard_set]
+            errs = [e for f, e in cell_errors if f in hard_set or f in long]
             if pid is None and not any(f == "id" for f, _ in cell_errors):
                 errs.insert(0, DataError(id_header, None, "empty id"))
             if row in first:
                 errs.append(
                     DataError(id_header, pid, f"duplicate id, first seen at row {first[row]}")
                 )
-            errs.extend(e for f, e in cell_errors if f not in hard_set)
+            errs.extend(e for f, e in cell_errors if f not in hard_set and f not in long)
             row_errors[row] = (pid, tuple(errs))
         else:
             data_errors[row] = tuple(e for f, e in cell_errors if f not in hard_set)
@@ -884,3 +990,16 @@ def rows_to_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
         keys.update(dict.fromkeys(str(k) for k in r))
     cols = {k: [None if (v := r.get(k)) is None else str(v) for r in data] for k in keys}
     return pl.DataFrame(cols, schema=dict.fromkeys(keys, pl.String))
+
+
+# -- what was read ----------------------------------------------------------------------
+
+
+def read_headers(headers: Sequence[str], schema: Schema) -> tuple[dict[str, str], tuple[str, ...]]:
+    """How ``headers`` are read: each field found and its header (in the schema's field
+    order, as :func:`match_columns` maps them, required ones or not), and the headers no
+    field reads, in file order."""
+    found = match_columns(headers, schema, required=False)
+    read = {f: found[f] for f in schema.fields if f in found}
+    used = set(read.values())
+    return read, tuple(h for h in headers if h not in used)

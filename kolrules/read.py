@@ -36,6 +36,8 @@ __all__ = [
     "DELIMITERS",
     "JSON",
     "JSONL",
+    "MAX_BLOCK_BYTES",
+    "MAX_COLUMNS",
     "MAX_JSON_DEPTH",
     "DecodedText",
     "csv_batches",
@@ -59,6 +61,10 @@ JSON_LIST_KEYS = ("rows", "data", "profiles")
 #: Python's JSON parser recurses once per level and fails near a thousand; the limit is
 #: checked on the values read, and a file too deep to parse gets the same error.
 MAX_JSON_DEPTH = 64
+#: Most columns an input file may have. An export of profiles has tens; each column costs
+#: about 25 KB and 0.2 ms per batch whether kolrules reads it or not (100,000 columns ran
+#: out of 3 GB), so a wider file is refused before it is parsed.
+MAX_COLUMNS = 1_000
 
 _RE_EXPORT = "save it again as 'CSV UTF-8' (or 'Unicode Text') and retry"
 
@@ -77,9 +83,9 @@ class DecodedText(NamedTuple):
 
 
 def _read_bytes(path: Path) -> bytes:
-    if path.is_dir():
-        raise InputFileError(f"input file {path} is a directory; give the path of a file in it")
-    try:
+    try:  # is_dir() too: it raises for a name too long, say
+        if path.is_dir():
+            raise InputFileError(f"input file {path} is a directory; give the path of a file in it")
         return path.read_bytes()
     except FileNotFoundError:
         raise InputFileError(
@@ -295,6 +301,14 @@ def _too_many(fields: int, width: int) -> str:
     return f"{fields} cells, but the header has {width} columns"
 
 
+def _too_wide(path: Path, where: str, what: str) -> InputFileError:
+    return InputFileError(
+        f"input file {path}, {where}: {what}; the limit is {MAX_COLUMNS:,}. Keep only the "
+        "columns of the profiles (id, followers and the others the ruleset reads) and "
+        "export the file again"
+    )
+
+
 def _check_names(path: Path, names: list[str], what: str) -> None:
     seen: dict[str, int] = {}
     dups: list[str] = []
@@ -314,17 +328,25 @@ def _check_names(path: Path, names: list[str], what: str) -> None:
 BATCH_ROWS = 100_000
 #: Bytes decoded at a time when checking or converting a file's encoding.
 _CHUNK = 1 << 20
+#: Most bytes :func:`csv_batches` reads for one batch, whatever the first lines' length
+#: suggests (a first row holding a huge cell made it ask for ``BATCH_ROWS`` times that
+#: row's size at once); a record longer than this is read on, block by block.
+MAX_BLOCK_BYTES = 64 << 20
 
 
 def _open_error(path: Path) -> InputFileError | None:
-    if path.is_dir():
-        return InputFileError(f"input file {path} is a directory; give the path of a file in it")
-    try:
+    try:  # is_dir() too: it raises for a name too long, say
+        if path.is_dir():
+            return InputFileError(
+                f"input file {path} is a directory; give the path of a file in it"
+            )
         path.stat()
     except FileNotFoundError:
         return InputFileError(
             f"input file {path} does not exist; check the path and the current directory"
         )
+    except OSError as exc:
+        return InputFileError(f"input file {path} cannot be read: {exc.strerror or exc}")
     return None
 
 
@@ -449,6 +471,8 @@ def csv_batches(
                 f"input file {path} has no column headers (line {lead + 1} is blank); the "
                 "first line must name the columns"
             )
+        if len(header) > MAX_COLUMNS:
+            raise _too_wide(path, f"line {lead + 1}", f"the header has {len(header):,} columns")
         _check_names(path, [h for h in header if h.strip()], "column headers")
         width = len(header)
         try:
@@ -504,11 +528,13 @@ def _blank_lines(data: bytes) -> int:
 def _record_end(data: bytes, start: int, end: int) -> int:
     """The position just after the last line end in ``data[start:end]`` that is outside
     double quotes (quotes are balanced at ``start``), or -1."""
-    cut = data.rfind(b"\n", start, end)
+    quotes = data.count(b'"', start, end)  # then those before each line end, walking back
+    cut, upto = data.rfind(b"\n", start, end), end
     while cut >= 0:
-        if data.count(b'"', start, cut) % 2 == 0:
+        quotes -= data.count(b'"', cut, upto)
+        if quotes % 2 == 0:
             return cut + 1
-        cut = data.rfind(b"\n", start, cut)
+        cut, upto = data.rfind(b"\n", start, cut), cut
     return -1
 
 
@@ -520,7 +546,7 @@ def _parsed_blocks(source: Path, delimiter: str, width: int, rows: int) -> Itera
         at = _data_start(data)
         lines = max(data.count(b"\n", at), 1)
         per_row = max((len(data) - at) // lines, 16)
-        block = max(rows * per_row, 1 << 16)
+        block = min(max(rows * per_row, 1 << 16), MAX_BLOCK_BYTES)
         pending = data[at:]
         done = False
         while not done:
@@ -805,6 +831,9 @@ def _frame_of(
                 raise _too_deep(path, where)
         named.append((where, obj))
         columns.update(dict.fromkeys(obj))
+        if len(columns) > MAX_COLUMNS:
+            what = f"the profiles up to here have {len(columns):,} different keys (columns)"
+            raise _too_wide(path, where, what)
     if not columns:
         raise InputFileError(
             f"input file {path} holds no fields: every object is empty; export the profiles again"

@@ -287,3 +287,33 @@ def test_json_and_table_output(tmp_path: Path) -> None:
     assert f"changed verdicts (first 2 of {result.flipped}" in text
     assert "few-posts (warn): pass -> fail" in text
     assert "min_posts = 10 -> 100" in text
+
+
+def test_a_name_only_one_ruleset_has_is_not_shown_as_a_change(tmp_path: Path) -> None:
+    """A rule of the new ruleset reading a field the base does not declare: the base does
+    not read it, so its value there is not "missing" (no "missing -> 3")."""
+    path = overlay(
+        tmp_path,
+        """
+        [fields]
+        level = "number"
+
+        [[rules]]
+        id = "level-low"
+        require = "level >= 4"
+        severity = "reject"
+        """,
+    )
+    df = profiles(40).with_columns(pl.lit("3").alias("level"))
+    result = impact(Engine("red-default"), Engine(path), df, limit=None)
+    change = next(c for f in result.flips for c in f.rules if c.rule == "level-low")
+    assert change.values["level"] == (None, 3.0)
+    assert change.base_lacks == ("level",) and change.new_lacks == ()
+    shown = io.StringIO()
+    print_diff(result, shown, width=200)
+    assert "level = 3 (new ruleset only)" in shown.getvalue()
+    assert "missing -> 3" not in shown.getvalue()
+    (rule,) = [
+        r for r in json.loads(diff_json(result))["flips"][0]["rules"] if r["rule"] == "level-low"
+    ]
+    assert rule["base_lacks"] == ["level"]

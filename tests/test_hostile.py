@@ -11,15 +11,13 @@ and both evaluation paths agreeing. The limits are listed in docs/limits.md.
 
 from __future__ import annotations
 
-import inspect
 import math
-import re
-from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
+from hostile_kit import EXIT_INPUT, EXIT_RULESET, SUMMARY, check_exit, invoke
 
 from kolrules import Platform, hookimpl
 from kolrules.cli import main
@@ -30,10 +28,6 @@ from kolrules.read import MAX_JSON_DEPTH
 from kolrules.ruleset import parse_ruleset
 from kolrules.ruleset.source import MAX_TOML_DEPTH
 
-EXIT_RULESET, EXIT_INPUT = 3, 4
-SUMMARY = re.compile(
-    r"rows read (\d+) = accepted (\d+) \+ review (\d+) \+ rejected (\d+) \+ errors (\d+)"
-)
 #: An overlay of red-default; what a case adds starts on line 5.
 HEAD = '[ruleset]\nname = "hostile"\nversion = "1"\nextends = "red-default"\n'
 #: A rule of the overlay (lines 5-7 when it comes first); its require, message ... follow.
@@ -47,23 +41,6 @@ CSV = (
 @pytest.fixture(autouse=True)
 def _no_autoload(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KOLRULES_DISABLE_PLUGIN_AUTOLOAD", "1")
-
-
-def invoke(args: Sequence[str | Path]) -> Result:
-    """Run the command line as a user would (exceptions caught, stderr kept apart)."""
-    if "mix_stderr" in inspect.signature(CliRunner).parameters:  # pragma: no cover - click 8.1
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    else:
-        runner = CliRunner()
-    return runner.invoke(main, [str(a) for a in args])
-
-
-def check_exit(result: Result, code: int) -> None:
-    """Exit ``code`` through ``sys.exit``, with no traceback anywhere."""
-    shown = f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-    assert result.exit_code == code, shown
-    assert isinstance(result.exception, SystemExit), (repr(result.exception), shown)
-    assert "Traceback" not in result.stdout + result.stderr, shown
 
 
 def nested_and(depth: int) -> str:

@@ -25,7 +25,6 @@ import kolrules_wechat
 import kolrules_weibo
 from kolrules.errors import InputFileError
 from kolrules.normalise import (
-    BASE_MISSING,
     HAS_DATA_ERRORS,
     ROW,
     Schema,
@@ -289,10 +288,13 @@ def test_platform_units_and_missing(platform: Platform, text: str, expected: flo
     assert frame_number(text, sch, "avg_views") == (expected, None)
 
 
-def test_bare_platform_knows_only_the_base_missing_markers_and_no_units() -> None:
+def test_bare_platform_knows_no_missing_marker_and_no_units() -> None:
     sch = schema(BARE)
-    assert sch.missing == frozenset(BASE_MISSING)
-    assert parse_number("N/A", sch) is None
+    assert sch.missing == frozenset({""})  # a platform's markers are its own list only
+    assert parse_number(" \u3000", sch) is None
+    for text in ("N/A", "-", "None"):
+        assert scalar_number(text, sch) == (None, NOT_A_NUMBER)
+        assert frame_number(text, sch, "avg_views") == (None, NOT_A_NUMBER)
     assert parse_number("12", sch) == 12.0
     assert parse_number("¥8,000元", sch) == 8000.0
     assert parse_number("10+", sch) == 10.0  # plus_adds defaults to 0
@@ -349,7 +351,7 @@ def test_schema_fields_and_spellings() -> None:
     assert RED.columns["followers"][0] == "followers"
     assert sch.aliases["brand_fit"] == ("brand_fit", "契合度")
     assert sch.aliases["posts"][0] == "posts"
-    assert sch.missing >= frozenset(BASE_MISSING) | frozenset(RED.missing)
+    assert sch.missing == frozenset({""}) | frozenset(RED.missing)
     assert sch.origins["明星"] == "celebrity"
     assert sch.origins["homegrown"] == "homegrown"
     assert sch.strict is False
@@ -776,7 +778,6 @@ def test_numeric_cells_in_a_mapping_and_in_typed_columns() -> None:
     [
         (True, NOT_A_NUMBER),
         (False, NOT_A_NUMBER),
-        (math.nan, NOT_FINITE),
         (math.inf, NOT_FINITE),
         (-math.inf, NOT_FINITE),
     ],
@@ -794,6 +795,35 @@ def test_bool_and_non_finite_numbers(cell: Any, reason: str) -> None:
     assert one.row_errors == (DataError("followers", str(cell), reason),)
     df = pl.DataFrame(rows, schema={"id": pl.String, "followers": dtype})
     assert_paths_agree(rows, df, RED_SCHEMA)
+
+
+@pytest.mark.parametrize("field", ["price", "followers", "handle", "id"])
+def test_a_nan_object_is_missing_on_both_paths(field: str) -> None:
+    """pandas gives float NaN for an empty cell (``to_dict("records")``, a float column)."""
+    rows = [{"id": "k1", "followers": 1, "price": 5.0, "handle": "h", field: math.nan}]
+    one = normalise_row(rows[0], RED_SCHEMA)
+    assert one.values[field] is None
+    assert one.data_errors == ()
+    empty_id = (DataError("id", None, "empty id"),) if field == "id" else ()
+    assert one.row_errors == empty_id
+    if field in ("price", "followers"):  # a float column holding NaN: missing as well
+        df = pl.DataFrame(
+            rows,
+            schema={
+                "id": pl.String,
+                "followers": pl.Float64,
+                "price": pl.Float64,
+                "handle": pl.String,
+            },
+        )
+        assert_paths_agree(rows, df, RED_SCHEMA)
+
+
+def test_the_text_nan_stays_what_the_platform_makes_it() -> None:
+    bare = schema(BARE)
+    assert scalar_number("nan", bare) == (None, NOT_A_NUMBER)
+    assert frame_number("nan", bare, "avg_views") == (None, NOT_A_NUMBER)
+    assert normalise_row({"id": "k", "handle": "nan"}, bare).values["handle"] == "nan"
 
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
@@ -877,7 +907,7 @@ def number_cells(platform: Platform) -> st.SearchStrategy[str | None]:
     )
     valid = st.one_of(plain, with_unit, money)
     negative = valid.map(lambda t: "-" + t)
-    missing = st.sampled_from(sorted({*BASE_MISSING, *platform.missing}))
+    missing = st.sampled_from(sorted({"", *platform.missing}))
     garbage = st.one_of(
         st.sampled_from(
             [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from kolrules.diff.impact import VERDICT_LABELS, DiffResult, Flip
+from kolrules.diff.impact import VERDICT_LABELS, DiffResult, Flip, RuleChange
 from kolrules.evaluate import format_value
 
 __all__ = ["diff_json", "print_diff"]
@@ -28,6 +28,16 @@ def _pct(n: int, total: int) -> str:
 
 def _score(value: float | None) -> str:
     return "none" if value is None else f"{value:.1f}"
+
+
+def _value(name: str, base: Any, new: Any, change: RuleChange) -> str:
+    """``name = base -> new``, or the one side's value with the ruleset that has the name
+    (a name the other ruleset does not read is not "missing" there)."""
+    if name in change.base_lacks:
+        return f"{name} = {format_value(new)} (new ruleset only)"
+    if name in change.new_lacks:
+        return f"{name} = {format_value(base)} (base ruleset only)"
+    return f"{name} = {_pair(base, new)}"
 
 
 def _pair(base: Any, new: Any) -> str:
@@ -108,6 +118,8 @@ def print_diff(result: DiffResult, out: IO[str], *, width: int | None = None) ->
 
 
 def _print_flip(console: Any, flip: Flip) -> None:
+    from rich.text import Text
+
     who = flip.id or "(no id)"
     score = _score(flip.base_score)
     if flip.new_score != flip.base_score:
@@ -138,7 +150,7 @@ def _print_flip(console: Any, flip: Flip) -> None:
         if needed:
             console.print(f"        to pass: {needed}", markup=False)
         if c.values:
-            shown = "; ".join(f"{k} = {_pair(b, n)}" for k, (b, n) in c.values.items())
-            console.print(f"        [dim]{shown}[/]")
+            shown = "; ".join(_value(k, b, n, c) for k, (b, n) in c.values.items())
+            console.print(Text(f"        {shown}", style="dim"))
     if flip.note:
         console.print(f"    [dim]{flip.note}[/]")

@@ -81,6 +81,10 @@ class RuleChange:
     #: (:func:`kolrules.evaluate.to_pass_words`); ``None`` where it did not fail.
     base_to_pass: str | None = None
     new_to_pass: str | None = None
+    #: The names of ``values`` that one ruleset does not have at all (a field, metric or
+    #: param only the other declares): their value there is not "missing", it is not read.
+    base_lacks: tuple[str, ...] = ()
+    new_lacks: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -431,4 +435,15 @@ def _rule_change(
         values=values,
         base_to_pass=_to_pass(br, bv) if br is not None and b_fail and bv else None,
         new_to_pass=_to_pass(nr, nv) if nr is not None and n_fail and nv else None,
+        base_lacks=tuple(name for name in names if name not in _known(b)),
+        new_lacks=tuple(name for name in names if name not in _known(n)),
+    )
+
+
+def _known(side: _Side) -> frozenset[str]:
+    """Every name an expression of the side's ruleset may read: its inputs, metrics and
+    params, the tier and the band."""
+    plan = side.engine.plan
+    return frozenset(
+        (*plan.inputs, *plan.metric_names, *plan.params, "tier", "band_min", "band_max")
     )
