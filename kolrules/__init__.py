@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from kolrules.report import Report, Summary
     from kolrules.ruleset import Rule, Ruleset, load_ruleset, parse_ruleset
     from kolrules.types import (
+        Applied,
+        Columns,
         DataError,
         Decision,
         Finding,
@@ -66,6 +68,8 @@ _HOMES = {
     "Ruleset": "ruleset",
     "load_ruleset": "ruleset",
     "parse_ruleset": "ruleset",
+    "Applied": "types",
+    "Columns": "types",
     "DataError": "types",
     "Decision": "types",
     "Finding": "types",
@@ -84,6 +88,8 @@ _HOMES = {
 
 __all__ = [
     "DEFAULT_RULESET",
+    "Applied",
+    "Columns",
     "DataError",
     "Decision",
     "Engine",

@@ -64,7 +64,12 @@ __all__ = [
     "UNKNOWN",
     "CompiledRule",
     "Plan",
+    "Vetting",
+    "applied_expr",
     "compile_plan",
+    "lacking",
+    "lacking_exprs",
+    "vetting",
 ]
 
 T = TypeVar("T")
@@ -834,14 +839,17 @@ def rule_column(rule_id: str) -> str:
     return f"rule:{rule_id}"
 
 
-def verdict_of(plan: Plan, outcomes: tuple[int, ...], has_data_errors: bool) -> str:
-    """The verdict from rule outcomes (the one-profile path; see :func:`_verdict_expr`)."""
-    rank = 0
+def verdict_of(
+    plan: Plan, outcomes: tuple[int, ...], has_data_errors: bool, thin: bool = False
+) -> str:
+    """The verdict from rule outcomes (the one-profile path; see :func:`_verdict_expr`);
+    ``thin``: too few vetting rules could be applied (``[verdict] min_applicable``)."""
+    rank = 1 if thin else 0
     counts: dict[str, int] = {}
     if FAIL not in outcomes:
         # Nothing failed: nothing to count or escalate (escalation counts are >= 1).
         if has_data_errors:
-            rank = VERDICTS.index(plan.ruleset.data_errors)
+            rank = max(rank, VERDICTS.index(plan.ruleset.data_errors))
         return VERDICTS[rank]
     for r, o in zip(plan.rules, outcomes, strict=True):
         if o == FAIL:
@@ -862,15 +870,17 @@ def verdict_of(plan: Plan, outcomes: tuple[int, ...], has_data_errors: bool) -> 
 _PLURAL = {"reject": "reject rules", "review": "review rules", "warn": "warnings", "info": "infos"}
 
 
-def verdict_reason(plan: Plan, outcomes: tuple[int, ...], has_data_errors: bool) -> str:
+def verdict_reason(
+    plan: Plan, outcomes: tuple[int, ...], has_data_errors: bool, thin: bool = False
+) -> str:
     """Why :func:`verdict_of` gives its verdict: the failed rules of the severity that set
-    it, the escalation that raised it, or the data errors; for ``accept``, that nothing
-    that changes the verdict failed."""
+    it, the escalation that raised it, the data errors, or too few vetting rules applied;
+    for ``accept``, that nothing that changes the verdict failed."""
     failed: dict[str, list[str]] = {}
     for r, o in zip(plan.rules, outcomes, strict=True):
         if o == FAIL:
             failed.setdefault(r.rule.severity, []).append(r.rule.id)
-    verdict = verdict_of(plan, outcomes, has_data_errors)
+    verdict = verdict_of(plan, outcomes, has_data_errors, thin)
     said: list[str] = []
     if verdict in ("reject", "review") and failed.get(verdict):
         ids = failed[verdict]
@@ -884,6 +894,11 @@ def verdict_reason(plan: Plan, outcomes: tuple[int, ...], has_data_errors: bool)
             )
     if has_data_errors and plan.ruleset.data_errors == verdict and verdict != "accept":
         said.append(f"data errors make it {verdict} ([verdict] data_errors)")
+    if thin and verdict == "review":
+        said.append(
+            "too few vetting rules could be applied "
+            f"([verdict] min_applicable {plan.ruleset.min_applicable:g})"
+        )
     if not said:
         warned = failed.get("warn", []) + failed.get("info", [])
         if warned:
@@ -914,6 +929,8 @@ def _verdict_expr(plan: Plan) -> pl.Expr:
     ranks.append(
         pl.when(pl.col(HAS_DATA_ERRORS)).then(VERDICTS.index(plan.ruleset.data_errors)).otherwise(0)
     )
+    if vetting(plan).checked:
+        ranks.append(pl.when(applied_expr(plan) < vetting(plan).enough).then(1).otherwise(0))
     rank = pl.max_horizontal(ranks)
     return (
         pl.when(rank == 2)
@@ -922,3 +939,87 @@ def _verdict_expr(plan: Plan) -> pl.Expr:
         .then(pl.lit("review"))
         .otherwise(pl.lit("accept"))
     )
+
+
+# -- how much could be checked ---------------------------------------------------------
+
+
+@attrs.frozen
+class Vetting:
+    """The vetting rules (``stage = "vet"``) of a plan, for how many of them a profile's
+    values let be applied (``[verdict] min_applicable``): per rule, its index, the names
+    its ``when`` reads (params left out: never missing), and the input fields its
+    ``when`` and its ``require`` read, themselves or through metrics."""
+
+    rules: tuple[tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
+    #: The fewest rules applied that are enough (``ceil(min_applicable * rules)``).
+    enough: int
+    #: Whether ``min_applicable`` asks for a check at all.
+    checked: bool
+
+
+def vetting(plan: Plan) -> Vetting:
+    """:class:`Vetting` of ``plan``, made once."""
+    return plan.memo("compile.vetting", lambda: _vetting(plan))
+
+
+def _vetting(plan: Plan) -> Vetting:
+    metrics = {name: expr.names for name, expr in plan.metrics if expr is not None}
+    fields = list(plan.inputs)
+
+    def inputs(names: Iterable[str]) -> tuple[str, ...]:
+        seen: set[str] = set()
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(metrics.get(name, ()))
+        return tuple(f for f in fields if f in seen)
+
+    found = []
+    for i, r in enumerate(plan.rules):
+        if r.rule.stage != "vet":
+            continue
+        when = r.when.names if r.when is not None else ()
+        found.append(
+            (
+                i,
+                tuple(n for n in when if n not in plan.params),
+                inputs(when),
+                inputs(r.require.names),
+            )
+        )
+    share = plan.ruleset.min_applicable
+    return Vetting(tuple(found), math.ceil(share * len(found) - 1e-9), share > 0 and bool(found))
+
+
+def lacking(outcome: int, when_missing: bool) -> bool:
+    """Whether a rule could not be applied for lack of values: its ``require`` could not
+    be computed, or it is not applicable and a name its ``when`` reads is missing (so
+    whether it applies could not be told)."""
+    return outcome == UNKNOWN or (outcome == NOT_APPLICABLE and when_missing)
+
+
+def lacking_exprs(plan: Plan) -> list[pl.Expr]:
+    """Per vetting rule, :func:`lacking` over an evaluated frame (its ``rule:<id>``
+    columns and the columns of the names its ``when`` reads)."""
+    import polars as pl
+
+    out = []
+    for i, when, _, _ in vetting(plan).rules:
+        code = pl.col(rule_column(plan.rules[i].rule.id))
+        missing = pl.any_horizontal(pl.col(n).is_null() for n in when) if when else pl.lit(False)
+        out.append((code == UNKNOWN) | ((code == NOT_APPLICABLE) & missing))
+    return out
+
+
+def applied_expr(plan: Plan) -> pl.Expr:
+    """How many vetting rules could be applied, per row of an evaluated frame."""
+    import polars as pl
+
+    lacks = lacking_exprs(plan)
+    total = len(vetting(plan).rules)
+    if not lacks:
+        return pl.lit(total, dtype=pl.Int64)
+    return pl.lit(total, dtype=pl.Int64) - pl.sum_horizontal(x.cast(pl.Int64) for x in lacks)

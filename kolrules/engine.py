@@ -18,7 +18,13 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from kolrules.compile import Plan, compile_plan, rule_column
-from kolrules.errors import KolrulesError, PluginError, RulesetError, UnknownKindError
+from kolrules.errors import (
+    InputFileError,
+    KolrulesError,
+    PluginError,
+    RulesetError,
+    UnknownKindError,
+)
 from kolrules.evaluate import (
     Reasons,
     decision_frame,
@@ -34,6 +40,7 @@ from kolrules.normalise import (
     SeenIds,
     normalise_frame,
     normalise_row,
+    read_headers,
 )
 from kolrules.plugins.blame import kind_failed
 from kolrules.plugins.loading import make_plugin_manager
@@ -43,6 +50,7 @@ from kolrules.plugins.registry import Registry
 from kolrules.read import BATCH_ROWS
 from kolrules.ruleset import Ruleset, find_rulesets, load_ruleset, resolve_source
 from kolrules.types import (
+    Columns,
     DataError,
     Decision,
     Reader,
@@ -240,6 +248,37 @@ class Engine:
         norm = normalise_row(raw, self.plan.schema)
         return norm if self.phases is None else self.phases.apply_row(norm, row)
 
+    def columns_read(self, headers: Sequence[str]) -> Columns:
+        """How an input with ``headers`` is read: each field and its header, the headers
+        no field reads, the fields the rules read that none gives (with the rules), and
+        the required fields none gives."""
+        read, unused = read_headers(headers, self.plan.schema)
+        lacking = {f: ids for f, ids in _rule_inputs(self.plan).items() if f not in read}
+        required = tuple(f for f in self.plan.platform.required if f not in read)
+        return Columns(read, unused, lacking, required)
+
+    def read_columns(self, source: str | Path, *, input_format: str | None = None) -> Columns:
+        """How the file ``source`` is read (:meth:`columns_read` of its headers), from its
+        first rows only."""
+        path = Path(source)
+        batches = _batches(self.reader(path, input_format), path, PREVIEW_ROWS)
+        try:
+            first = next(batches, None)
+        finally:
+            _close(batches)
+        return self.columns_read(first.columns if first is not None else [])
+
+    def profile_inputs(
+        self, source: str | Path, row: int, *, input_format: str | None = None
+    ) -> dict[str, Any]:
+        """The input values of the profile in data row ``row`` (from 1) of the file
+        ``source``, normalised, for each field the file has (what ``kolrules explain``
+        shows beside the metrics)."""
+        path = Path(source)
+        df = self.reader(path, input_format).read(path)
+        values = normalise_row(df.row(row - 1, named=True), self.plan.schema).values
+        return {field: values.get(field) for field in self.columns_read(df.columns).read}
+
     def normalise_frame(
         self, df: pl.DataFrame, *, offset: int = 0, seen: SeenIds | None = None
     ) -> NormalisedFrame:
@@ -288,7 +327,8 @@ class Engine:
         """Read a file (CSV in UTF-8, UTF-8 with BOM or GBK/GB18030; JSON; JSONL) and
         evaluate it on the columnar path."""
         path = Path(path)
-        return self._report(self.reader(path, input_format).read(path), str(path))
+        with _naming(path):
+            return self._report(self.reader(path, input_format).read(path), str(path))
 
     def _columns(self, df: pl.DataFrame) -> tuple[NormalisedFrame, pl.DataFrame]:
         """Normalise and evaluate a frame on the columnar path."""
@@ -301,7 +341,8 @@ class Engine:
         errors = tuple(
             RowError(row, pid, errs) for row, (pid, errs) in sorted(norm.row_errors.items())
         )
-        return Report(decisions, errors, norm.rows_read, self.ruleset.ref, source)
+        columns = self.columns_read(df.columns)
+        return Report(decisions, errors, norm.rows_read, self.ruleset.ref, source, columns)
 
     def evaluate_frame(self, frame: Any, *, reasons: Reasons = "text") -> Any:
         """Evaluate a polars or pandas DataFrame; returns the same kind of DataFrame with
@@ -389,9 +430,10 @@ class Engine:
             source=str(path),
             summary=lambda: Summary(tally.rows, tally.counts, self.ruleset.ref, str(path), named),
             raw=raw,
+            columns=lambda: None if tally.headers is None else self.columns_read(tally.headers),
         )
         try:
-            with _output(target) as stream:
+            with _naming(path), _output(target) as stream:
                 reporter.write_batches(run, stream)  # type: ignore[arg-type]
         finally:
             _close(batches)
@@ -414,17 +456,23 @@ class Engine:
         tally = _Tally(keep=rows)
         batches = _batches(reader, path, batch_rows)
         try:
-            first = next(batches, None)
-            more = next(batches, None) if first is not None else None
-            if more is None and (first is None or first.height <= rows):
-                report = self._report(first if first is not None else tally.head(), str(path))
-                return report, Summary(report.rows_read, report.counts, report.ruleset, str(path))
-            assert first is not None  # a file of several batches, or more than rows
-            read = itertools.chain([first], [more] if more is not None else [], batches)
-            for _ in tally.decided(self.decision_frames(tally.read(read), reasons="none")):
-                pass
+            with _naming(path):
+                return self._preview(batches, path, rows, tally)
         finally:
             _close(batches)
+
+    def _preview(
+        self, batches: Iterator[pl.DataFrame], path: Path, rows: int, tally: _Tally
+    ) -> tuple[Report, Summary]:
+        first = next(batches, None)
+        more = next(batches, None) if first is not None else None
+        if more is None and (first is None or first.height <= rows):
+            report = self._report(first if first is not None else tally.head(), str(path))
+            return report, Summary(report.rows_read, report.counts, report.ruleset, str(path))
+        assert first is not None  # a file of several batches, or more than rows
+        read = itertools.chain([first], [more] if more is not None else [], batches)
+        for _ in tally.decided(self.decision_frames(tally.read(read), reasons="none")):
+            pass
         report = self._report(tally.head(), str(path))
         return report, Summary(tally.rows, tally.counts, self.ruleset.ref, str(path))
 
@@ -475,9 +523,13 @@ class _Tally:
         self.counts = dict.fromkeys(("accepted", "review", "rejected", "errors"), 0)
         self._keep = keep
         self._kept: list[pl.DataFrame] = []
+        #: The input's headers, once its first frame was read.
+        self.headers: list[str] | None = None
 
     def read(self, frames: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
         for frame in frames:
+            if self.headers is None:
+                self.headers = frame.columns
             if self.rows < self._keep or not self._kept:  # the header, at least
                 self._kept.append(frame.head(max(self._keep - self.rows, 0)))
             self.rows += frame.height
@@ -495,6 +547,37 @@ class _Tally:
         import polars as pl
 
         return pl.concat(self._kept, how="diagonal_relaxed") if self._kept else pl.DataFrame()
+
+
+def _rule_inputs(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """The input fields the rules read, themselves or through metrics, each with the ids
+    of the rules that read it, in field order."""
+    metrics = {name: expr.names for name, expr in plan.metrics if expr is not None}
+    fields = plan.schema.fields
+    readers: dict[str, list[str]] = {}
+    for compiled in plan.rules:
+        seen: set[str] = set()
+        todo = list(compiled.reads)
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(metrics.get(name, ()))
+        for name in seen & set(fields):
+            readers.setdefault(name, []).append(compiled.rule.id)
+    return {f: tuple(readers[f]) for f in fields if f in readers}
+
+
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """An input error about the file's contents raised without its name (normalising a
+    frame does not know where it came from: "no 'followers' column") names it."""
+    try:
+        yield
+    except InputFileError as exc:
+        if str(exc).startswith("input file "):
+            raise
+        raise InputFileError(f"input file {path}: {exc}") from None
 
 
 def _batches(reader: Reader, path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:

@@ -29,14 +29,19 @@ from kolrules.compile import (
     UNKNOWN,
     CompiledRule,
     Plan,
+    applied_expr,
+    lacking,
+    lacking_exprs,
     need_column,
     rule_column,
     verdict_of,
     verdict_reason,
+    vetting,
 )
 from kolrules.findings.render import format_value
 from kolrules.normalise import BAD, HAS_DATA_ERRORS, ROW
 from kolrules.types import (
+    Applied,
     DataError,
     Decision,
     Finding,
@@ -316,11 +321,13 @@ def build_decision(
         findings.append(_finding(r, made[i], o, names, need_values=needs))
     _mark_superseded(plan, findings, outcomes)
     price = fields.get("price")
+    applied = applied_of(plan, outcomes, fields, metrics, tier, band_min, band_max)
+    thin = applied is not None and not applied.enough
     return Decision(
         id=str(fields["id"]),
         platform=plan.platform.name,
         row=row,
-        verdict=verdict_of(plan, outcomes, bool(data_errors)),  # type: ignore[arg-type]
+        verdict=verdict_of(plan, outcomes, bool(data_errors), thin),  # type: ignore[arg-type]
         tier=tier,
         score=score,
         price=PriceAssessment(
@@ -335,20 +342,87 @@ def build_decision(
         data_errors=data_errors,
         ruleset=fixed.ref,
         metrics=metrics,
-        why=_why(plan, tuple(outcomes), bool(data_errors)),
+        why=_why(plan, tuple(outcomes), bool(data_errors), thin),
         score_missing=_score_missing(plan, score, fields, metrics),
+        applied=applied,
     )
 
 
-def _why(plan: Plan, outcomes: tuple[int, ...], has_data_errors: bool) -> str:
+def _why(plan: Plan, outcomes: tuple[int, ...], has_data_errors: bool, thin: bool = False) -> str:
     """:func:`verdict_reason`, remembered per plan for each set of outcomes (a run sees
     few distinct ones), so the one-profile path does not pay for it on every profile."""
-    seen: dict[tuple[tuple[int, ...], bool], str] = plan.memo("evaluate.why", dict)
-    key = (outcomes, has_data_errors)
+    seen: dict[tuple[tuple[int, ...], bool, bool], str] = plan.memo("evaluate.why", dict)
+    key = (outcomes, has_data_errors, thin)
     found = seen.get(key)
     if found is None:
-        found = seen[key] = verdict_reason(plan, outcomes, has_data_errors)
+        found = seen[key] = verdict_reason(plan, outcomes, has_data_errors, thin)
     return found
+
+
+def applied_of(
+    plan: Plan,
+    outcomes: Sequence[int],
+    fields: Mapping[str, Any],
+    metrics: Mapping[str, Any],
+    tier: str | None,
+    band_min: float | None,
+    band_max: float | None,
+) -> Applied | None:
+    """How many of the plan's vetting rules these values let be applied
+    (:func:`kolrules.compile.lacking`), which missing inputs kept the others from it, and
+    whether that is enough for ``[verdict] min_applicable``; ``None`` without vetting
+    rules. :func:`applied_frame` gives the same for every row of a frame."""
+    v = vetting(plan)
+    if not v.rules:
+        return None
+    known = {"tier": tier, "band_min": band_min, "band_max": band_max}
+    lacks = 0
+    kept: set[str] = set()
+    for i, when, when_inputs, require_inputs in v.rules:
+        o = outcomes[i]
+        when_missing = o == NOT_APPLICABLE and any(
+            (known[n] if n in known else metrics[n] if n in metrics else fields.get(n, 0)) is None
+            for n in when
+        )
+        if lacking(o, when_missing):  # what kept it: its when's inputs, or its require's
+            lacks += 1
+            read = when_inputs if o == NOT_APPLICABLE else require_inputs
+            kept.update(f for f in read if fields.get(f) is None)
+    applied = len(v.rules) - lacks
+    missing = tuple(f for f in plan.inputs if f in kept)
+    return Applied(applied, len(v.rules), missing, not v.checked or applied >= v.enough)
+
+
+def applied_frame(plan: Plan) -> dict[str, pl.Expr] | None:
+    """:func:`applied_of` over an evaluated frame, as expressions: ``rules`` (Int64),
+    ``missing`` (a list of field names) and ``enough`` (Boolean); ``None`` without
+    vetting rules."""
+    import polars as pl
+
+    v = vetting(plan)
+    if not v.rules:
+        return None
+    lacks = lacking_exprs(plan)
+    missing = []
+    for field in plan.inputs:
+        readers = []
+        for k, (i, _, when_inputs, require_inputs) in enumerate(v.rules):
+            code = pl.col(rule_column(plan.rules[i].rule.id))
+            if field in when_inputs:
+                readers.append(lacks[k] & (code == NOT_APPLICABLE))
+            if field in require_inputs:
+                readers.append(lacks[k] & (code == UNKNOWN))
+        if readers:
+            kept = pl.col(field).is_null() & pl.any_horizontal(readers)
+            missing.append(pl.when(kept).then(pl.lit(field)))
+    applied = applied_expr(plan)
+    return {
+        "rules": applied,
+        "missing": pl.concat_list(missing).list.drop_nulls()
+        if missing
+        else pl.lit([], dtype=pl.List(pl.String)),
+        "enough": (applied >= v.enough) if v.checked else pl.lit(True),
+    }
 
 
 def _score_missing(
@@ -521,14 +595,16 @@ def _decider(
                 ]
     outcomes = f"({', '.join(outs)}{',' if n == 1 else ''})"
     lines += [
-        f"    verdict = _verdict(_plan, {outcomes}, bool(data_errors))",
+        f"    applied = _applied(_plan, {outcomes}, values, metrics, tier, band_min, band_max)",
+        "    thin = applied is not None and not applied.enough",
+        f"    verdict = _verdict(_plan, {outcomes}, bool(data_errors), thin)",
         "    price = values.get('price')",
         "    return _Decision(str(values['id']), _platform, row, verdict, tier, score,"
         " _Price(price, band_min, band_max, _position(price, band_min, band_max),"
         " metrics.get('cpe'), price is None),"
         f" ({''.join(f'f{i}, ' for i in range(n))}), data_errors, _ref, metrics,"
-        f" _why(_plan, {outcomes}, bool(data_errors)),"
-        " _score_missing(_plan, score, values, metrics))",
+        f" _why(_plan, {outcomes}, bool(data_errors), thin),"
+        " _score_missing(_plan, score, values, metrics), applied)",
     ]
     messages = []
     for r in plan.rules:
@@ -547,6 +623,7 @@ def _decider(
         "_finding": _finding,
         "_evolve": attrs.evolve,
         "_verdict": verdict_of,
+        "_applied": applied_of,
         "_why": _why,
         "_score_missing": _score_missing,
         "_plan": plan,
@@ -866,6 +943,27 @@ def need_unmet(
     return shown
 
 
+def _thin_note(plan: Plan) -> pl.Expr | None:
+    """:attr:`kolrules.types.Applied.note` where too few vetting rules could be applied
+    (null elsewhere); ``None`` when the plan does not check it."""
+    import polars as pl
+
+    found = applied_frame(plan)
+    if found is None or not vetting(plan).checked:
+        return None
+    missing = found["missing"]
+    said = pl.concat_str(
+        pl.lit("only "),
+        found["rules"].cast(pl.String),
+        pl.lit(f" of {len(vetting(plan).rules)} vetting rules could be applied"),
+        pl.when(missing.list.len() > 0).then(
+            pl.concat_str(pl.lit(": missing "), missing.list.join(", "))
+        ),
+        ignore_nulls=True,
+    )
+    return pl.when(found["enough"].not_()).then(said)
+
+
 def decision_frame(
     plan: Plan,
     out: pl.DataFrame,
@@ -923,6 +1021,9 @@ def decision_frame(
         errors_text[at] = JOIN.join(str(e) for e in errs)
     row = pl.col(ROW)
     bad = pl.col(BAD)
+    thin = _thin_note(plan) if reasons != "none" else None
+    if thin is not None:
+        failed.insert(0, thin)
     if joined:  # concat_str is much faster than building lists and joining them
         noted_text = {at: JOIN.join(errs) for at, errs in noted.items()}
         lookup = row.replace_strict(noted_text, default=None, return_dtype=pl.String)

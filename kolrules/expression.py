@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import difflib
 import itertools
+import keyword
 import math
 import re
 import sys
@@ -37,6 +38,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_LENGTH",
     "MAX_NUMBER",
+    "RESERVED",
     "Expression",
     "Type",
     "parse",
@@ -55,6 +57,11 @@ MAX_NUMBER = sys.float_info.max
 #: one-profile path). CPython refuses code nested more than 200 brackets deep; the
 #: statement around an expression adds a few, so the limit stays well below.
 MAX_CODE_NESTING = 150
+
+#: Words that cannot be names in an expression (Python's keywords: expressions are read by
+#: Python's parser), so no field, metric or param may be called so (docs/rulesets.md,
+#: "Reserved words"). A column headed with one is read under another name via [columns].
+RESERVED: frozenset[str] = frozenset(keyword.kwlist)
 
 #: The functions an expression may call, with how many arguments each takes (min, max).
 FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
@@ -198,6 +205,9 @@ def parse(
         tree = ast.parse(text, mode="eval").body
     except SyntaxError as exc:
         pos = (exc.offset or 0) - 1 if exc.offset else len(text)  # 0: the input ended early
+        reserved = _reserved_name(text)
+        if reserved is not None:
+            raise reserved from None
         msg = exc.msg.replace("invalid syntax. ", "").rstrip(".")
         raise ExpressionError(f"cannot parse the expression: {msg}", text, pos) from None
     except (RecursionError, MemoryError):
@@ -215,6 +225,49 @@ def parse(
             "split it into named metrics and refer to them by name",
         )
     return tree
+
+
+_WORD = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+#: Reserved words an expression may use as such (or that Python reads as such), tried
+#: one at a time as names; the others are also tried all at once (``class + def``).
+_OPERATOR_WORDS = frozenset(
+    {"and", "or", "not", "in", "is", "if", "else", "for", "lambda", "True", "False", "None"}
+)
+
+
+def reserved_alternative(word: str) -> str:
+    """A name to suggest instead of the reserved ``word`` (``class`` -> ``account_class``)."""
+    return f"account_{word.lower()}"
+
+
+def _reserved_name(text: str) -> ExpressionError | None:
+    """The error for an expression that does not parse because it uses a reserved word as
+    a name (``class >= 4``), or ``None``: the word is the culprit when putting a plain name
+    of the same length in its place makes the expression parse."""
+    masked = _STRINGS.sub(lambda m: " " * len(m.group()), text)
+    words = [m for m in _WORD.finditer(masked) if m.group() in RESERVED]
+    never = [m for m in words if m.group() not in _OPERATOR_WORDS]
+    tries = [[m] for m in words] + ([never] if len(never) > 1 else [])
+    for group in tries:
+        named = text
+        for m in group:
+            named = named[: m.start()] + "_" * len(m.group()) + named[m.end() :]
+        try:
+            ast.parse(named, mode="eval")
+        except SyntaxError:
+            continue
+        except (RecursionError, MemoryError):
+            return None
+        word = group[0].group()
+        alt = reserved_alternative(word)
+        return ExpressionError(
+            f"{word!r} is a reserved word and cannot be a name in an expression",
+            text,
+            group[0].start(),
+            f"call the field, metric or param e.g. {alt!r} (a column headed {word!r} is read "
+            f'with [columns] {alt} = ["{word}"]); docs/rulesets.md lists the reserved words',
+        )
+    return None
 
 
 def _check_syntax(node: ast.AST, source: str, depth: int, max_depth: int) -> None:
@@ -692,7 +745,10 @@ def fold_constant(tree: ast.expr, constants: Mapping[str, float | str]) -> tuple
     if not names <= set(constants):
         return False, None
     source = PythonWriter({k: _constant_source(v) for k, v in constants.items()}).write(tree)
-    return True, eval(source, {"_INF": math.inf, "_log": math.log})
+    value = eval(source, {"_INF": math.inf, "_log": math.log})
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return False, None  # not a number (a text): the type check refuses the division
+    return True, value
 
 
 def reciprocal(divisor: float | None) -> float | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from kolrules.evaluate import DECISION_COLUMNS, JOIN, format_value, to_pass_text
@@ -35,6 +35,7 @@ from kolrules.formats import (
 )
 from kolrules.hookspecs import hookimpl
 from kolrules.types import (
+    Columns,
     Decision,
     Report,
     Reporter,
@@ -57,6 +58,7 @@ __all__ = [
     "frame_of",
     "jsonable",
     "kolrules_reporters_register",
+    "render_columns",
     "render_csv",
     "render_explanation",
     "render_json",
@@ -75,14 +77,16 @@ __all__ = [
 
 
 def render_json(report: Report, stream: IO[str]) -> None:
-    """One JSON document: ``ruleset``, ``source``, ``decisions`` (:meth:`Decision.to_dict`),
-    ``errors`` (:func:`error_to_dict`) and ``summary`` (``rows_read`` and the counts),
+    """One JSON document: ``ruleset``, ``source``, ``columns`` (how the input's headers
+    were read, :meth:`Columns.to_dict`; null without headers), ``decisions``
+    (:meth:`Decision.to_dict`), ``errors`` (:func:`error_to_dict`) and ``summary``
+    (``rows_read`` and the counts),
     laid out as the streaming form writes it (:mod:`kolrules.formats.json_text`): one
     decision or row error per line, the summary last.
 
     UTF-8 text as is (``ensure_ascii=False``); NaN and infinity become null.
     """
-    stream.write(document_head(report.ruleset, report.source))
+    stream.write(document_head(report.ruleset, report.source, report.columns))
     for i, decision in enumerate(report.decisions):
         stream.write((NEXT_ITEM if i else FIRST_ITEM) + dumps(decision.to_dict()))
     errors = [dumps(error_to_dict(e)) for e in report.errors]
@@ -193,6 +197,11 @@ def _csv_number(column: str) -> pl.Expr:
 FORMULA_START = r"^[=+\-@\t\r]"
 
 
+#: Text columns of a decision frame whose cells come from a fixed vocabulary (as do the
+#: ``rule:<id>`` columns' pass / fail / not_applicable): nothing in them is neutralised.
+_FIXED_WORDS = frozenset({"status", "verdict", "position"})
+
+
 def _safe_text(column: str) -> pl.Expr:
     """A text cell a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+cmd|...``,
     ``@SUM(...)``, ``-1+1``, a tab or carriage return first) behind a ``'``."""
@@ -214,6 +223,7 @@ def write_csv(
 
     numbers = [c for c, t in frame.schema.items() if t == pl.Float64]
     texts = [] if raw else [c for c, t in frame.schema.items() if t == pl.String]
+    texts = [c for c in texts if c not in _FIXED_WORDS and not c.startswith("rule:")]
     frame.with_columns(
         *(_csv_number(c) for c in numbers), *(_safe_text(c) for c in texts)
     ).write_csv(stream, include_header=header, line_terminator="\n", quote_style="necessary")
@@ -322,11 +332,14 @@ def render_table(
     if report.source:
         heading += f" · {report.source}"
     console.print(Text(heading, style="bold"))
+    if report.columns is not None:
+        console.print(_columns_block(report.columns))
+        console.print()
 
     if report.decisions:
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
         table.add_column("id", overflow="fold", max_width=18)
-        table.add_column("tier", overflow="fold", max_width=8)
+        table.add_column("tier", overflow="fold", max_width=10)  # celebrity on one line
         table.add_column("verdict", no_wrap=True)
         table.add_column("score", justify="right", no_wrap=True)
         table.add_column("quote", justify="right", no_wrap=True)
@@ -390,14 +403,86 @@ def render_table(
         stream.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
 
 
+def _read_as(field: str, header: str) -> str:
+    """``粉丝数→followers``; just ``followers`` for a header spelled as its field."""
+    return field if header.strip().casefold() == field.casefold() else f"{header}→{field}"
+
+
+def _columns_block(columns: Columns) -> Any:
+    """The short block that opens the table: the fields read and their headers, the
+    headers not used, the fields the rules read that the input lacks."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table(box=box.SIMPLE, show_header=False, show_edge=False, pad_edge=False)
+    grid.add_column(no_wrap=True, style="dim")
+    grid.add_column(overflow="fold")
+    read = ", ".join(_read_as(f, h) for f, h in columns.read.items())
+    grid.add_row(Text("columns read"), Text(read or "none"))
+    if columns.unused:
+        grid.add_row(Text("not used"), Text(", ".join(columns.unused)))
+    if columns.lacking:
+        rules = len({r for ids in columns.lacking.values() for r in ids})
+        lacking = (
+            f"{', '.join(columns.lacking)}: {rules} rule{'s' if rules > 1 else ''} read "
+            f"{'them' if len(columns.lacking) > 1 else 'it'} (kolrules columns names them)"
+        )
+        grid.add_row(Text("not in the input"), Text(lacking))
+    return grid
+
+
+def render_columns(
+    columns: Columns, stream: IO[str], *, heading: str = "", width: int | None = None
+) -> None:
+    """What ``kolrules columns`` prints: ``heading``, then a row per field read (its
+    header), per field the rules read that no header gives (the rules), per required
+    field none gives; then the headers no field reads."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width or TABLE_WIDTH, color_system=None, highlight=False, markup=False
+    )
+    if heading:
+        stream.write(heading + "\n")  # a path is not wrapped
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    table.add_column("field", no_wrap=True)
+    table.add_column("header", overflow="fold")
+    table.add_column("note", overflow="fold")
+    for field, header in columns.read.items():
+        table.add_row(Text(field), Text(header), Text(""))
+    for field in columns.required:
+        table.add_row(Text(field), Text("-"), Text("required: not in the input, a run stops"))
+    for field, rules in columns.lacking.items():
+        if field not in columns.required:
+            note = (
+                f"not in the input; read by rule{'s' if len(rules) > 1 else ''} {', '.join(rules)}"
+            )
+            table.add_row(Text(field), Text("-"), Text(note))
+    console.print(table)
+    console.print(Text(f"not used: {', '.join(columns.unused) or 'none'}"))
+    stream.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
+
+
 # --------------------------------------------------------------------------------------
 # one decision, explained (kolrules explain)
 # --------------------------------------------------------------------------------------
 
 
-def render_explanation(decision: Decision, stream: IO[str]) -> None:
+def render_explanation(
+    decision: Decision,
+    stream: IO[str],
+    inputs: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> None:
     """Every finding of one decision (rule, stage, outcome, severity, message), its
-    metrics, tier, price assessment and ruleset, as tables drawn with rich."""
+    metrics (beside its ``inputs``, the profile's input values, when given, each with the
+    header it was read from, from ``headers``), tier, price assessment and ruleset, as
+    tables drawn with rich."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -413,10 +498,18 @@ def render_explanation(decision: Decision, stream: IO[str]) -> None:
         console.print(f"why: {escape(decision.why)}")
     if decision.score_missing:
         console.print(escape(decision.score_missing))
+    applied = decision.applied
+    if applied is not None:
+        said = f"vetting rules applied: {applied.rules} of {applied.of}"
+        if applied.missing:
+            said += f" (missing {', '.join(applied.missing)})"
+        if not applied.enough:
+            said += ": too few, so review ([verdict] min_applicable)"
+        console.print(escape(said))
     quote = "no quote (gifting candidate)" if p.gifting else f"quote {format_value(p.quote)} RMB"
     console.print(
-        f"{quote}; fair band {format_value(p.band_min)}-{format_value(p.band_max)} RMB; "
-        f"position {p.position or 'n/a'}; CPE {format_value(p.cpe)}"
+        f"{quote}; {_fair_band(decision)}; position {p.position or 'n/a'}; "
+        f"CPE {format_value(p.cpe)}"
     )
     console.print(
         f"ruleset {decision.ruleset.name} {decision.ruleset.version} ({decision.ruleset.hash[:12]})"
@@ -443,8 +536,33 @@ def render_explanation(decision: Decision, stream: IO[str]) -> None:
     metrics.add_column("metric")
     metrics.add_column("value", justify="right")
     for name, value in decision.metrics.items():
-        metrics.add_row(name, format_value(value))
-    console.print(metrics)
+        metrics.add_row(escape(name), escape(format_value(value)))
+    if inputs is None:
+        console.print(metrics)
+        return
+    given = Table(title="inputs", title_justify="left")
+    given.add_column("field")
+    given.add_column("value", justify="right")
+    given.add_column("header")
+    for name, value in inputs.items():
+        header = (headers or {}).get(name, "")
+        shown = "" if header.strip().casefold() == name.casefold() else header
+        given.add_row(escape(name), escape(format_value(value)), escape(shown))
+    side = Table.grid(padding=(0, 2))
+    side.add_row(given, metrics)
+    console.print(side)
+
+
+def _fair_band(decision: Decision) -> str:
+    """``fair band 500-8,000 RMB``, or why there is none."""
+    low, high = decision.price.band_min, decision.price.band_max
+    if low is None and high is None:
+        return "no fair band: no tier" if decision.tier is None else "no fair band for this tier"
+    if high is None:
+        return f"fair band at least {format_value(low)} RMB"
+    if low is None:
+        return f"fair band at most {format_value(high)} RMB"
+    return f"fair band {format_value(low)}-{format_value(high)} RMB"
 
 
 # --------------------------------------------------------------------------------------

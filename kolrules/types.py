@@ -28,6 +28,8 @@ __all__ = [
     "CANONICAL_FIELDS",
     "COUNT_FIELDS",
     "TEXT_FIELDS",
+    "Applied",
+    "Columns",
     "DataError",
     "Decision",
     "FieldType",
@@ -408,6 +410,25 @@ class RowError:
 
 
 @attrs.frozen
+class Applied:
+    """How many of a ruleset's vetting rules a profile's values let be applied: ``rules``
+    of ``of``; ``missing``, the input fields (in field order) whose absence kept the others
+    from being applied; ``enough``, whether that meets ``[verdict] min_applicable`` (a
+    profile that does not goes to review, with :attr:`note` among its reasons)."""
+
+    rules: int
+    of: int
+    missing: tuple[str, ...] = ()
+    enough: bool = True
+
+    @property
+    def note(self) -> str:
+        """``only 2 of 9 vetting rules could be applied: missing avg_likes, price``."""
+        said = f"only {self.rules} of {self.of} vetting rules could be applied"
+        return said + (f": missing {', '.join(self.missing)}" if self.missing else "")
+
+
+@attrs.frozen
 class Decision:
     """The engine's answer for one profile."""
 
@@ -428,13 +449,18 @@ class Decision:
     #: Why there is no score, when the ruleset scores and this profile has none
     #: (``"score missing: avg_likes, avg_comments not in the input"``); else ``None``.
     score_missing: str | None = None
+    #: How many vetting rules could be applied (``None``: the ruleset has none).
+    applied: Applied | None = None
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        """Why the verdict is what it is: the data errors, then the messages of the
-        findings that failed, worst severity first (in rule order within a severity),
-        leaving out those another failed rule supersedes."""
-        return (*(f"data error: {e}" for e in self.data_errors), *(f.message for f in self.said()))
+        """Why the verdict is what it is: the data errors, then, when too few vetting rules
+        could be applied, how many were, then the messages of the findings that failed,
+        worst severity first (in rule order within a severity), leaving out those another
+        failed rule supersedes."""
+        thin = () if self.applied is None or self.applied.enough else (self.applied.note,)
+        errors = (f"data error: {e}" for e in self.data_errors)
+        return (*errors, *thin, *(f.message for f in self.said()))
 
     def said(self) -> tuple[Finding, ...]:
         """The failed findings that the reasons say: worst severity first (in rule order
@@ -485,11 +511,42 @@ class _Counted:
 
 
 @attrs.frozen
+class Columns:
+    """What was read from an input's headers (``kolrules columns``; the table's columns
+    block and the json format's ``columns``):
+
+    - ``read``: each field found, in field order, and the header it was read from;
+    - ``unused``: the headers no field reads, in file order;
+    - ``lacking``: the fields the rules read (themselves or through metrics) that no
+      header gives, each with the ids of the rules that read it;
+    - ``required``: the platform's required fields that no header gives (a run stops).
+    """
+
+    read: Mapping[str, str]
+    unused: tuple[str, ...]
+    lacking: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    required: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: ``read``, ``unused``, ``lacking`` (and ``required``, when a
+        required field is lacking)."""
+        out: dict[str, Any] = {
+            "read": dict(self.read),
+            "unused": list(self.unused),
+            "lacking": {field: list(rules) for field, rules in self.lacking.items()},
+        }
+        if self.required:
+            out["required"] = list(self.required)
+        return out
+
+
+@attrs.frozen
 class Report(_Counted):
     """The outcome of one run: decisions and row errors, both in input order.
 
     ``rows_read`` counts the data rows read from the input; ``source`` names the input
-    (a path), when there was one.
+    (a path), when there was one; ``columns`` how its headers were read, for a file or
+    frame (not for mappings given one by one).
     """
 
     decisions: tuple[Decision, ...]
@@ -497,6 +554,7 @@ class Report(_Counted):
     rows_read: int
     ruleset: RulesetRef
     source: str | None = None
+    columns: Columns | None = attrs.field(default=None, eq=False)
 
     @property
     def counts(self) -> dict[str, int]:

@@ -308,8 +308,53 @@ class Expected:
             ),
             default=0,
         )
+        self.applied = self._applied(plan, values, lookup)
+        if self.applied is not None and not self.applied[3]:
+            rank = max(rank, 1)  # too few vetting rules applied: [verdict] min_applicable
         self.escalated = raised > rank
         self.verdict = VERDICTS[max(rank, raised)]
+
+    def _applied(
+        self, plan: Any, values: Mapping[str, Any], lookup: Callable[[str], Any]
+    ) -> tuple[int, int, tuple[str, ...], bool] | None:
+        """(rules applied, vetting rules, missing inputs, enough), as docs/rulesets.md
+        says: a vetting rule is not applied when its require could not be computed and its
+        missing outcome is the default, or when it is not applicable while a name its
+        when reads is missing; the missing inputs are those such a when or require reads,
+        itself or through metrics, in field order."""
+        definitions = {n: e.names for n, e in plan.metrics if e is not None}
+
+        def inputs(names: Sequence[str]) -> set[str]:
+            found, todo = set(), list(names)
+            while todo:
+                name = todo.pop()
+                if name not in found:
+                    found.add(name)
+                    todo.extend(definitions.get(name, ()))
+            return found
+
+        vet = [
+            (r, o) for r, o in zip(plan.rules, self.outcomes, strict=True) if r.rule.stage == "vet"
+        ]
+        if not vet:
+            return None
+        kept: set[str] = set()
+        lacking = 0
+        for r, o in vet:
+            when = [n for n in (r.when.names if r.when else ()) if n not in plan.params]
+            if o == 3:
+                read = inputs(r.require.names)
+            elif o == 2 and any(lookup(n) is None for n in when):
+                read = inputs(when)
+            else:
+                continue
+            lacking += 1
+            kept |= {f for f in read if f in values and values[f] is None}
+        applied = len(vet) - lacking
+        share = plan.ruleset.min_applicable
+        enough = share <= 0 or applied / len(vet) >= share - 1e-12
+        missing = tuple(f for f in values if f in kept)
+        return applied, len(vet), missing, enough
 
     @staticmethod
     def _message(r: Any, outcome: int, lookup: Callable[[str], Any]) -> str:
@@ -370,8 +415,11 @@ def reasons_of(
 ) -> list[str]:
     """The reasons of a decision: its data errors, then what :func:`said_of` says; the
     failed rules' ids ``by_rule``."""
+    applied = decision.applied
+    thin = [] if applied is None or applied.enough else [applied.note]
     return [
         *(f"data error: {error_text(e)}" for e in decision.data_errors),
+        *thin,
         *((f.rule if by_rule else f.message) for f in said_of(decision, supersedes or {})),
     ]
 

@@ -596,3 +596,32 @@ def test_plugins_table() -> None:
     out = run(["plugins"]).stdout
     for name in (*FIRST_PARTY, *CORE):
         assert name in out
+
+
+def test_dash_reads_standard_input(utf8_csv: Path) -> None:
+    """``-`` is standard input: csv by default, any format with --input-format."""
+    data = utf8_csv.read_bytes()
+    result = runner().invoke(main, ["evaluate", "-", "-f", "csv"], input=data)
+    assert result.exit_code == EXIT_OK, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["id"] for r in rows] == ["good", "fake", "broken"]
+    assert summary_of(result.stderr) == (3, 1, 0, 1, 1)
+    lines = '{"id": "j1", "followers": 20000, "posts": 50}\n'
+    result = runner().invoke(
+        main, ["evaluate", "-", "--input-format", "jsonl", "-f", "jsonl"], input=lines
+    )
+    assert result.exit_code == EXIT_OK, result.stderr
+    assert json.loads(result.stdout.splitlines()[0])["id"] == "j1"
+    explained = runner().invoke(main, ["explain", "-", "--id", "fake"], input=data)
+    assert explained.exit_code == EXIT_OK and "fake" in explained.stdout
+
+
+def test_the_table_shows_a_long_tier_name_on_one_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "kols.csv",
+        csv_text(["id", "followers", "posts"], [["kol-1", "50000000", "40"]]),
+    )
+    result = run(["evaluate", path])
+    row = next(line for line in result.stdout.splitlines() if line.startswith("kol-1 "))
+    assert row.split()[1] == "celebrity", row  # the tier cell, not folded into "celebrit"

@@ -102,6 +102,7 @@ def expected_document(eng: Engine, path: Path) -> Any:
         {
             "ruleset": ruleset_dict(eng),
             "source": str(path),
+            "columns": eng.read_columns(path).to_dict(),
             "decisions": [d.to_dict() for d in report.decisions],
             "errors": [error_dict(e) for e in report.errors],
             "summary": report.summary(),
@@ -300,8 +301,8 @@ def test_jsonl_lines_in_row_order_then_the_summary(tmp_path: Path) -> None:
 
 
 def test_json_document_layout(tmp_path: Path) -> None:
-    """Keys ruleset, source, decisions, errors, summary (last: known only at the end);
-    one decision or row error per line."""
+    """Keys ruleset, source, columns (known once the first rows are read), decisions,
+    errors, summary (last: known only at the end); one decision or row error per line."""
     path = write(tmp_path / "kols.csv", KOLS)
     eng = engine("red-default")
     text = streamed(eng, path, "json", 1)
@@ -309,21 +310,36 @@ def test_json_document_layout(tmp_path: Path) -> None:
     assert lines[0] == "{"
     assert lines[1].startswith('  "ruleset": {"name":"red-default",')
     assert lines[2] == f'  "source": {json.dumps(str(path))},'
-    assert lines[3] == '  "decisions": ['
-    assert lines[4].startswith('    {"id":"a","platform":"red","row":1,') and lines[4].endswith(
+    assert lines[3] == (
+        '  "columns": {"read":{"id":"id","followers":"followers","total_likes":"total_likes",'
+        '"price":"price"},"unused":[],"lacking":{"posts":["few-posts"],"avg_likes":'
+        '["likes-per-view-band","few-comments","engagement-rate-low"],"avg_comments":'
+        '["few-comments","engagement-rate-low"],"avg_collects":["engagement-rate-low"],'
+        '"avg_views":["likes-per-view-band"],"account_age_days":["cross-platform-young"],'
+        '"origin":["cross-platform-young","celebrity-endorsement"]}},'
+    )
+    assert lines[4] == '  "decisions": ['
+    assert lines[5].startswith('    {"id":"a","platform":"red","row":1,') and lines[5].endswith(
         "},"
     )
-    assert lines[5].startswith('    {"id":"b",') and lines[5].endswith("}")
-    assert lines[6:8] == ["  ],", '  "errors": [']
-    assert lines[8].startswith('    {"row":3,"id":"a",') and lines[8].endswith("},")
-    assert lines[9].startswith('    {"row":4,"id":"c",') and lines[9].endswith("}")
-    assert lines[10:] == [
+    assert lines[6].startswith('    {"id":"b",') and lines[6].endswith("}")
+    assert lines[7:9] == ["  ],", '  "errors": [']
+    assert lines[9].startswith('    {"row":3,"id":"a",') and lines[9].endswith("},")
+    assert lines[10].startswith('    {"row":4,"id":"c",') and lines[10].endswith("}")
+    assert lines[11:] == [
         "  ],",
         '  "summary": {"rows_read":4,"accepted":1,"review":0,"rejected":1,"errors":2}',
         "}",
         "",
     ]
-    assert list(json.loads(text)) == ["ruleset", "source", "decisions", "errors", "summary"]
+    assert list(json.loads(text)) == [
+        "ruleset",
+        "source",
+        "columns",
+        "decisions",
+        "errors",
+        "summary",
+    ]
     whole = io.StringIO()
     render_json(eng.evaluate_file(path), whole)
     assert text == whole.getvalue()

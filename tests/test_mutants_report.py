@@ -306,7 +306,7 @@ def test_the_explanation_of_a_gifting_candidate_without_score_or_tier() -> None:
     assert lines[:5] == [
         "bob (weibo): verdict accept, tier unknown, score missing",
         "score missing: avg_likes not in the input",
-        "no quote (gifting candidate); fair band missing-missing RMB; position n/a; CPE missing",
+        "no quote (gifting candidate); no fair band: no tier; position n/a; CPE missing",
         "ruleset red-default 3 (0123456789ab)",
         "findings",
     ]
@@ -571,10 +571,10 @@ def test_long_ids_and_tiers_fold_within_their_columns() -> None:
     render_table(Report(decisions=(long,), errors=(error,), rows_read=2, ruleset=RULESET), out)
     assert out.getvalue().split("\n") == [
         "ruleset red-default 3",
-        "id                  tier      verdict  score  quote  band  position  reasons",
-        "─" * 76,
-        "a-very-long-accoun  celebrit  review       -    300  ≤900  below     -",
-        "t-id-0123456789     y-plus",
+        "id                  tier        verdict  score  quote  band  position  reasons",
+        "─" * 78,
+        "a-very-long-accoun  celebrity-  review       -    300  ≤900  below     -",
+        "t-id-0123456789     plus",
         "",
         "rows not evaluated",
         "row  id                  reason",

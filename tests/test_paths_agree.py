@@ -179,6 +179,9 @@ def _check_one_profile_path(engine: Engine, rows: list[dict[str, Any]]) -> OneBy
             "gifting": d.price.gifting,
             "score": d.score,
             "verdict": d.verdict,
+            "applied": None
+            if d.applied is None
+            else (d.applied.rules, d.applied.of, d.applied.missing, d.applied.enough),
             "findings": [
                 (f.rule, f.stage, f.severity, f.outcome, f.message, f.superseded_by)
                 for f in d.findings
@@ -197,6 +200,7 @@ def _check_one_profile_path(engine: Engine, rows: list[dict[str, Any]]) -> OneBy
             "gifting": norm.values["price"] is None,
             "score": exp.score,
             "verdict": exp.verdict,
+            "applied": exp.applied,
             "findings": [
                 (
                     r.rule.id,
@@ -529,23 +533,23 @@ def test_log_of_an_infinite_metric() -> None:
     assert next(f.outcome for f in one.findings if f.rule == "log-huge") == "not_applicable"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "U+001C-U+001F around a cell: Python's str.strip and re \\s (the one-profile "
-        "path) take them for whitespace, polars' strip_chars and regex \\s (the columnar "
-        "path) do not. red-default, {'id': 'a', 'followers': '20000\\x1f'}: evaluate_one "
-        "decides tier micro; evaluate_frame makes it a row error (followers: not a "
-        "number). And {'id': 'a\\x1f', ...}: id 'a' against 'a\\x1f'"
-    ),
-)
 def test_information_separators_around_a_cell() -> None:
+    """U+001C-U+001F are not white space on either path (they were on the one-profile
+    path only): a number holding one is not a number, an id keeps it."""
     engine = Engine("red-default", load_entrypoints=False)
-    for row in ({"id": "a", "followers": "20000\x1f"}, {"id": "a\x1f", "followers": "20000"}):
-        one = engine.evaluate_one(row)
-        (framed,) = engine.decision_frames([pl.DataFrame([row])])
-        assert framed.select("status", "id", "tier").row(0) == ("evaluated", one.id, one.tier)
+    row = {"id": "a", "followers": "20000\x1f"}
+    with pytest.raises(RowInputError, match="'20000\\\\x1f': not a number"):
+        engine.evaluate_one(row)
+    (framed,) = engine.decision_frames([pl.DataFrame([row])])
+    assert framed.select("status", "errors").row(0) == (
+        "error",
+        "column 'followers' '20000\\x1f': not a number",
+    )
+    row = {"id": "a\x1f", "followers": "20000"}
+    one = engine.evaluate_one(row)
+    (framed,) = engine.decision_frames([pl.DataFrame([row])])
+    assert framed.select("status", "id", "tier").row(0) == ("evaluated", "a\x1f", "micro")
+    assert (one.id, one.tier) == ("a\x1f", "micro")
 
 
 @pytest.mark.xfail(

@@ -82,6 +82,20 @@ def test_unknown_key_gives_path_line_and_closest_key(engine: Engine, tmp_path: P
     assert any(i.message == "missing required key 'require' (or 'kind')" for i in issues)
 
 
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("condition", "require"), ("if", "when"), ("level", "severity"), ("msg", "message")],
+)
+def test_a_key_of_another_engine_is_hinted_by_meaning(
+    engine: Engine, tmp_path: Path, written: str, meant: str
+) -> None:
+    """``condition`` is spelled like ``description`` but means ``require``."""
+    text = GOOD.replace('require = "lpf >= ratio"', f'require = "lpf >= ratio"\n{written} = "x"')
+    unknown = next(i for i in problems(engine, write(tmp_path, text)) if "unknown key" in i.message)
+    assert unknown.key == f"rules[0].{written}"
+    assert unknown.hint is not None and unknown.hint.startswith(f"did you mean {meant!r}?")
+
+
 def test_wrong_types_are_named(engine: Engine, tmp_path: Path) -> None:
     text = GOOD.replace("min_followers = 10000\n", 'min_followers = "ten thousand"\n').replace(
         'severity = "warn"', 'severity = "warning"'

@@ -1,5 +1,5 @@
-"""``kolrules evaluate`` and ``kolrules explain``: decisions for every KOL of a file, and
-every finding for one."""
+"""``kolrules evaluate``, ``kolrules explain`` and ``kolrules columns``: decisions for every
+KOL of a file, every finding for one, and how the file's headers are read."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from kolrules.cli.options import (
     input_format_option,
     output_option,
     ruleset_option,
+    stdin_or,
 )
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from kolrules.evaluate import Reasons
     from kolrules.types import Report, Summary
 
-__all__ = ["evaluate", "explain"]
+__all__ = ["columns", "evaluate", "explain"]
 
 
 def _emit(
@@ -125,8 +126,9 @@ def evaluate(
     """Evaluate every KOL in INPUT: verdict, tier, price assessment, score and reasons.
 
     INPUT is CSV (UTF-8, UTF-8 with BOM, GBK/GB18030; Chinese headers are recognised),
-    JSON or JSONL. Every row is accounted for: evaluated, or listed as an error with its
-    row number. The summary line reads rows read = accepted + review + rejected + errors.
+    JSON or JSONL; - reads standard input (csv, or --input-format). Every row is
+    accounted for: evaluated, or listed as an error with its row number. The summary
+    line reads rows read = accepted + review + rejected + errors.
 
     csv, json and jsonl output (and a plugin's format that can stream) is written batch
     by batch as the input is read, so files larger than memory can be evaluated; the
@@ -139,8 +141,9 @@ def evaluate(
       kolrules evaluate export.csv -r weibo-default -o decisions.csv
       kolrules evaluate ten-million.csv -o decisions.csv --reasons rules
       kolrules evaluate ten-million.csv --limit 20
+      export-tool | kolrules evaluate - -f jsonl
     """
-    with errors():
+    with errors(), stdin_or(input_file, input_format) as input_file:
         engine = engine_for(ctx, ruleset, strict)
         chosen = _format_for(fmt, output, engine)
         reporter = engine.registry.reporter(chosen)  # fail on a bad format before reading
@@ -228,14 +231,14 @@ def explain(
     fmt: str,
     input_format: str | None,
 ) -> None:
-    """Show every finding for one KOL: each rule's outcome and message, the metrics,
-    the tier and the price assessment.
+    """Show every finding for one KOL: each rule's outcome and message, the input
+    values beside the metrics, the tier and the price assessment.
 
     \b
     Example:
       kolrules explain examples/candidates.csv --id red-011
     """
-    with errors():
+    with errors(), stdin_or(input_file, input_format) as input_file:
         engine = engine_for(ctx, ruleset)
         report = engine.evaluate_file(input_file, input_format=input_format)
         decision = next((d for d in report.decisions if d.id == kol_id), None)
@@ -249,11 +252,61 @@ def explain(
                 f"no KOL with id {kol_id!r} in {input_file}; ids there include {known}", EXIT_USAGE
             )
             return
+        inputs = None
+        if decision.row is not None:
+            inputs = engine.profile_inputs(input_file, decision.row, input_format=input_format)
         if fmt == "json":
             from kolrules.report import jsonable
 
-            click.echo(json.dumps(jsonable(decision.to_dict()), ensure_ascii=False, indent=2))
+            shown = {**decision.to_dict(), "inputs": inputs}
+            click.echo(json.dumps(jsonable(shown), ensure_ascii=False, indent=2))
             return
         from kolrules.report import render_explanation
 
-        render_explanation(decision, sys.stdout)
+        headers = report.columns.read if report.columns is not None else None
+        render_explanation(decision, sys.stdout, inputs, headers)
+
+
+@click.command(epilog=EPILOG)
+@click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
+@ruleset_option
+@input_format_option
+@click.option("--json", "as_json", is_flag=True, help="Print the mapping as JSON.")
+@click.pass_context
+def columns(
+    ctx: click.Context,
+    input_file: Path,
+    ruleset: str | None,
+    input_format: str | None,
+    as_json: bool,
+) -> None:
+    """Show how INPUT's headers are read, without evaluating it: the field each header
+    gives (by the platform's spellings and the ruleset's [columns]), the headers no
+    field reads, and the fields the rules read that INPUT lacks. Only the first rows
+    are read, so it is quick on any file; check an export with it before a run.
+
+    \b
+    Examples:
+      kolrules columns examples/candidates-gbk.csv
+      kolrules columns export.csv -r weibo-default --json
+    """
+    with errors(), stdin_or(input_file, input_format) as input_file:
+        engine = engine_for(ctx, ruleset)
+        found = engine.read_columns(input_file, input_format=input_format)
+        rs = engine.ruleset
+        if as_json:
+            shown = {
+                "ruleset": {"name": rs.name, "version": rs.version},
+                "platform": engine.plan.platform.name,
+                "source": str(input_file),
+                **found.to_dict(),
+            }
+            click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+            return
+        from kolrules.report import render_columns
+
+        platform = engine.plan.platform.name
+        heading = (
+            f"columns of {input_file} for ruleset {rs.name} {rs.version} (platform {platform})"
+        )
+        render_columns(found, sys.stdout, heading=heading)

@@ -13,7 +13,7 @@ import click
 
 from kolrules.cli.diff import diff
 from kolrules.cli.errors import EPILOG, EXIT_PLUGIN, errors, fail
-from kolrules.cli.evaluate import evaluate, explain
+from kolrules.cli.evaluate import columns, evaluate, explain
 from kolrules.cli.options import check_plugin_args, check_plugins_dir, plugin_args
 from kolrules.cli.plugins import list_plugins
 from kolrules.cli.rulesets import list_rulesets, schema, validate
@@ -154,6 +154,7 @@ def main(ctx: click.Context, plugins: tuple[str, ...], plugins_dirs: tuple[Path,
 for _command in (
     evaluate,
     explain,
+    columns,
     validate,
     list_rulesets,
     schema,

@@ -3,6 +3,11 @@ engine a command builds, and the checks of ``-p`` and ``--plugins-dir``."""
 
 from __future__ import annotations
 
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +26,7 @@ __all__ = [
     "output_option",
     "plugin_args",
     "ruleset_option",
+    "stdin_or",
 ]
 
 
@@ -42,8 +48,29 @@ output_option = click.option(
 
 
 input_format_option = click.option(
-    "--input-format", metavar="FORMAT", help="csv, json or jsonl (default: from INPUT's suffix)."
+    "--input-format",
+    metavar="FORMAT",
+    help="csv, json or jsonl (default: from INPUT's suffix; csv when INPUT is -, standard input).",
 )
+
+#: INPUT that means standard input.
+STDIN = "-"
+
+
+@contextmanager
+def stdin_or(source: Path, input_format: str | None) -> Iterator[Path]:
+    """``source``, or for ``-`` standard input copied (in blocks, whatever its size) to a
+    temporary file named ``stdin.<format>`` (``csv`` unless ``--input-format`` says
+    otherwise), removed afterwards: readers read files, some of them twice (the encoding
+    is sniffed before the rows are read)."""
+    if str(source) != STDIN:
+        yield source
+        return
+    with tempfile.TemporaryDirectory(prefix="kolrules-stdin-") as folder:
+        path = Path(folder) / f"stdin.{(input_format or 'csv').lstrip('.')}"
+        with path.open("wb") as copy:
+            shutil.copyfileobj(sys.stdin.buffer, copy, 1 << 20)
+        yield path
 
 
 ruleset_option = click.option(

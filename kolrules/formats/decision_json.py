@@ -41,12 +41,14 @@ from kolrules.compile import (
     need_column,
     rule_column,
     verdict_of,
+    vetting,
 )
 from kolrules.evaluate import (
     _finding,
     _made,
     _score_missing,
     _why,
+    applied_frame,
     failed_messages,
     looked_at,
     need_unmet,
@@ -185,6 +187,7 @@ def _prepare(
         "metrics": _metrics(plan),
         "why": _json(why),
         "score_missing": _json(_missing_score(batch)),
+        "applied": _applied(batch),
     }
     head: dict[str, Any] = {"kind": "decision"} if kind else {}
     decision = _fill(dumps({**head, **_template(plan, holes).to_dict()}), holes)
@@ -357,15 +360,37 @@ def _verdict_and_why(batch: _Batch, has_errors: pl.Expr) -> tuple[pl.Expr, pl.Ex
 
     plan = batch.plan
     flags = [pl.col(rule_column(r.rule.id)) == FAIL for r in plan.rules]
-    code, patterns = _patterns(batch.frame, [*flags, has_errors])
+    found = applied_frame(plan)
+    thin = pl.lit(False) if found is None else found["enough"].not_()
+    code, patterns = _patterns(batch.frame, [*flags, has_errors, thin])
 
     def outcomes(pattern: tuple[bool, ...]) -> tuple[int, ...]:
-        return tuple(FAIL if failed else PASS for failed in pattern[:-1])
+        return tuple(FAIL if failed else PASS for failed in pattern[:-2])
 
-    verdicts = _texts(plan, "verdict", patterns, lambda p: verdict_of(plan, outcomes(p), p[-1]))
-    whys = _texts(plan, "why", patterns, lambda p: _why(plan, outcomes(p), p[-1]))
+    verdicts = _texts(
+        plan, "verdict", patterns, lambda p: verdict_of(plan, outcomes(p), p[-2], p[-1])
+    )
+    whys = _texts(plan, "why", patterns, lambda p: _why(plan, outcomes(p), p[-2], p[-1]))
     codes = batch.column(code)
     return _by_code(codes, verdicts), _by_code(codes, whys)
+
+
+def _applied(batch: _Batch) -> pl.Expr:
+    """``applied`` of each row as JSON (``null`` without vetting rules): as
+    :class:`~kolrules.types.Applied` writes it."""
+    import polars as pl
+
+    found = applied_frame(batch.plan)
+    if found is None:
+        return pl.lit("null")
+    return _object(
+        {
+            "rules": found["rules"],
+            "of": pl.lit(len(vetting(batch.plan).rules), dtype=pl.Int64),
+            "missing": found["missing"],
+            "enough": found["enough"],
+        }
+    )
 
 
 def _missing_score(batch: _Batch) -> pl.Expr:

@@ -4,11 +4,13 @@ whole :class:`~kolrules.types.Report` and those that stream a run batch by batch
 (:mod:`kolrules.formats.decision_json` builds the decisions' text with polars).
 
 The ``json`` document is laid out so that it can be written as a run goes, one decision
-per line, the few row errors held until the end and the summary, known only then, last::
+per line, the few row errors held until the end and the summary, known only then, last
+(``columns``, how the input's headers were read, is known once its first rows are)::
 
     {
       "ruleset": {...},
       "source": "kols.csv",
+      "columns": {"read": {...}, "unused": [...], "lacking": {...}},
       "decisions": [
         {...},
         {...}
@@ -29,7 +31,7 @@ from typing import Any
 
 import attrs
 
-from kolrules.types import DataError, RowError, RulesetRef
+from kolrules.types import Columns, DataError, RowError, RulesetRef
 
 __all__ = [
     "FIRST_ITEM",
@@ -111,11 +113,13 @@ def summary_line(
     return {"kind": "summary", **summary, "ruleset": ruleset_dict(ruleset), "source": source}
 
 
-def document_head(ruleset: RulesetRef, source: str | None) -> str:
-    """The ``json`` document up to its list of decisions, opened."""
+def document_head(ruleset: RulesetRef, source: str | None, columns: Columns | None = None) -> str:
+    """The ``json`` document up to its list of decisions, opened; ``columns`` is null when
+    the run had no headers (profiles given one by one)."""
+    read = None if columns is None else columns.to_dict()
     return (
         f'{{\n  "ruleset": {dumps(ruleset_dict(ruleset))},\n'
-        f'  "source": {dumps(source)},\n  "decisions": ['
+        f'  "source": {dumps(source)},\n  "columns": {dumps(read)},\n  "decisions": ['
     )
 
 

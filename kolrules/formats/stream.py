@@ -3,13 +3,15 @@
 
 ``jsonl``: a line per input row, in input order (``{"kind": "decision", ...}`` or
 ``{"kind": "error", ...}``), then the ``{"kind": "summary", ...}`` line. ``json``: the
-document of :mod:`kolrules.formats.json_text`, the decisions written as they come, the
-row errors (few) held until the end, the summary last.
+document of :mod:`kolrules.formats.json_text`, its head once the first rows were read
+(it says how their headers were read), the decisions written as they come, the row
+errors (few) held until the end, the summary last.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING
 
@@ -21,7 +23,7 @@ from kolrules.formats.json_text import (
     dumps,
     summary_line,
 )
-from kolrules.types import RulesetRef, Summary
+from kolrules.types import Columns, RulesetRef, Summary
 
 if TYPE_CHECKING:
     import polars as pl
@@ -48,8 +50,10 @@ class StreamedRun:
         source: str | None,
         summary: Callable[[], Summary],
         raw: bool = False,
+        columns: Callable[[], Columns | None] = lambda: None,
     ) -> None:
         self._frames, self._lines, self._summary = frames, lines, summary
+        self._columns = columns
         self.ruleset = ruleset
         self.source = source
         #: Write text cells as they are: no neutralising of spreadsheet formulas (csv).
@@ -66,6 +70,10 @@ class StreamedRun:
     def summary(self) -> Summary:
         """Rows read and the counts: final once every frame was taken."""
         return self._summary()
+
+    def columns(self) -> Columns | None:
+        """How the input's headers were read: known once the first frame was taken."""
+        return self._columns()
 
 
 def _run(frames: Iterable[pl.DataFrame], name: str) -> StreamedRun:
@@ -104,14 +112,17 @@ def write_jsonl_batches(frames: Iterable[pl.DataFrame], stream: IO[bytes]) -> No
 
 def write_json_batches(frames: Iterable[pl.DataFrame], stream: IO[bytes]) -> None:
     """The ``json`` format's streaming form (``frames`` is a :class:`StreamedRun`): the
-    document's head, each decision as it comes, then the row errors and the summary."""
+    document's head (once the first rows were read, for its ``columns``), each decision as
+    it comes, then the row errors and the summary."""
     import polars as pl
 
     run = _run(frames, "json")
-    _write(stream, document_head(run.ruleset, run.source))
+    batches = run.lines(kind=False)
+    first = next(batches, None)
+    _write(stream, document_head(run.ruleset, run.source, run.columns()))
     errors: list[str] = []
     written = False
-    for lines in run.lines(kind=False):
+    for lines in itertools.chain([] if first is None else [first], batches):
         is_error = pl.col("kind") == "error"
         errors += lines.filter(is_error).get_column("line").to_list()
         decisions = lines.filter(is_error.not_())

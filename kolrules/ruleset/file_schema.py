@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kolrules.expression import RESERVED
+
 __all__ = ["RULESET_SCHEMA", "SCHEMA_ID", "schema_json"]
 
 #: The schema's ``$id``: a name, not a download address (the schema ships with kolrules).
 SCHEMA_ID = "urn:kolrules:ruleset-schema:1"
 
 _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: A name expressions can use: letters, digits and '_', and not a reserved word.
+_NAMES = {"pattern": _NAME, "not": {"enum": sorted(RESERVED)}}
 _EXPR = {"type": "string", "minLength": 1, "description": "an expression (docs/rulesets.md)"}
 _SEVERITY = {
     "enum": ["reject", "review", "warn", "info"],
@@ -121,13 +125,13 @@ RULESET_SCHEMA: dict[str, Any] = {
         "params": {
             "type": "object",
             "description": "named constants for expressions and messages",
-            "propertyNames": {"pattern": _NAME},
+            "propertyNames": _NAMES,
             "additionalProperties": {"type": ["number", "string"]},
         },
         "fields": {
             "type": "object",
             "description": "extra input columns and their type",
-            "propertyNames": {"pattern": _NAME},
+            "propertyNames": _NAMES,
             "additionalProperties": {"enum": ["number", "text"]},
         },
         "columns": {
@@ -151,7 +155,8 @@ RULESET_SCHEMA: dict[str, Any] = {
         },
         "tier": {
             "type": "object",
-            "description": "overlay only: [tier.<name>] changes one of the parent's tiers",
+            "description": "overlay only: [tier.<name>] changes one of the parent's tiers, "
+            "removes it (enabled = false), or adds a tier of a new name (with min_followers)",
             "additionalProperties": {
                 "type": "object",
                 "additionalProperties": False,
@@ -164,7 +169,7 @@ RULESET_SCHEMA: dict[str, Any] = {
         "metrics": {
             "type": "object",
             "description": "named metrics (expressions); they may use each other",
-            "propertyNames": {"pattern": _NAME},
+            "propertyNames": _NAMES,
             "additionalProperties": _EXPR,
         },
         "pricing": {
@@ -189,6 +194,13 @@ RULESET_SCHEMA: dict[str, Any] = {
                 "data_errors": {
                     **_VERDICT,
                     "description": "the least verdict of a row with unreadable cells",
+                },
+                "min_applicable": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": "the least share (0 to 1) of vetting rules a profile's "
+                    "values must let be applied, else it goes to review (default 0: no check)",
                 },
                 "escalate": {
                     "type": "array",

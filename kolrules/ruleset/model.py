@@ -76,6 +76,9 @@ class Ruleset:
     rules: tuple[Rule, ...] = ()
     data_errors: Verdict = "review"
     escalate: tuple[Escalation, ...] = ()
+    #: The least share of vetting rules a profile's values must let be applied; below it
+    #: the profile goes to review (0: no such check).
+    min_applicable: float = 0.0
     scoring_strategy: str | None = None
     scoring_params: Mapping[str, Any] = attrs.field(factory=dict)
     lines: Mapping[KeyPath, int] = attrs.field(factory=dict, repr=False, eq=False)

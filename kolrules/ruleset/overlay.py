@@ -12,7 +12,8 @@ Merge rules (docs/rulesets.md, "Overlays"), applied from the root of the chain d
   ``params`` table merges key by key), ``enabled = false`` removes it, an id the parents
   do not have adds a rule (it then needs ``severity``, and ``require`` or ``kind``).
 - ``[[tiers]]`` replaces the whole tier table; ``[tier.<name>]`` changes one tier's keys
-  (``enabled = false`` removes it).
+  (``enabled = false`` removes it), or adds a tier of a name the table does not have (it
+  then needs ``min_followers``; it goes where its ``min_followers`` puts it in the table).
 - ``[[test]]`` cases belong to their file and are not inherited.
 """
 
@@ -228,11 +229,14 @@ class _Merger:
                     )
                 continue
             names = [t["name"] for t in tiers]
+            if name not in names and "min_followers" in change and change.get("enabled", True):
+                self._add_tier(tiers, name, change, src, at)
+                continue
             if name not in names:
                 if "tiers" not in dropped:
                     close = difflib.get_close_matches(name, names, n=1)
                     hint = (f"did you mean {close[0]!r}? " if close else "") + (
-                        "tiers: " + ", ".join(names)
+                        "tiers: " + ", ".join(names) + "; a new tier needs min_followers"
                     )
                     self.issues.append(
                         src.issue(
@@ -245,6 +249,28 @@ class _Merger:
             i = names.index(name)
             for key, value in change.items():
                 self.put(("tiers", i, key), value, src, (*at, key))
+
+    def _add_tier(
+        self,
+        tiers: list[dict[str, Any]],
+        name: str,
+        tier: Mapping[str, Any],
+        src: SourceFile,
+        at: KeyPath,
+    ) -> None:
+        """Insert the new tier ``name`` (written at ``at`` in ``src``) before the first tier
+        that starts above it, moving the origins of the tiers after it along."""
+        start = tier["min_followers"]
+        i = next((k for k, t in enumerate(tiers) if t.get("min_followers", 0) > start), len(tiers))
+        moved: dict[KeyPath, Origin] = {}
+        for key, origin in self.origins.items():
+            at_tier = key[1] if key[:1] == ("tiers",) and len(key) > 1 else None
+            if isinstance(at_tier, int) and at_tier >= i:
+                key = ("tiers", at_tier + 1, *key[2:])
+            moved[key] = origin
+        self.origins = moved
+        tiers.insert(i, {})
+        self.put(("tiers", i), {"name": name, **tier}, src, at)
 
     def _rules(self, src: SourceFile, root: bool, parents: list[str], dropped: set[str]) -> None:
         rules = self.doc.setdefault("rules", [])

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from kolrules.errors import RulesetIssue
-from kolrules.expression import MAX_NUMBER
+from kolrules.expression import MAX_NUMBER, reserved_alternative
 from kolrules.ruleset.known_valid import known_valid, remember_valid
 from kolrules.ruleset.locate import KeyPath, format_path, index_lines, line_of
 
@@ -348,6 +348,31 @@ _TYPE_WORDS = {
 }
 
 
+#: Keys people write for a key of another name (other rule engines' words, or plain
+#: English), suggested before a key that is merely spelled alike: ``condition`` looks
+#: like ``description`` but means ``require``.
+_MEANT = {
+    "condition": "require",
+    "conditions": "require",
+    "expr": "require",
+    "expression": "require",
+    "check": "require",
+    "rule": "require",
+    "requires": "require",
+    "if": "when",
+    "only_if": "when",
+    "applies_when": "when",
+    "level": "severity",
+    "action": "severity",
+    "msg": "message",
+    "text": "message",
+    "reason": "message",
+    "name": "id",
+    "disabled": "enabled",
+    "default": "missing",
+}
+
+
 def _explain(
     err: Any, at: KeyPath, path: str, lines: Mapping[KeyPath, int]
 ) -> Iterable[tuple[KeyPath, RulesetIssue]]:
@@ -358,7 +383,8 @@ def _explain(
         for key in err.instance:
             if key in valid:
                 continue
-            close = difflib.get_close_matches(key, valid, n=1)
+            meant = _MEANT.get(key.lower())
+            close = [meant] if meant in valid else difflib.get_close_matches(key, valid, n=1)
             hint = f"did you mean {close[0]!r}?" if close else None
             if valid:
                 hint = (hint + " " if hint else "") + "valid keys: " + ", ".join(valid)
@@ -398,6 +424,9 @@ def _explain(
             f"{err.instance!r} is not a valid name (letters, digits, '_')",
         )
         return
+    if kind == "not" and isinstance(err.instance, str) and len(at) == 1:
+        yield _issue(path, lines, (*at, err.instance), *_reserved(str(at[0]), err.instance))
+        return
     if kind in {"minimum", "minItems", "minLength"}:
         yield _issue(path, lines, at, f"{err.instance!r}: {err.message}")
         return
@@ -411,6 +440,19 @@ def _explain(
         )
         return
     yield _issue(path, lines, at, err.message)
+
+
+def _reserved(section: str, name: str) -> tuple[str, str]:
+    """The message and hint for a field, metric or param named with a reserved word."""
+    what = {"fields": "field", "metrics": "metric", "params": "param"}.get(section, "name")
+    alt = reserved_alternative(name) if what == "field" else f"{name.lower()}_value"
+    hint = f"call the {what} e.g. {alt!r}"
+    if what == "field":
+        hint += f' and map the header with [columns] {alt} = ["{name}"]'
+    return (
+        f"{name!r} is a reserved word in expressions: no rule could use a {what} of that name",
+        hint + "; docs/rulesets.md lists the reserved words",
+    )
 
 
 def _required_hint(key: str) -> str | None:

@@ -1,0 +1,328 @@
+"""What was read (issue 17): how an input's headers map to fields, shown by ``kolrules
+columns``, at the top of ``kolrules evaluate``'s table, as the json format's ``columns``,
+and the input values ``kolrules explain`` shows beside the metrics."""
+
+from __future__ import annotations
+
+import inspect
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner, Result
+
+from kolrules.cli import EXIT_INPUT, EXIT_OK, main
+from kolrules.engine import Engine
+from kolrules.errors import InputFileError
+from kolrules.normalise import read_headers
+from kolrules.report import render_json
+from kolrules.types import Columns
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+
+# A Weibo profile-only export, as issue 17 met it: no likes, comments or quotes.
+WEIBO = "uid,followers_count,class,备注\nw1,5000,3,x\nw2,800,4,\n"
+WEIBO_READ = {"id": "uid", "followers": "followers_count"}
+WEIBO_LACKING = {
+    "avg_likes": ("zombie-fans", "engagement-rate-low", "few-comments"),
+    "avg_comments": ("zombie-fans", "engagement-rate-low", "few-comments"),
+    "avg_shares": ("zombie-fans", "engagement-rate-low"),
+    "price": ("gifting-candidate", "price-above-tier-band", "price-below-tier-band"),
+    "origin": ("celebrity-endorsement",),
+    "following": ("following-ratio",),
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_autoload(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KOLRULES_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+def run(args: Sequence[str | Path], code: int = EXIT_OK) -> Result:
+    if "mix_stderr" in inspect.signature(CliRunner).parameters:  # pragma: no cover - click 8.1
+        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    else:
+        runner = CliRunner()
+    result = runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    return result
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# -- computing it -----------------------------------------------------------------------
+
+
+def test_each_field_its_header_the_unused_headers_and_what_the_rules_lack() -> None:
+    engine = Engine("weibo-default", load_entrypoints=False)
+    found = engine.columns_read(["uid", "followers_count", "class", "备注"])
+    assert found == Columns(WEIBO_READ, ("class", "备注"), WEIBO_LACKING, ())
+    assert found.to_dict() == {
+        "read": WEIBO_READ,
+        "unused": ["class", "备注"],
+        "lacking": {f: list(r) for f, r in WEIBO_LACKING.items()},
+    }
+
+
+def test_fields_come_in_schema_order_with_the_platforms_spellings() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    read, unused = read_headers(["备注", "粉丝数", "小红书号", "Price"], engine.plan.schema)
+    assert list(read.items()) == [("id", "小红书号"), ("followers", "粉丝数"), ("price", "Price")]
+    assert unused == ("备注",)
+
+
+def test_a_missing_required_field_is_listed_not_raised() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    found = engine.columns_read(["id", "reach"])
+    assert found.required == ("followers",)
+    assert found.unused == ("reach",)
+    assert found.to_dict()["required"] == ["followers"]
+    with pytest.raises(InputFileError, match="no 'followers' column"):
+        engine.normalise_frame(pl.DataFrame({"id": ["a"], "reach": ["1"]}))  # a run stops
+
+
+def test_two_headers_for_one_field_are_still_refused() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    with pytest.raises(
+        InputFileError, match="columns 'followers' and '粉丝数' both mean 'followers'"
+    ):
+        engine.columns_read(["id", "粉丝数", "followers"])
+
+
+def test_a_field_read_through_a_metric_is_lacking_for_the_rules_reading_the_metric(
+    tmp_path: Path,
+) -> None:
+    ruleset = write(
+        tmp_path,
+        "rs.toml",
+        '[ruleset]\nname = "t"\nversion = "1"\nextends = "red-default"\n\n'
+        '[metrics]\nviews_per_post = "avg_views / posts"\n\n'
+        '[[rules]]\nid = "views"\nrequire = "views_per_post >= 1"\nseverity = "warn"\n',
+    )
+    engine = Engine(ruleset, load_entrypoints=False)
+    lacking = engine.columns_read(["id", "followers", "posts"]).lacking
+    assert lacking["avg_views"] == ("likes-per-view-band", "views")
+    assert "posts" not in lacking
+
+
+def test_reports_of_a_file_carry_the_columns_and_reports_of_mappings_do_not(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "w.csv", WEIBO)
+    engine = Engine("weibo-default", load_entrypoints=False)
+    assert engine.evaluate_file(path).columns == engine.read_columns(path)
+    assert engine.preview(path, 1)[0].columns == engine.read_columns(path)
+    report = engine.evaluate([{"id": "w1", "followers": 5000}])
+    assert report.columns is None
+    out = io.StringIO()
+    render_json(report, out)
+    assert '\n  "columns": null,\n' in out.getvalue()
+
+
+# -- showing it -------------------------------------------------------------------------
+
+
+def test_the_columns_command(tmp_path: Path) -> None:
+    path = write(tmp_path, "w.csv", WEIBO)
+    out = run(["columns", path, "-r", "weibo-default"]).stdout
+    assert out.splitlines() == [
+        f"columns of {path} for ruleset weibo-default 1.0.0 (platform weibo)",
+        "field         header           note",
+        "─" * 100,
+        "id            uid",
+        "followers     followers_count",
+        "avg_likes     -                not in the input; read by rules zombie-fans, "
+        "engagement-rate-low,",
+        "                               few-comments",
+        "avg_comments  -                not in the input; read by rules zombie-fans, "
+        "engagement-rate-low,",
+        "                               few-comments",
+        "avg_shares    -                not in the input; read by rules zombie-fans, "
+        "engagement-rate-low",
+        "price         -                not in the input; read by rules gifting-candidate,",
+        "                               price-above-tier-band, price-below-tier-band",
+        "origin        -                not in the input; read by rule celebrity-endorsement",
+        "following     -                not in the input; read by rule following-ratio",
+        "not used: class, 备注",
+    ]
+
+
+def test_the_columns_command_as_json(tmp_path: Path) -> None:
+    path = write(tmp_path, "w.csv", WEIBO)
+    data = json.loads(run(["columns", path, "-r", "weibo-default", "--json"]).stdout)
+    assert data == {
+        "ruleset": {"name": "weibo-default", "version": "1.0.0"},
+        "platform": "weibo",
+        "source": str(path),
+        "read": WEIBO_READ,
+        "unused": ["class", "备注"],
+        "lacking": {f: list(r) for f, r in WEIBO_LACKING.items()},
+    }
+
+
+def test_the_columns_command_names_a_missing_required_field(tmp_path: Path) -> None:
+    path = write(tmp_path, "k.csv", "id,reach\na,1\n")
+    out = run(["columns", path, "-r", "red-default"]).stdout
+    assert "\nfollowers         -       required: not in the input, a run stops\n" in out
+    assert out.endswith("not used: reach\n")
+    result = run(["evaluate", path], code=EXIT_INPUT)
+    assert "no 'followers' column" in result.stderr
+
+
+def test_the_table_opens_with_the_columns_block(tmp_path: Path) -> None:
+    path = write(tmp_path, "w.csv", WEIBO)
+    lines = run(["evaluate", path, "-r", "weibo-default"]).stdout.splitlines()
+    assert lines[:6] == [
+        f"ruleset weibo-default 1.0.0 · {path}",
+        "columns read       uid→id, followers_count→followers",
+        "not used           class, 备注",
+        "not in the input   avg_likes, avg_comments, avg_shares, price, origin, following: 8 "
+        "rules read them",
+        "                   (kolrules columns names them)",
+        "",
+    ]
+
+
+def test_the_table_of_an_export_with_its_own_spellings() -> None:
+    out = run(["evaluate", EXAMPLES / "candidates.csv"]).stdout
+    assert out.splitlines()[1:4] == [
+        "columns read   id, platform, handle, followers, posts, total_likes, avg_likes, "
+        "avg_comments,",
+        "               avg_collects, avg_shares, avg_views, price, account_age_days, origin, "
+        "category",
+        "",
+    ]
+
+
+def test_the_json_format_carries_the_columns(tmp_path: Path) -> None:
+    path = write(tmp_path, "w.csv", WEIBO)
+    data = json.loads(run(["evaluate", path, "-r", "weibo-default", "-f", "json"]).stdout)
+    assert list(data) == ["ruleset", "source", "columns", "decisions", "errors", "summary"]
+    assert data["columns"]["read"] == WEIBO_READ
+    assert data["columns"]["unused"] == ["class", "备注"]
+    lines = run(["evaluate", path, "-r", "weibo-default", "-f", "jsonl"]).stdout.splitlines()
+    assert all("columns" not in json.loads(line) for line in lines)  # jsonl is unchanged
+
+
+def test_explain_shows_the_input_values_beside_the_metrics() -> None:
+    out = run(["explain", EXAMPLES / "candidates-gbk.csv", "--id", "red-014"]).stdout
+    assert "inputs" in out and "metrics" in out
+    row = next(line for line in out.splitlines() if line.startswith("│ followers "))
+    assert row.startswith("│ followers        │    18,000 │ 粉丝数     │  │ ")
+    handle = next(line for line in out.splitlines() if "│ handle " in line)
+    assert "小城穿搭" in handle and "博主昵称" in handle
+
+
+def test_explain_json_has_the_inputs() -> None:
+    args = ["explain", EXAMPLES / "candidates.csv", "--id", "red-014", "-f", "json"]
+    data = json.loads(run(args).stdout)
+    assert data["inputs"]["followers"] == 18000.0
+    assert data["inputs"]["handle"] == "小城穿搭"
+    assert list(data["inputs"])[:3] == ["id", "platform", "handle"]
+
+
+def test_explain_of_a_profile_without_a_tier(tmp_path: Path) -> None:
+    path = write(tmp_path, "w.csv", "id,followers\nsmall,10\n")
+    out = run(["explain", path, "--id", "small", "-r", "weibo-default"]).stdout
+    assert "no fair band: no tier;" in out
+    assert "missing-missing" not in out
+
+
+# -- the platforms' spellings of common exports -------------------------------------------
+
+EXPORT_HEADERS = {
+    "user_id": "id",
+    "user_name": "handle",
+    "follower_num": "followers",
+    "post_num": "posts",
+}
+
+
+@pytest.mark.parametrize("ruleset", ["red-default", "weibo-default", "wechat-default"])
+def test_common_export_spellings_are_known_on_every_platform(ruleset: str) -> None:
+    schema = Engine(ruleset, load_entrypoints=False).plan.schema
+    read, unused = read_headers([*EXPORT_HEADERS, "class"], schema)
+    assert read == {field: header for header, field in EXPORT_HEADERS.items()}
+    assert unused == ("class",)
+    chinese = ["用户名", "粉丝数量", "posts_count"]
+    assert read_headers(chinese, schema)[0] == {
+        "handle": "用户名",
+        "followers": "粉丝数量",
+        "posts": "posts_count",
+    }
+
+
+@pytest.mark.parametrize("ruleset", ["red-default", "weibo-default"])
+@pytest.mark.parametrize("header", ["followee_num", "following", "关注数", "关注人数"])
+def test_the_accounts_followed_where_the_platform_shows_them(ruleset: str, header: str) -> None:
+    schema = Engine(ruleset, load_entrypoints=False).plan.schema
+    assert read_headers(["id", header], schema)[0] == {"id": "id", "following": header}
+
+
+def test_a_weibo_research_export_is_read_without_columns(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "weibo.csv",
+        "user_id,user_name,follower_num,followee_num,post_num,class\n1,a,5000,12000,40,3\n",
+    )
+    engine = Engine("weibo-default", load_entrypoints=False)
+    found = engine.read_columns(path)
+    assert found.read == {
+        "id": "user_id",
+        "handle": "user_name",
+        "followers": "follower_num",
+        "posts": "post_num",
+        "following": "followee_num",
+    }
+    assert found.unused == ("class",)
+    (decision,) = engine.evaluate_file(path).decisions
+    assert next(f for f in decision.findings if f.rule == "following-ratio").outcome == "fail"
+
+
+# -- explain: the fair band, or why there is none -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tier", "low", "high", "said"),
+    [
+        (None, None, None, "no fair band: no tier;"),
+        ("koc", None, None, "no fair band for this tier;"),
+        ("celebrity", 30_000.0, None, "fair band at least 30,000 RMB;"),
+        ("capped", None, 8_000.0, "fair band at most 8,000 RMB;"),
+        ("micro", 500.0, 8_000.0, "fair band 500-8,000 RMB;"),
+    ],
+)
+def test_explain_says_the_fair_band_or_why_there_is_none(
+    tier: str | None, low: float | None, high: float | None, said: str
+) -> None:
+    from kolrules.report import render_explanation
+    from kolrules.types import Decision, PriceAssessment, RulesetRef
+
+    decision = Decision(
+        id="k",
+        platform="weibo",
+        row=1,
+        verdict="accept",
+        tier=tier,
+        score=None,
+        price=PriceAssessment(None, low, high, None, None, True),
+        findings=(),
+        data_errors=(),
+        ruleset=RulesetRef("r", "1", "0" * 64, ("r.toml",)),
+    )
+    out = io.StringIO()
+    render_explanation(
+        decision, out, {"followers": 10.0, "handle": "[b]x"}, {"followers": "粉丝数"}
+    )
+    lines = out.getvalue().splitlines()
+    assert lines[1] == f"no quote (gifting candidate); {said} position n/a; CPE missing"
+    assert any(line.startswith("│ followers │    10 │ 粉丝数 │") for line in lines)
+    assert any(line.startswith("│ handle    │  [b]x │        │") for line in lines)  # as text
