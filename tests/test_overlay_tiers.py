@@ -3,13 +3,11 @@ or removes one (``enabled = false``), by name; the resolved table is checked as 
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-import pytest
+from test_overlay import problems, write
 
 from kolrules.engine import Engine
-from kolrules.errors import RulesetError, RulesetIssue
 from kolrules.ruleset import bundled_rulesets_dir, load_ruleset
 
 WEIBO = bundled_rulesets_dir() / "weibo-default.toml"
@@ -25,17 +23,6 @@ min_followers = 0
 max_followers = 1_000
 description = "ordinary users: gifting only"
 """
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-def problems(path: Path) -> list[RulesetIssue]:
-    with pytest.raises(RulesetError) as info:
-        load_ruleset(path)
-    return list(info.value.issues)
 
 
 def tiers(path: Path) -> list[tuple[str, float, float | None]]:
