@@ -20,6 +20,7 @@ def test_no_id_is_seen_before_any_is_added() -> None:
     seen = SeenIds()
     assert len(seen) == 0
     assert seen.first_rows(pl.Series(["a", "b"])).to_list() == [None, None]
+    assert seen.first_rows(pl.Series(["a", "b"])).dtype == pl.Int64
     seen.add(pl.Series([], dtype=pl.String), pl.Series([], dtype=pl.Int64))
     assert len(seen) == 0
     assert seen._runs == []
@@ -42,6 +43,8 @@ def test_runs_merge_while_the_one_before_is_at_most_twice_the_last() -> None:
         _add(seen, count)
         heights.append([run.height for run in seen._runs])
     assert heights == [[4], [6], [6, 1], [6, 2], [16], [16, 3]]
+    _add(seen, 1)  # the last but one (3) is more than twice the last (1): three runs
+    assert [run.height for run in seen._runs] == [16, 3, 1]
     for run in seen._runs:
         assert run.columns == ["a", "b", "row"]
         assert run.get_column("a").is_sorted()
@@ -96,3 +99,10 @@ def test_row_errors_of_the_one_profile_path_name_the_id_column_as_written() -> N
     ]
     assert by_id["c"].data_errors == ()
     assert by_id["b"].metrics["likes_per_follower"] is None
+
+
+def test_a_run_of_one_id_is_searched_like_any_other() -> None:
+    seen = SeenIds()
+    seen.add(pl.Series(["solo"]), pl.Series([7]))
+    others = [f"x{i}" for i in range(20)]  # hashes on both sides of the one seen
+    assert seen.first_rows(pl.Series([*others, "solo"])).to_list() == [None] * 20 + [7]

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from kolrules.errors import InputFileError
+from kolrules.errors import InputFileError, UnknownKindError
 from kolrules.read import (
+    CSV,
+    JSON,
+    JSONL,
     _data_start,
     _find_csv_problem,
     _guess_utf16,
@@ -21,8 +24,10 @@ from kolrules.read import (
     read_json,
     read_jsonl,
     read_text,
+    reader_for,
     sniff_delimiter,
 )
+from kolrules.types import Reader
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -52,6 +57,10 @@ def test_utf16_without_a_mark_is_told_by_where_the_nul_bytes_fall() -> None:
     assert _guess_utf16(b"\x00\x00" + b"\x00a" * 19) is None
     # only the first 4096 bytes are looked at
     assert _guess_utf16(b"a\x00" * 2048 + b"\x00\x00" * 5000) == "utf-16-le"
+    # 102 even NULs in the first 4096 bytes are under 5 %; the 4097th byte is not counted
+    assert _guess_utf16(b"\x00\x00" * 102 + b"a\x00" * 1946 + b"\x00" * 10) == "utf-16-le"
+    # 3 even NULs in 10 pairs is 0.3 exactly, which is not over 0.3 (big-endian too)
+    assert _guess_utf16(b"\x00a\x00b\x00c" + b"\x01d" * 7) is None
 
 
 def test_decoding_by_mark_by_nul_bytes_then_utf8_then_gb18030() -> None:
@@ -119,7 +128,46 @@ def test_a_malformed_record_is_found_with_its_line_and_what_is_wrong() -> None:
         3,
         "3 cells, but the header has 2 columns",
     )
+    # a line end written as CRLF is not part of the cell quoted in the message
+    assert _find_csv_problem('a,b\r\n1,x"y\r\n', ",", 2) == (
+        2,
+        "a stray double quote in the cell 'x\"y'; " + quote_rule,
+    )
     assert _find_csv_problem('a;b\n"x;y";1\n', ";", 2) is None
+
+
+def test_quotes_are_scanned_as_an_rfc_4180_parser_reads_them() -> None:
+    quote_rule = 'a cell that holds quotes must be quoted whole, with each quote doubled ("")'
+    too_many = "3 cells, but the header has 2 columns"
+    # a quoted cell closing at the end of its line, empty, or ending in a doubled quote
+    assert _find_csv_problem('a,b\n1,"x"\n2,3,4\n', ",", 2) == (3, too_many)
+    assert _find_csv_problem('a,b\n"",1\n1,2,3\n', ",", 2) == (3, too_many)
+    assert _find_csv_problem('a,b\n"x""",1\n1,2,3\n', ",", 2) == (3, too_many)
+    # a doubled quote at the end of a line: the cell goes on on the next line
+    assert _find_csv_problem('a,b\n"x""\ny",1\n1,2,3\n', ",", 2) == (4, too_many)
+    # what follows a closing quote, as written (up to 12 characters, without the CR)
+    assert _find_csv_problem('a,b\n1,"x" \n', ",", 2) == (
+        2,
+        "text ' ' follows a closing double quote; " + quote_rule,
+    )
+    assert _find_csv_problem('a,b\r\n"p\r\nq"X\r\n', ",", 2) == (
+        2,
+        "text 'X' follows a closing double quote; " + quote_rule,
+    )
+    assert _find_csv_problem('a,b\n"x"abcdefghijklmnop\n', ",", 2) == (
+        2,
+        "text 'abcdefghijkl' follows a closing double quote; " + quote_rule,
+    )
+    # quotes inside an unquoted cell: an even number is no problem, an odd one is
+    assert _find_csv_problem('a,b\n1,x""y\n1,2,3\n', ",", 2) == (3, too_many)
+    assert _find_csv_problem('a,b,c\nx"y,z"w,1\n', ",", 3) == (
+        2,
+        "a stray double quote in the cell 'x\"y'; " + quote_rule,
+    )
+    assert _find_csv_problem('a,b\n1,abcdefghijklmnopqrstuvwx"yz\n', ",", 2) == (
+        2,
+        "a stray double quote in the cell 'abcdefghijklmnopqrstuvwx'; " + quote_rule,
+    )
     assert _find_csv_problem('a,b\n"x",\r\n', ",", 2) is None
 
 
@@ -134,6 +182,11 @@ def test_a_record_ends_after_the_last_line_end_outside_quotes() -> None:
     assert _record_end(b"ab\ncd\nef", 3, 8) == 6
     assert _record_end(b'x\n"a\nb\nc', 0, 8) == 2
     assert _record_end(b"abc", 0, 3) == -1
+    assert _record_end(b"\nabc", 0, 4) == 1  # a line end at the very start
+    # only data[start:end] is looked at: not the quotes after end, nor the line ends before
+    assert _record_end(b'ab\ncd"\n', 0, 5) == 3
+    assert _record_end(b"ab\ncd\nef", 6, 8) == -1
+    assert _record_end(b'x\n"a\nb', 2, 6) == -1
 
 
 def test_records_start_after_the_mark_the_blank_lines_and_the_header() -> None:
@@ -493,4 +546,304 @@ def test_files_converted_to_utf8_in_chunks(tmp_path: Path) -> None:
         read_csv(_write(tmp_path, "b.txt", broken))
     assert str(info.value).startswith(
         f"input file {tmp_path / 'b.txt'} is not valid utf-16-le (byte 1515572: illegal encoding)"
+    )
+
+
+def test_batches_hold_about_batch_rows_rows_after_the_first_mib(tmp_path: Path) -> None:
+    # 150,000 records of 20 bytes: the first MiB read at once, then blocks of
+    # batch_rows x 20 bytes, never less than 64 KiB (3,277 records)
+    body = b"".join(b"%07d,abcdefghijk\n" % i for i in range(150_000))
+    path = _write(tmp_path, "rows.csv", b"id,v\n" + body)
+    heights = [b.height for b in csv_batches(path, 100)]
+    assert (len(heights), heights[:4], heights[-2:]) == (
+        31,
+        [52_428, 3_277, 3_277, 3_276],
+        [3_277, 2_545],
+    )
+    heights = [b.height for b in csv_batches(path, 10_000)]
+    assert heights == [52_428] + [10_000] * 9 + [7_572]
+    # a block larger than the first MiB is read whole before it is parsed
+    assert [b.height for b in csv_batches(path, 100_000)] == [150_000]
+    last = list(csv_batches(path, 10_000))[-1]
+    assert last.row(-1) == ("0149999", "abcdefghijk")
+
+
+def test_utf16_files_with_a_mark_and_few_ascii_characters(tmp_path: Path) -> None:
+    # too few NUL bytes to tell UTF-16 by them: only the mark says it
+    text = "\ufeff名字很长的列名,值很长的列名\r\n张三丰很长的名字,很长的值一二三\r\n"
+    expected = [{"名字很长的列名": "张三丰很长的名字", "值很长的列名": "很长的值一二三"}]
+    for encoding in ("utf-16-le", "utf-16-be"):
+        path = _write(tmp_path, f"{encoding}.csv", text.encode(encoding))
+        assert read_csv(path).to_dicts() == expected
+    broken = _write(tmp_path, "b.csv", "\ufeffa,b\n1,2\n".encode("utf-16-be") + b"\xd8\x00")
+    with pytest.raises(InputFileError) as info:
+        read_csv(broken)
+    assert str(info.value) == (
+        f"input file {broken} is not valid utf-16-be (byte 20: unexpected end of data); "
+        "save it again as 'CSV UTF-8' (or 'Unicode Text') and retry"
+    )
+
+
+def test_a_file_whose_last_utf8_character_is_cut_short_is_not_utf8(tmp_path: Path) -> None:
+    # b"\xe5\x90" ends UTF-8 too early, and is one GB18030 character
+    path = _write(tmp_path, "cut.csv", "a,b\n1,名".encode()[:-1])
+    assert read_csv(path).to_dicts() == [{"a": "1", "b": "鍚"}]
+
+
+def test_a_header_with_a_cell_too_long_for_the_csv_module_is_split_by_hand(
+    tmp_path: Path,
+) -> None:
+    # Python's csv module refuses a field over 128 KiB: the first line is split as it is
+    long = "x" * 200_000
+    path = _write(tmp_path, "h1.csv", f'a b,"{long}",cX\r\n1,2,3\r\n'.encode())
+    frame = read_csv(path)
+    assert frame.columns == ["a b", f'"{long}"', "cX"]
+    assert frame.rows() == [("1", "2", "3")]
+    path = _write(tmp_path, "h2.csv", f'a b,"{long}",c \r\n1,2,3\r\n'.encode())
+    assert read_csv(path).columns == ["a b", f'"{long}"', "c "]
+
+
+def test_a_quoted_header_keeps_its_line_end_as_written(tmp_path: Path) -> None:
+    path = _write(tmp_path, "q.csv", b'"a\r\nb",c\r\n1,2\r\n')
+    frame = read_csv(path)
+    assert frame.columns == ["a\r\nb", "c"]
+    assert frame.rows() == [("1", "2")]
+
+
+def test_the_block_size_comes_from_the_first_records_length(tmp_path: Path) -> None:
+    # 16-byte records (the least length a block is sized for): blocks of 10,000 exactly
+    body = b"".join(b"%06d,abcdefgh\n" % i for i in range(100_000))
+    path = _write(tmp_path, "r16.csv", b"ident,valuevalu\n" + body)
+    assert [b.height for b in csv_batches(path, 10_000)] == [65_535] + [10_000] * 3 + [4_465]
+    # 940-byte records after a 680-byte header: the header is not counted in their length
+    header = ",".join(f"column_number_{i:02d}_with_a_long_name" for i in range(20))
+    rows = b"".join(
+        (",".join([f"{i:08d}"] + ["v" * 48] * 19)).encode() + b"\n" for i in range(3000)
+    )
+    path = _write(tmp_path, "r940.csv", header.encode() + b"\n" + rows)
+    assert [b.height for b in csv_batches(path, 100)] == [1_114] + [100] * 18 + [86]
+    # a first record of 1.5 MB, a quoted cell holding a line end: no line end to measure in
+    # the first MiB, and the record is read on, block by block, from its opening quote
+    small = b"".join(b"%06d,abcdefghijkl\n" % i for i in range(100_000))
+    long = b"y" * 700_000 + b"\n" + b"y" * 800_000
+    path = _write(tmp_path, "big.csv", b'a,b\n"' + long + b'",1\n' + small)
+    batches = list(csv_batches(path, 1))
+    assert [b.height for b in batches] == [29_857, 52_429, 17_715]
+    assert batches[0].row(0) == (long.decode(), "1")
+    assert batches[0].row(1) == ("000000", "abcdefghijkl")
+
+
+def test_the_last_record_without_a_line_end_is_read(tmp_path: Path) -> None:
+    path = _write(tmp_path, "noend.csv", b"a,b\n1,2\n3,4")
+    assert [b.rows() for b in csv_batches(path, 1)] == [[("1", "2"), ("3", "4")]]
+
+
+def test_the_delimiter_is_sniffed_from_the_header_line_only(tmp_path: Path) -> None:
+    assert read_csv(_write(tmp_path, "s1.csv", b"a;b\n1,2,3;4\n")).rows() == [("1,2,3", "4")]
+    # a header alone, without a line end: its last character counts too
+    frame = read_csv(_write(tmp_path, "s2.csv", b"a,b;c;"))
+    assert (frame.columns, frame.height) == (["a,b", "c"], 0)
+
+
+def test_a_row_of_blanks_or_of_one_letter_is_a_row_in_any_batch(tmp_path: Path) -> None:
+    for name, body, row in [("w1.csv", b"a\n  \n", ("  ",)), ("w2.csv", b"a\nX\n", ("X",))]:
+        path = _write(tmp_path, name, body)
+        assert read_csv(path).rows() == [row]
+        assert [b.rows() for b in csv_batches(path, 1)] == [[row]]
+
+
+def test_empty_rows_at_the_end_of_a_batch_are_kept_when_values_follow(tmp_path: Path) -> None:
+    # the first MiB ends with 5 empty rows; the next batch has values, so they are inner rows
+    mib, head = 1 << 20, b"a,b\n"
+    n = (mib - len(head) - 10) // 11
+    last = b"x" * (5 + (mib - len(head) - 10) % 11) + b",yyyy\n"
+    first = head + b"xxxxx,yyyy\n" * (n - 1) + last + b",\n" * 5
+    assert len(first) == mib
+    rest = b"".join(b"%05d,zzzz\n" % i for i in range(100))
+    batches = list(csv_batches(_write(tmp_path, "held.csv", first + rest), 10))
+    assert [b.height for b in batches] == [95_323, 105]
+    rows = batches[1].rows()
+    assert rows[:6] == [(None, None)] * 5 + [("00000", "zzzz")]
+    assert rows[-1] == ("00099", "zzzz")
+
+
+def test_a_single_empty_row_and_an_empty_last_cell_of_one_column_are_dropped(
+    tmp_path: Path,
+) -> None:
+    frame = read_csv(_write(tmp_path, "o1.csv", b"a,b\n,\n"))
+    assert (frame.columns, frame.height) == (["a", "b"], 0)
+    assert read_csv(_write(tmp_path, "o3.csv", b'a\n1\n""\n')).rows() == [("1",)]
+
+
+def test_a_zero_width_no_break_space_inside_the_text_is_kept(tmp_path: Path) -> None:
+    # UTF-16 is converted a MiB (2**19 code units) at a time: the two U+FEFF of a cell
+    # end the first chunk and start the second; only the byte-order mark is dropped
+    units = 1 << 19
+    head = "\ufeffid,v\n0," + "f" * (units - 12) + "\n"
+    text = head + "1,\ufeff\ufeffz\n2,end\n"
+    assert text.index("\ufeff\ufeff") == units - 1
+    frame = read_csv(_write(tmp_path, "fe.csv", text.encode("utf-16-le")))
+    assert frame.get_column("v").to_list()[1:] == ["\ufeff\ufeffz", "end"]
+    assert frame.columns == ["id", "v"]
+
+
+def test_a_utf16_file_keeps_its_first_letters_and_its_line_numbers(tmp_path: Path) -> None:
+    path = _write(tmp_path, "xy.csv", "\ufeffX,Y\r\n1,2\r\n".encode("utf-16-le"))
+    assert read_csv(path).to_dicts() == [{"X": "1", "Y": "2"}]
+    for name, data in [
+        ("bl.csv", "\ufeff\r\n\r\nX,Y\r\n1,2,3\r\n".encode("utf-16-le")),
+        ("gbk.csv", "\r\n\r\n名,值\r\n1,2,3\r\n".encode("gbk")),  # no mark before the blanks
+    ]:
+        path = _write(tmp_path, name, data)
+        with pytest.raises(InputFileError) as info:
+            read_csv(path)
+        assert str(info.value) == (
+            f"input file {path}, line 4: 3 cells, but the header has 2 columns; fix that line "
+            "or export the file again (it was read as comma-separated text)"
+        )
+
+
+def test_mac_line_ends_are_told_from_the_first_mib(tmp_path: Path) -> None:
+    # CR-only line ends for 1.3 MB, then one LF at the very end
+    body = "a,b\r" + "".join(f"{i},{'m' * 20}\r" for i in range(50_000)) + "last,row\n"
+    frame = read_csv(_write(tmp_path, "mac.csv", body.encode()))
+    assert (frame.height, frame.row(0), frame.row(-1)) == (
+        50_001,
+        ("0", "m" * 20),
+        ("last", "row"),
+    )
+
+
+def test_a_malformed_file_is_named_with_its_delimiter_and_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "p.csv", b"a|b\n1|2|3\n")
+    with pytest.raises(InputFileError) as info:
+        list(csv_batches(path, None, "|"))
+    assert str(info.value) == (
+        f"input file {path}, line 2: 3 cells, but the header has 2 columns; fix that line or "
+        "export the file again (it was read as '|'-separated text)"
+    )
+    # a byte-order mark and blank lines before the header: lines counted in the file
+    path = _write(tmp_path, "m.csv", b"\xef\xbb\xbf\n\na,b\n1,2,3\n")
+    with pytest.raises(InputFileError) as info:
+        read_csv(path)
+    assert str(info.value).startswith(f"input file {path}, line 4: 3 cells, but the header")
+
+
+def test_a_problem_polars_finds_and_the_scan_does_not_quotes_polars(tmp_path: Path) -> None:
+    # a carriage return alone after a closing quote: polars refuses it, and its first line
+    # (cut at that CR) is quoted
+    path = _write(tmp_path, "cr.csv", b'a,b\n"x"\r1,2\n')
+    with pytest.raises(InputFileError) as info:
+        read_csv(path)
+    assert str(info.value).startswith(
+        f"input file {path} is not a well-formed comma-separated file: could not parse "
+    )
+    assert "\n" not in str(info.value)
+
+
+# -- errors that name the file -----------------------------------------------------------
+
+_RETRY = "; save it again as 'CSV UTF-8' (or 'Unicode Text') and retry"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "said"),
+    [
+        (b"\xff", "utf-8", "x.csv is not valid utf-8 (byte 0: invalid start byte)"),
+        (b"\xef\xbb\xbf\xff", None, "x.csv is not valid utf-8 (byte 0: invalid start byte)"),
+        (
+            b"\xfe\xff\xd8\x00",
+            None,
+            "x.csv is not valid utf-16-be (byte 0: unexpected end of data)",
+        ),
+        (
+            ("abcdefghijklmnopqrstuvwxyz,c\n" * 2).encode("utf-16-le") + b"\x00\xdc",
+            None,
+            "x.csv is not valid utf-16-le (byte 116: illegal encoding)",
+        ),
+        (
+            b"\x80\x80\xff",
+            None,
+            "x.csv is in an unknown encoding: tried UTF-8 (byte 0: invalid start byte) and "
+            "GB18030/GBK (byte 0: illegal multibyte sequence)",
+        ),
+    ],
+)
+def test_bytes_that_do_not_decode_name_the_file_and_the_byte(
+    data: bytes, encoding: str | None, said: str
+) -> None:
+    with pytest.raises(InputFileError) as info:
+        decode_bytes(data, "x.csv", encoding)
+    assert str(info.value) == f"input file {said}{_RETRY}"
+    with pytest.raises(InputFileError) as info:
+        decode_bytes(data, encoding=encoding)  # bytes from no file
+    assert str(info.value) == f"input file <bytes>{said.removeprefix('x.csv')}{_RETRY}"
+
+
+def test_whole_files_that_do_not_decode_name_their_path(tmp_path: Path) -> None:
+    path = _write(tmp_path, "l1.txt", b"caf\xe9")
+    assert read_text(path, "latin-1") == ("café", "latin-1")
+    with pytest.raises(InputFileError) as info:
+        read_text(path)
+    assert str(info.value) == (
+        f"input file {path} is in an unknown encoding: tried UTF-8 (byte 3: unexpected end of "
+        f"data) and GB18030/GBK (byte 3: incomplete multibyte sequence){_RETRY}"
+    )
+    path = _write(tmp_path, "j.json", b'[{"a": "\xe9"}]')
+    with pytest.raises(InputFileError) as info:
+        read_json(path)
+    assert str(info.value) == (
+        f"input file {path} is in an unknown encoding: tried UTF-8 (byte 8: invalid "
+        f"continuation byte) and GB18030/GBK (byte 8: illegal multibyte sequence){_RETRY}"
+    )
+
+
+def test_a_file_name_too_long_for_the_system_is_an_input_file_error(tmp_path: Path) -> None:
+    # is_dir() raised OSError for it, before the checks that name the file
+    path = tmp_path / ("n" * 300 + ".csv")
+    for read in (read_text, read_csv, lambda p: list(csv_batches(p))):
+        with pytest.raises(InputFileError) as info:
+            read(path)
+        assert str(info.value) == f"input file {path} cannot be read: File name too long"
+
+
+# -- readers -----------------------------------------------------------------------------
+
+
+def test_a_reader_is_found_by_its_name_in_any_case_or_by_an_extension_without_a_dot() -> None:
+    mine = Reader("MyFmt", ("xyz",), read_csv)
+    readers = {"MyFmt": mine, "csv": CSV}
+    assert reader_for(Path("a.csv"), readers, "myfmt") is mine
+    assert reader_for(Path("a.XYZ"), readers) is mine
+    with pytest.raises(UnknownKindError) as info:
+        reader_for(Path("x.csv"), {"csv": CSV, "json": JSON, "jsonl": JSONL}, "parquet")
+    assert (
+        str(info.value) == "unknown input format 'parquet'; known input formats: csv, json, jsonl"
+    )
+
+
+def test_read_csv_takes_the_delimiter_it_is_given(tmp_path: Path) -> None:
+    path = _write(tmp_path, "semi.csv", b"a,b;c\n1,2;3\n")
+    assert read_csv(path, ";").to_dicts() == [{"a,b": "1,2", "c": "3"}]
+
+
+def test_a_bad_byte_in_the_third_mib_is_counted_from_the_start(tmp_path: Path) -> None:
+    body = "\ufeffa\tb\r\n" + "".join(f"{i}\t{i}\r\n" for i in range(110_000))
+    u16 = body.encode("utf-16-le")
+    assert len(u16) == 2_855_572  # the third MiB
+    path = _write(tmp_path, "u3.txt", u16 + b"\x00\xdc" + "1\t2\r\n".encode("utf-16-le"))
+    with pytest.raises(InputFileError) as info:
+        read_csv(path)
+    assert str(info.value) == (
+        f"input file {path} is not valid utf-16-le (byte 2855572: illegal encoding){_RETRY}"
+    )
+
+
+def test_every_repeated_header_is_named_once(tmp_path: Path) -> None:
+    path = _write(tmp_path, "d.csv", b"a,a,b,b,a,c\n1,2,3,4,5,6\n")
+    with pytest.raises(InputFileError) as info:
+        read_csv(path)
+    assert str(info.value) == (
+        f"input file {path} has duplicate column headers: 'a', 'b'; rename or delete the "
+        "repeated columns so every column has its own name"
     )
