@@ -20,6 +20,7 @@ import io
 import json
 import math
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -297,6 +298,21 @@ def _find_csv_problem(text: str, delimiter: str, width: int) -> tuple[int, str] 
     return None
 
 
+def _check_header_quotes(path: Path, text: str, delimiter: str, lead: int) -> None:
+    """A header with a stray double quote (``id,po"sts``) is an input error: the rows'
+    parser would take the quote as opening a cell that never closes and read no row at
+    all, where the header's own parser reads the names."""
+    end = text.find("\n")
+    if '"' not in (text if end < 0 else text[:end]):
+        return
+    problem = _find_csv_problem(text, delimiter, sys.maxsize)
+    if problem is not None and problem[0] == 1:
+        raise InputFileError(
+            f"input file {path}, line {lead + 1} (the header): {problem[1]}; fix the header "
+            "or export the file again"
+        )
+
+
 def _too_many(fields: int, width: int) -> str:
     return f"{fields} cells, but the header has {width} columns"
 
@@ -466,6 +482,7 @@ def csv_batches(
             first_line = text if end < 0 else text[:end]
             delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(first_line)
         header = _parse_header(text, delimiter)
+        _check_header_quotes(path, text, delimiter, lead)
         if not any(name.strip() for name in header):
             raise InputFileError(
                 f"input file {path} has no column headers (line {lead + 1} is blank); the "

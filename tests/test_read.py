@@ -270,6 +270,26 @@ def test_malformed_quotes_name_the_line(tmp_path: Path, body: str, reason: str) 
     assert reason in message
 
 
+@pytest.mark.parametrize(
+    ("head", "reason"),
+    [('a,b"c\n', "stray double quote"), ('a,"b"c\n', "follows a closing double quote")],
+)
+def test_a_stray_quote_in_the_header_is_an_error_not_a_file_of_no_rows(
+    tmp_path: Path, head: str, reason: str
+) -> None:
+    """The header's parser reads the names; the rows' parser would take the quote as
+    opening a cell that never closes and read no row at all, silently."""
+    message = error_of(read_csv, write(tmp_path, "quotes.csv", "\n" + head + "1,2\n3,4\n"))
+    assert "line 2 (the header)" in message
+    assert reason in message
+
+
+def test_quotes_in_a_header_written_as_the_format_says_are_read(tmp_path: Path) -> None:
+    frame = read_csv(write(tmp_path, "quoted.csv", 'a,"b ""x""","c\nd"\n1,2,3\n'))
+    assert frame.columns == ["a", 'b "x"', "c\nd"]
+    assert frame.height == 1
+
+
 # --------------------------------------------------------------------------------------
 # JSON and JSON Lines
 # --------------------------------------------------------------------------------------
