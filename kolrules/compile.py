@@ -15,6 +15,7 @@ the property tests check it.
 from __future__ import annotations
 
 import ast
+import difflib
 import math
 import re
 import string
@@ -48,7 +49,7 @@ from kolrules.expression import (
 from kolrules.findings import Need, solve
 from kolrules.normalise import HAS_DATA_ERRORS, Schema, claimed_twice
 from kolrules.ruleset import Rule, Ruleset
-from kolrules.types import Platform, RuleKind, Scorer, Tier
+from kolrules.types import CANONICAL_FIELDS, Platform, RuleKind, Scorer, Tier
 
 if TYPE_CHECKING:
     import polars as pl
@@ -201,6 +202,8 @@ def compile_plan(
     if schema is None:
         schema = Schema.build(platform, ruleset.fields, ruleset.columns, strict=strict)
     issues.extend(_header_clashes(ruleset, schema))
+    issues.extend(_unknown_columns(ruleset, schema))
+    issues.extend(_retyped_fields(ruleset, platform))
     tiers = ruleset.tiers if ruleset.tiers is not None else platform.tiers
     if not tiers:
         issues.append(
@@ -509,6 +512,45 @@ def _compile_rule(
         tuple(dict.fromkeys(names)),
         _MISSING_CODES[rule.missing],
     ), []
+
+
+def _retyped_fields(ruleset: Ruleset, platform: Platform) -> list[RulesetIssue]:
+    """A ``[fields]`` entry giving a field of kolrules or of the platform another type:
+    everything that reads the field (metrics, messages, the platform's parsing) expects the
+    type it has; said at the entry, not at each thing that breaks."""
+    issues = []
+    known = {**CANONICAL_FIELDS, **platform.fields}
+    for name, kind in ruleset.fields.items():
+        if name in known and known[name] != kind:
+            whose = "kolrules" if name in CANONICAL_FIELDS else f"platform {platform.name!r}"
+            issues.append(
+                ruleset.issue(
+                    ("fields", name),
+                    f"field {name!r} is a {known[name]} field of {whose}; a ruleset cannot "
+                    f"make it {kind}",
+                    f"remove it from [fields], or read the column as a new field (e.g. "
+                    f'{name}_{kind} = "{kind}" with [columns] {name}_{kind} = [...])',
+                )
+            )
+    return issues
+
+
+def _unknown_columns(ruleset: Ruleset, schema: Schema) -> list[RulesetIssue]:
+    """A ``[columns]`` entry for a field that neither the platform nor ``[fields]``
+    declares: its spellings would be silently ignored."""
+    issues = []
+    for field in ruleset.columns:
+        if field not in schema.fields:
+            close = difflib.get_close_matches(field, list(schema.fields), n=1)
+            hint = (f"did you mean {close[0]!r}? " if close else "") + (
+                f'declare it in [fields] ({field} = "number" or "text") to read it'
+            )
+            issues.append(
+                ruleset.issue(
+                    ("columns", field), f"[columns] names {field!r}, which is not a field", hint
+                )
+            )
+    return issues
 
 
 def _header_clashes(ruleset: Ruleset, schema: Schema) -> list[RulesetIssue]:

@@ -236,10 +236,6 @@ NOT_TOML = [
 
 #: Cases that show a gap today (strict xfails): the case id and what is wrong.
 KNOWN = {
-    "field-canonical": "a ruleset's [fields] retyping a canonical field is reported at the "
-    "metrics and messages of the parent ruleset and the platform that use it, not at "
-    "the [fields] entry (compile.py)",
-    "columns-unknown": "[columns] naming a field that no one declares is silently ignored",
 }
 
 
