@@ -1,8 +1,9 @@
 """The hostile-input corpus (``tests/hostile_corpus.py``): for every case, no traceback,
 the documented exit code, a message naming the file and where in it (line, key, item,
 column), every input row accounted for (in the summary and in the output), no output
-left behind by a failed run, and, for the large cases, memory under a cap
-(``resource.setrlimit`` in a child process).
+left behind by a failed run, and memory under a cap (``resource.setrlimit``): for the
+large cases in a child process, for the others in-process, the address space each may
+add while it runs.
 
 Most cases run in-process through the command line (click's CliRunner), which keeps the
 module fast; only the large ones pay for a child process.
@@ -11,6 +12,8 @@ module fast; only the large ones pay for a child process.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -35,6 +38,42 @@ def test_the_corpus_is_large_and_its_ids_are_unique() -> None:
     assert len(CASES) >= 200
     kinds = {case.args[0] if case.args[0] != "--plugins-dir" else "plugin" for case in CASES}
     assert kinds == {"evaluate", "validate", "plugin"}
+
+
+#: How much more address space an in-process case may take than the test process holds
+#: when it starts: far above what any case needs (the large cases run in a child process
+#: under their own cap), and far below what a runaway allocation asks for.
+CASE_ADDRESS_SPACE = 2 << 30
+
+
+@contextmanager
+def _address_space_capped() -> Iterator[None]:
+    """Memory under a limit for an in-process case: ``RLIMIT_AS`` set to the address space
+    the process holds now plus :data:`CASE_ADDRESS_SPACE` while the case runs, so a case
+    that asks for more fails with a MemoryError (a traceback the case checks refuse)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    size = _address_space()
+    cap = size + CASE_ADDRESS_SPACE
+    if size == 0 or (hard != resource.RLIM_INFINITY and cap > hard):
+        yield  # not measurable here (no /proc): the case runs without the cap
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _address_space() -> int:
+    """The bytes of address space this process holds (``VmSize``), 0 where unknown."""
+    try:
+        text = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return 0
+    found = re.search(r"^VmSize:\s+(\d+) kB", text, re.MULTILINE)
+    return int(found.group(1)) * 1024 if found else 0
 
 
 def _write(case: Case, tmp_path: Path) -> dict[str, str]:
@@ -71,7 +110,8 @@ def test_a_hostile_case_has_its_documented_outcome(case: Case, tmp_path: Path) -
         assert code == case.code, shown
         assert "Traceback" not in stdout + stderr, shown
     else:
-        result = invoke(args)
+        with _address_space_capped():
+            result = invoke(args)
         check_exit(result, case.code)
         stdout, stderr = result.stdout, result.stderr
     if case.code != EXIT_OK:
@@ -103,3 +143,11 @@ def _unescape(pattern: str, paths: dict[str, str]) -> str:
     for name, path in sorted(paths.items(), key=lambda item: -len(item[0])):
         pattern = pattern.replace("{" + name + "}", re.escape(path))
     return pattern
+
+
+def test_the_in_process_cap_stops_a_runaway_allocation() -> None:
+    if _address_space() == 0:
+        pytest.skip("no /proc/self/status: the in-process cap is not applied here")
+    with pytest.raises(MemoryError), _address_space_capped():
+        bytearray(CASE_ADDRESS_SPACE + (1 << 30))
+    bytearray(64 << 20)  # and the cap is lifted after the case
