@@ -396,7 +396,12 @@ def applied_of(
 def applied_frame(plan: Plan) -> dict[str, pl.Expr] | None:
     """:func:`applied_of` over an evaluated frame, as expressions: ``rules`` (Int64),
     ``missing`` (a list of field names) and ``enough`` (Boolean); ``None`` without
-    vetting rules."""
+    vetting rules. Built once per plan: the csv reasons, the JSON verdict and ``applied``
+    of every batch read the same expressions."""
+    return plan.memo("evaluate.applied_frame", lambda: _applied_frame(plan))
+
+
+def _applied_frame(plan: Plan) -> dict[str, pl.Expr] | None:
     import polars as pl
 
     v = vetting(plan)
