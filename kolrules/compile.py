@@ -70,7 +70,9 @@ __all__ = [
     "compile_plan",
     "lacking",
     "lacking_exprs",
+    "rule_inputs",
     "vetting",
+    "without_inputs",
 ]
 
 T = TypeVar("T")
@@ -114,6 +116,9 @@ class CompiledRule:
     missing_code: int
     #: What it would take to pass (:func:`kolrules.findings.solve`), for a failed rule.
     needs: tuple[Need, ...] = ()
+    #: The input fields the rule reads that the input has no column for (see
+    #: :func:`without_inputs`): the rule is then not applied to any of its rows.
+    absent: tuple[str, ...] = ()
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -144,6 +149,9 @@ class Plan:
     )
     #: The metrics plugins derive (``kolrules_profiles_derive``), by name, with types.
     derived: Mapping[str, Type] = attrs.field(factory=dict)
+    #: The fields the input has no column for (:func:`without_inputs`): rules reading one
+    #: are not applied, and with no price column no row is a gifting candidate.
+    absent: frozenset[str] = frozenset()
     _memo: dict[Hashable, Any] = attrs.field(factory=dict, repr=False, eq=False, alias="_memo")
 
     @property
@@ -729,7 +737,7 @@ def _write_scalar(
         lines.append(f"    _s = {writer.write(score.tree)}")
         lines.append(
             "    _score = None if _s is None else "
-            "(0.0 if _s < 0.0 else (100.0 if _s > 100.0 else _s))"
+            "(0.0 if _s <= 0.0 else (100.0 if _s > 100.0 else _s))"  # <=: no score -0.0
         )
     metric_tuple = "".join(f"{names[m]}, " for m, _ in metrics)
     outcome_tuple = "".join(f"{o}, " for o in outcomes)
@@ -847,7 +855,8 @@ def _polars_plan(plan: Plan) -> list[pl.Expr]:
     score: pl.Expr = pl.lit(None, dtype=pl.Float64)
     if plan.score is not None:
         s = bind(compiled(plan.score.tree))
-        score = pl.when(s < 0.0).then(0.0).when(s > 100.0).then(100.0).otherwise(s)
+        # <=: a score of -0.0 (from zeros of both signs) is 0.0 on both paths.
+        score = pl.when(s <= 0.0).then(0.0).when(s > 100.0).then(100.0).otherwise(s)
     out.append(score.alias("score"))
     out.append(_verdict_expr(plan).alias("verdict"))
     return out
@@ -980,6 +989,90 @@ def _verdict_expr(plan: Plan) -> pl.Expr:
         .when(rank == 1)
         .then(pl.lit("review"))
         .otherwise(pl.lit("accept"))
+    )
+
+
+# -- an input without some columns -------------------------------------------------------
+
+
+#: The names the tier table gives, from the followers.
+_TIER_NAMES = frozenset({"tier", "band_min", "band_max"})
+
+
+def rule_inputs(plan: Plan) -> tuple[tuple[str, ...], ...]:
+    """Per rule of ``plan``, the input fields (schema fields and derived metrics) its
+    ``when`` and ``require`` read, themselves or through metrics, in field order."""
+    return plan.memo(
+        "compile.rule_inputs",
+        lambda: tuple(tuple(f for f in plan.inputs if f in seen) for seen in _rule_names(plan)),
+    )
+
+
+def _rule_names(plan: Plan) -> tuple[frozenset[str], ...]:
+    """Per rule, every name its ``when`` and ``require`` read, themselves or through
+    metrics."""
+    metrics = {name: expr.names for name, expr in plan.metrics if expr is not None}
+    out = []
+    for compiled in plan.rules:
+        seen: set[str] = set()
+        todo = list(compiled.reads)
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(metrics.get(name, ()))
+        out.append(frozenset(seen))
+    return tuple(out)
+
+
+def without_inputs(plan: Plan, absent: Iterable[str]) -> Plan:
+    """``plan`` for an input that has no column for the fields ``absent``: a rule whose
+    inputs (the fields it reads, itself or through metrics; the tier and band read the
+    followers) are all among them is not applied to any row, instead of judging each row
+    on a value no row could have (a file without a price column is not a file of gifting
+    candidates). A rule that says what a missing value means (``missing = "pass"`` or
+    ``"fail"``) keeps its word, and a rule with some of its inputs is judged row by row.
+
+    Such a rule's ``when`` becomes ``present(field) and (its when)``, which no row meets,
+    so both paths, the vetting share and the messages treat it as any rule whose ``when``
+    reads a missing value; :attr:`CompiledRule.absent` names the fields, and
+    :attr:`Plan.absent` all of them. ``plan`` itself when none is a field. Made once per
+    plan and set of fields."""
+    gone = frozenset(absent) & set(plan.schema.fields)
+    if not gone:
+        return plan
+    return plan.memo(("compile.without_inputs", gone), lambda: _without_inputs(plan, gone))
+
+
+def _without_inputs(plan: Plan, gone: frozenset[str]) -> Plan:
+    rules = []
+    names = _rule_names(plan)
+    for k, (compiled, reads) in enumerate(zip(plan.rules, rule_inputs(plan), strict=True)):
+        lacks = tuple(f for f in reads if f in gone)
+        by_tier = not _TIER_NAMES.isdisjoint(names[k])  # reads the followers, always there
+        own_word = compiled.missing_code != UNKNOWN  # missing = "pass" or "fail"
+        if lacks and len(lacks) == len(reads) and not by_tier and not own_word:
+            guard = " and ".join(f"present({f})" for f in lacks)
+            source = f"{guard} and ({compiled.when.source})" if compiled.when else guard
+            # The rule compiled within the limits; the guard adds a name per field.
+            limits = {"max_length": len(source), "max_nesting": MAX_CODE_NESTING + 2}
+            when = compile_expression(source, plan.scope, **limits)
+            compiled = attrs.evolve(compiled, when=when, absent=lacks)
+        rules.append(compiled)
+    if all(a is b for a, b in zip(rules, plan.rules, strict=True)):
+        return attrs.evolve(plan, absent=gone, _memo={})
+    inputs = plan.inputs
+    source, fn = _write_scalar(
+        inputs, plan.tiers, plan.params, list(plan.metrics), rules, plan.score
+    )
+    return attrs.evolve(
+        plan,
+        rules=tuple(rules),
+        scalar=fn,
+        scalar_source=source,
+        scalar_needs=_write_needs(inputs, plan.params, rules),
+        absent=gone,
+        _memo={},
     )
 
 

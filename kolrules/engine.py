@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from kolrules.compile import Plan, compile_plan, rule_column
+from kolrules.compile import Plan, compile_plan, rule_column, rule_inputs, without_inputs
 from kolrules.errors import (
     InputFileError,
     KolrulesError,
@@ -255,7 +255,16 @@ class Engine:
         read, unused = read_headers(headers, self.plan.schema)
         lacking = {f: ids for f, ids in _rule_inputs(self.plan).items() if f not in read}
         required = tuple(f for f in self.plan.platform.required if f not in read)
-        return Columns(read, unused, lacking, required)
+        not_applied = tuple(r.rule.id for r in self.plan_for(headers).rules if r.absent)
+        return Columns(read, unused, lacking, required, not_applied)
+
+    def plan_for(self, headers: Sequence[str]) -> Plan:
+        """The plan an input with ``headers`` is evaluated with: the engine's, except that
+        a rule whose inputs no header gives is not applied to any row
+        (:func:`kolrules.compile.without_inputs`; the report's ``columns`` name those
+        rules once for the whole input, in ``not_applied``)."""
+        read, _ = read_headers(headers, self.plan.schema)
+        return without_inputs(self.plan, (f for f in self.plan.schema.fields if f not in read))
 
     def read_columns(self, source: str | Path, *, input_format: str | None = None) -> Columns:
         """How the file ``source`` is read (:meth:`columns_read` of its headers), from its
@@ -289,19 +298,35 @@ class Engine:
 
     # -- evaluation ---------------------------------------------------------------------
 
-    def evaluate_one(self, profile: Mapping[str, Any]) -> Decision:
+    def evaluate_one(
+        self, profile: Mapping[str, Any], *, headers: Sequence[str] | None = None
+    ) -> Decision:
         """Evaluate one profile (keys in any spelling the platform knows, values as
-        numbers or as exported text). Raises :class:`RowInputError` when it cannot be."""
+        numbers or as exported text). Raises :class:`RowInputError` when it cannot be.
+
+        ``headers``: when the profile is a row of a file, the file's headers; a rule
+        reading a field none of them gives is then not applied, as on the file paths
+        (:meth:`plan_for`). Without them a key left out is a missing value."""
+        plan = self.plan if headers is None else self.plan_for(headers)
         norm = self.normalise_row(profile)
         if norm.row_errors:
             raise RowInputError(RowError(1, norm.values.get("id"), norm.row_errors))
-        return evaluate_values(self.plan, norm.values, row=None, data_errors=norm.data_errors)
+        return evaluate_values(plan, norm.values, row=None, data_errors=norm.data_errors)
 
     def evaluate(
-        self, profiles: Iterable[Mapping[str, Any]], *, source: str | None = None
+        self,
+        profiles: Iterable[Mapping[str, Any]],
+        *,
+        source: str | None = None,
+        headers: Sequence[str] | None = None,
     ) -> Report:
         """Evaluate many profiles one by one (the one-profile path); duplicate ids and
-        bad rows become row errors, so every profile is accounted for."""
+        bad rows become row errors, so every profile is accounted for.
+
+        ``headers``: when the profiles are the rows of a file, the file's headers; a rule
+        reading a field none of them gives is then not applied, as on the file paths
+        (:meth:`plan_for`), and the report's ``columns`` say how they were read."""
+        plan = self.plan if headers is None else self.plan_for(headers)
         decisions: list[Decision] = []
         errors: list[RowError] = []
         seen: dict[str, int] = {}
@@ -319,9 +344,10 @@ class Engine:
                 continue
             seen[str(pid)] = n
             decisions.append(
-                evaluate_values(self.plan, norm.values, row=n, data_errors=norm.data_errors)
+                evaluate_values(plan, norm.values, row=n, data_errors=norm.data_errors)
             )
-        return Report(tuple(decisions), tuple(errors), n, self.ruleset.ref, source)
+        columns = None if headers is None else self.columns_read(headers)
+        return Report(tuple(decisions), tuple(errors), n, self.ruleset.ref, source, columns)
 
     def evaluate_file(self, path: str | Path, *, input_format: str | None = None) -> Report:
         """Read a file (CSV in UTF-8, UTF-8 with BOM or GBK/GB18030; JSON; JSONL) and
@@ -330,14 +356,11 @@ class Engine:
         with _naming(path):
             return self._report(self.reader(path, input_format).read(path), str(path))
 
-    def _columns(self, df: pl.DataFrame) -> tuple[NormalisedFrame, pl.DataFrame]:
-        """Normalise and evaluate a frame on the columnar path."""
-        norm = self.normalise_frame(df)
-        return norm, evaluate_columns(self.plan, norm.frame)
-
     def _report(self, df: pl.DataFrame, source: str | None) -> Report:
-        norm, out = self._columns(df)
-        decisions = tuple(decisions_from_columns(self.plan, out, norm.data_errors))
+        plan = self.plan_for(df.columns)
+        norm = self.normalise_frame(df)
+        out = evaluate_columns(plan, norm.frame)
+        decisions = tuple(decisions_from_columns(plan, out, norm.data_errors))
         errors = tuple(
             RowError(row, pid, errs) for row, (pid, errs) in sorted(norm.row_errors.items())
         )
@@ -366,10 +389,11 @@ class Engine:
         """The DataFrame form of an evaluation (see :meth:`evaluate_frame`)."""
         import polars as pl
 
+        plan = self.plan_for(df.columns)
         norm = self.normalise_frame(df)
-        out = evaluate_columns(self.plan, norm.rows)
+        out = evaluate_columns(plan, norm.rows)
         decided = decision_frame(
-            self.plan, out, norm.row_errors, norm.data_errors, reasons=reasons, joined=False
+            plan, out, norm.row_errors, norm.data_errors, reasons=reasons, joined=False
         ).select(
             "status",
             pl.col("errors").alias("error"),
@@ -477,14 +501,21 @@ class Engine:
         return report, Summary(tally.rows, tally.counts, self.ruleset.ref, str(path))
 
     def decision_frames(
-        self, batches: Iterable[pl.DataFrame], *, reasons: Reasons = "text"
+        self,
+        batches: Iterable[pl.DataFrame],
+        *,
+        reasons: Reasons = "text",
+        offset: int = 0,
+        seen: SeenIds | None = None,
     ) -> Iterator[pl.DataFrame]:
         """Evaluate frames of raw rows that are consecutive parts of one input (rows are
         numbered across them, and an id seen in an earlier frame is a duplicate in a later
         one); yield a decision frame for each (the columns of the csv format, see
-        :func:`kolrules.evaluate.decision_frame`)."""
-        for norm, out in self._evaluated(batches):
-            yield decision_frame(self.plan, out, norm.row_errors, norm.data_errors, reasons=reasons)
+        :func:`kolrules.evaluate.decision_frame`). ``offset`` and ``seen``: the rows of the
+        input before ``batches`` and their evaluated ids, when ``batches`` do not start it
+        (:mod:`kolrules.dask` evaluates a partition so)."""
+        for plan, norm, out in self._evaluated(batches, offset=offset, seen=seen):
+            yield decision_frame(plan, out, norm.row_errors, norm.data_errors, reasons=reasons)
 
     def decision_lines(
         self, batches: Iterable[pl.DataFrame], *, kind: bool = True
@@ -492,19 +523,22 @@ class Engine:
         """As :meth:`decision_frames`, the decisions and row errors of each frame as JSON
         text, in input order (:func:`kolrules.formats.decision_lines`: frames of ``kind``,
         ``verdict`` and ``line``), for the ``json`` and ``jsonl`` formats."""
-        for norm, out in self._evaluated(batches):
-            yield from decision_lines(self.plan, out, norm.row_errors, norm.data_errors, kind=kind)
+        for plan, norm, out in self._evaluated(batches):
+            yield from decision_lines(plan, out, norm.row_errors, norm.data_errors, kind=kind)
 
     def _evaluated(
-        self, batches: Iterable[pl.DataFrame]
-    ) -> Iterator[tuple[NormalisedFrame, pl.DataFrame]]:
+        self, batches: Iterable[pl.DataFrame], *, offset: int = 0, seen: SeenIds | None = None
+    ) -> Iterator[tuple[Plan, NormalisedFrame, pl.DataFrame]]:
         """Each frame normalised (rows numbered across frames, ids seen across them) and
-        evaluated on the columnar path, every row kept."""
-        seen = SeenIds()
-        offset = 0
+        evaluated on the columnar path, every row kept, with the plan of the input (the
+        first frame's headers: :meth:`plan_for`)."""
+        seen = SeenIds() if seen is None else seen
+        plan: Plan | None = None
         for df in batches:
+            if plan is None:
+                plan = self.plan_for(df.columns)
             norm = self.normalise_frame(df, offset=offset, seen=seen)
-            yield norm, evaluate_columns(self.plan, norm.rows)
+            yield plan, norm, evaluate_columns(plan, norm.rows)
             offset += df.height
 
     # -- output -------------------------------------------------------------------------
@@ -552,20 +586,11 @@ class _Tally:
 def _rule_inputs(plan: Plan) -> dict[str, tuple[str, ...]]:
     """The input fields the rules read, themselves or through metrics, each with the ids
     of the rules that read it, in field order."""
-    metrics = {name: expr.names for name, expr in plan.metrics if expr is not None}
-    fields = plan.schema.fields
     readers: dict[str, list[str]] = {}
-    for compiled in plan.rules:
-        seen: set[str] = set()
-        todo = list(compiled.reads)
-        while todo:
-            name = todo.pop()
-            if name not in seen:
-                seen.add(name)
-                todo.extend(metrics.get(name, ()))
-        for name in seen & set(fields):
+    for compiled, reads in zip(plan.rules, rule_inputs(plan), strict=True):
+        for name in reads:
             readers.setdefault(name, []).append(compiled.rule.id)
-    return {f: tuple(readers[f]) for f in fields if f in readers}
+    return {f: tuple(readers[f]) for f in plan.schema.fields if f in readers}
 
 
 @contextmanager

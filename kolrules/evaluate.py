@@ -134,6 +134,8 @@ class _Names:
 
 
 def _not_applicable(r: CompiledRule, outcome: int, gaps: tuple[str, ...]) -> str:
+    if r.absent:  # not applied to any row (compile.without_inputs): its when cannot hold
+        return f"not applicable: the input has no column for {', '.join(r.absent)}"
     if outcome == NOT_APPLICABLE:
         when = r.when.source if r.when else "when"
         return f"not applicable: {when} is false" + (
@@ -336,7 +338,7 @@ def build_decision(
             band_max=band_max,
             position=price_position(price, band_min, band_max),
             cpe=metrics.get("cpe"),
-            gifting=price is None,
+            gifting=price is None and "price" not in plan.absent,
         ),
         findings=tuple(findings),
         data_errors=data_errors,
@@ -606,7 +608,9 @@ def _decider(
         "    price = values.get('price')",
         "    return _Decision(str(values['id']), _platform, row, verdict, tier, score,"
         " _Price(price, band_min, band_max, _position(price, band_min, band_max),"
-        " metrics.get('cpe'), price is None),"
+        " metrics.get('cpe'), "
+        + ("False" if "price" in plan.absent else "price is None")  # see decision_frame
+        + "),"
         f" ({''.join(f'f{i}, ' for i in range(n))}), data_errors, _ref, metrics,"
         f" _why(_plan, {outcomes}, bool(data_errors), thin),"
         " _score_missing(_plan, score, values, metrics), applied)",
@@ -662,7 +666,9 @@ def evaluate_columns(plan: Plan, frame: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("above"))
         .otherwise(pl.lit("within"))
     )
-    lf = lf.with_columns(position.alias("price_position"), price.is_null().alias("gifting"))
+    # No quote is a gifting candidate, in an input with a price column (compile.Plan.absent).
+    gifting = pl.lit(False) if "price" in plan.absent else price.is_null()
+    lf = lf.with_columns(position.alias("price_position"), gifting.alias("gifting"))
     return lf.select(pl.exclude(f"^{TEMP_PREFIX}.*$")).collect()
 
 

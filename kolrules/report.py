@@ -88,7 +88,7 @@ def render_json(report: Report, stream: IO[str]) -> None:
     """
     stream.write(document_head(report.ruleset, report.source, report.columns))
     for i, decision in enumerate(report.decisions):
-        stream.write((NEXT_ITEM if i else FIRST_ITEM) + dumps(decision.to_dict()))
+        stream.write((NEXT_ITEM if i else FIRST_ITEM) + dumps(decision))  # as its to_dict()
     errors = [dumps(error_to_dict(e)) for e in report.errors]
     stream.write(document_tail(bool(report.decisions), errors, report.summary()))
 
@@ -102,7 +102,7 @@ def render_jsonl(report: Report, stream: IO[str]) -> None:
         if isinstance(entry, RowError):
             stream.write(dumps({"kind": "error", **error_to_dict(entry)}) + "\n")
         else:
-            stream.write(dumps({"kind": "decision", **entry.to_dict()}) + "\n")
+            stream.write(dumps({"kind": "decision", **jsonable(entry)}) + "\n")
     stream.write(dumps(summary_line(report.summary(), report.ruleset, report.source)) + "\n")
 
 
@@ -346,12 +346,16 @@ def render_table(
         table.add_column("band", justify="right", no_wrap=True)
         table.add_column("position", no_wrap=True)
         table.add_column("reasons", overflow="fold")
+        # An input without a price column has no quotes: not a table of gifting candidates.
+        quoted = report.columns is None or "price" in report.columns.read
         for d in report.decisions:
             price = d.price
-            position = price.position or ("gifting" if price.gifting else "-")
+            position = price.position or ("gifting" if price.gifting and quoted else "-")
             reasons = Text()
             for line in (f"data error: {e}" for e in d.data_errors):
                 reasons.append(("\n" if reasons else "") + line)
+            if d.applied is not None and not d.applied.enough:  # as the csv reasons say
+                reasons.append(("\n" if reasons else "") + d.applied.note)
             for f in d.said():
                 reasons.append(("\n" if reasons else "") + f.message)
                 needed = to_pass_text(f)
@@ -429,7 +433,15 @@ def _columns_block(columns: Columns) -> Any:
             f"{'them' if len(columns.lacking) > 1 else 'it'} (kolrules columns names them)"
         )
         grid.add_row(Text("not in the input"), Text(lacking))
+    if columns.not_applied:
+        grid.add_row(Text("not applied"), Text(_not_applied(columns.not_applied)))
     return grid
+
+
+def _not_applied(rules: tuple[str, ...]) -> str:
+    """The file-level note of the rules whose inputs the input lacks."""
+    reads = "they read" if len(rules) > 1 else "it reads"
+    return f"{', '.join(rules)}: to no row, as the input lacks all {reads}"
 
 
 def render_columns(
@@ -464,6 +476,8 @@ def render_columns(
             )
             table.add_row(Text(field), Text("-"), Text(note))
     console.print(table)
+    if columns.not_applied:
+        console.print(Text(f"not applied: {_not_applied(columns.not_applied)}"))
     console.print(Text(f"not used: {', '.join(columns.unused) or 'none'}"))
     stream.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
 
@@ -506,7 +520,12 @@ def render_explanation(
         if not applied.enough:
             said += ": too few, so review ([verdict] min_applicable)"
         console.print(escape(said))
-    quote = "no quote (gifting candidate)" if p.gifting else f"quote {format_value(p.quote)} RMB"
+    if headers is not None and "price" not in headers:
+        quote = "no price column in the input"
+    elif p.gifting:
+        quote = "no quote (gifting candidate)"
+    else:
+        quote = f"quote {format_value(p.quote)} RMB"
     console.print(
         f"{quote}; {_fair_band(decision)}; position {p.position or 'n/a'}; "
         f"CPE {format_value(p.cpe)}"

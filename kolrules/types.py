@@ -519,21 +519,25 @@ class Columns:
     - ``unused``: the headers no field reads, in file order;
     - ``lacking``: the fields the rules read (themselves or through metrics) that no
       header gives, each with the ids of the rules that read it;
-    - ``required``: the platform's required fields that no header gives (a run stops).
+    - ``required``: the platform's required fields that no header gives (a run stops);
+    - ``not_applied``: the rules not applied to any row, as every input they read is
+      lacking (``Engine.plan_for``): said here once rather than on every row.
     """
 
     read: Mapping[str, str]
     unused: tuple[str, ...]
     lacking: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     required: tuple[str, ...] = ()
+    not_applied: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: ``read``, ``unused``, ``lacking`` (and ``required``, when a
-        required field is lacking)."""
+        """A JSON-ready dict: ``read``, ``unused``, ``lacking``, ``not_applied`` (and
+        ``required``, when a required field is lacking)."""
         out: dict[str, Any] = {
             "read": dict(self.read),
             "unused": list(self.unused),
             "lacking": {field: list(rules) for field, rules in self.lacking.items()},
+            "not_applied": list(self.not_applied),
         }
         if self.required:
             out["required"] = list(self.required)

@@ -362,6 +362,8 @@ class Expected:
             return f"passed: {r.require.source}"
         if outcome == 1:
             return render(r.template, lookup)
+        if r.absent:  # a rule of Engine.plan_for: its input has no column for these
+            return f"not applicable: the input has no column for {', '.join(r.absent)}"
         if outcome == 2:
             gaps = [n for n in r.when.names if lookup(n) is None]
             text = f"not applicable: {r.when.source} is false"

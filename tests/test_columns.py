@@ -35,6 +35,9 @@ WEIBO_LACKING = {
     "origin": ("celebrity-endorsement",),
     "following": ("following-ratio",),
 }
+# Every input these read is lacking (the others read followers too, or the tier, or say
+# what a missing value means): they are not applied to any row.
+WEIBO_NOT_APPLIED = ["few-comments", "gifting-candidate"]
 
 
 @pytest.fixture(autouse=True)
@@ -64,11 +67,14 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 def test_each_field_its_header_the_unused_headers_and_what_the_rules_lack() -> None:
     engine = Engine("weibo-default", load_entrypoints=False)
     found = engine.columns_read(["uid", "followers_count", "class", "备注"])
-    assert found == Columns(WEIBO_READ, ("class", "备注"), WEIBO_LACKING, ())
+    assert found == Columns(
+        WEIBO_READ, ("class", "备注"), WEIBO_LACKING, (), tuple(WEIBO_NOT_APPLIED)
+    )
     assert found.to_dict() == {
         "read": WEIBO_READ,
         "unused": ["class", "备注"],
         "lacking": {f: list(r) for f, r in WEIBO_LACKING.items()},
+        "not_applied": WEIBO_NOT_APPLIED,
     }
 
 
@@ -151,6 +157,7 @@ def test_the_columns_command(tmp_path: Path) -> None:
         "                               price-above-tier-band, price-below-tier-band",
         "origin        -                not in the input; read by rule celebrity-endorsement",
         "following     -                not in the input; read by rule following-ratio",
+        "not applied: few-comments, gifting-candidate: to no row, as the input lacks all they read",
         "not used: class, 备注",
     ]
 
@@ -165,6 +172,7 @@ def test_the_columns_command_as_json(tmp_path: Path) -> None:
         "read": WEIBO_READ,
         "unused": ["class", "备注"],
         "lacking": {f: list(r) for f, r in WEIBO_LACKING.items()},
+        "not_applied": WEIBO_NOT_APPLIED,
     }
 
 
@@ -180,13 +188,15 @@ def test_the_columns_command_names_a_missing_required_field(tmp_path: Path) -> N
 def test_the_table_opens_with_the_columns_block(tmp_path: Path) -> None:
     path = write(tmp_path, "w.csv", WEIBO)
     lines = run(["evaluate", path, "-r", "weibo-default"]).stdout.splitlines()
-    assert lines[:6] == [
+    assert lines[:7] == [
         f"ruleset weibo-default 1.0.0 · {path}",
         "columns read       uid→id, followers_count→followers",
         "not used           class, 备注",
         "not in the input   avg_likes, avg_comments, avg_shares, price, origin, following: 8 "
         "rules read them",
         "                   (kolrules columns names them)",
+        "not applied        few-comments, gifting-candidate: to no row, as the input lacks all "
+        "they read",
         "",
     ]
 
@@ -319,10 +329,96 @@ def test_explain_says_the_fair_band_or_why_there_is_none(
         ruleset=RulesetRef("r", "1", "0" * 64, ("r.toml",)),
     )
     out = io.StringIO()
-    render_explanation(
-        decision, out, {"followers": 10.0, "handle": "[b]x"}, {"followers": "粉丝数"}
-    )
+    headers = {"followers": "粉丝数", "price": "报价"}
+    render_explanation(decision, out, {"followers": 10.0, "handle": "[b]x"}, headers)
     lines = out.getvalue().splitlines()
     assert lines[1] == f"no quote (gifting candidate); {said} position n/a; CPE missing"
     assert any(line.startswith("│ followers │    10 │ 粉丝数 │") for line in lines)
     assert any(line.startswith("│ handle    │  [b]x │        │") for line in lines)  # as text
+
+
+# -- a rule whose inputs the whole input lacks ----------------------------------------------
+
+NO_PRICE = "id,followers,avg_likes,avg_comments\nk1,20000,500,40\nk2,30000,900,60\n"
+
+
+def _gifting(decision: object) -> tuple[str, str]:
+    found = next(f for f in decision.findings if f.rule == "gifting-candidate")  # type: ignore[attr-defined]
+    return found.outcome, found.message
+
+
+def test_a_rule_reading_a_column_the_file_lacks_is_not_applied_to_any_row(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "k.csv", NO_PRICE)
+    engine = Engine("red-default", load_entrypoints=False)
+    report = engine.evaluate_file(path)
+    said = ("not_applicable", "not applicable: the input has no column for price")
+    assert [_gifting(d) for d in report.decisions] == [said, said]
+    assert not any(d.price.gifting for d in report.decisions)
+    assert "gifting-candidate" in report.columns.not_applied  # type: ignore[union-attr]
+    # the same rows given one by one, as the rows of that file, and as loose profiles
+    rows = [{"id": "k1", "followers": 20000, "avg_likes": 500, "avg_comments": 40}]
+    headers = ["id", "followers", "avg_likes", "avg_comments"]
+    assert _gifting(engine.evaluate_one(rows[0], headers=headers)) == said
+    assert engine.evaluate(rows, headers=headers).decisions[0] == report.decisions[0]
+    alone = engine.evaluate_one(rows[0])  # one profile: a key left out is a missing value
+    assert _gifting(alone) == ("fail", "no quote: gifting (product seeding) candidate")
+    assert alone.price.gifting
+
+
+def test_an_empty_cell_in_a_price_column_is_still_a_gifting_candidate(tmp_path: Path) -> None:
+    path = write(tmp_path, "k.csv", "id,followers,price\nk1,20000,\nk2,30000,3000\n")
+    report = Engine("red-default", load_entrypoints=False).evaluate_file(path)
+    first, second = report.decisions
+    assert _gifting(first)[0] == "fail" and first.price.gifting
+    assert _gifting(second)[0] == "pass" and not second.price.gifting
+    assert "gifting-candidate" not in report.columns.not_applied  # type: ignore[union-attr]
+
+
+def test_every_output_says_it_once_for_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "k.csv", NO_PRICE)
+    csv_out = run(["evaluate", path, "-f", "csv"]).stdout
+    header, *rows = csv_out.splitlines()
+    at = header.split(",").index("gifting")
+    assert [r.split(",")[at] for r in rows] == ["false", "false"]
+    assert "gifting" not in csv_out.split("\n", 1)[1].replace("not_applicable", "")
+    streamed = tmp_path / "out.csv"
+    Engine("red-default", load_entrypoints=False).evaluate_to_file(path, streamed, batch_rows=1)
+    assert streamed.read_text(encoding="utf-8") == csv_out
+    data = json.loads(run(["evaluate", path, "-f", "json"]).stdout)
+    assert "gifting-candidate" in data["columns"]["not_applied"]
+    assert data["columns"]["lacking"]["price"][0] == "gifting-candidate"
+    assert all(not d["price"]["gifting"] for d in data["decisions"])
+    table = run(["evaluate", path]).stdout
+    assert " gifting " not in table  # not in the position column
+    assert "gifting-candidate, price-outside-usual-range" in table.split("\n\n")[0]
+
+
+def test_a_file_with_every_column_keeps_the_engines_plan() -> None:
+    engine = Engine("red-default", load_entrypoints=False)
+    every = list(engine.plan.schema.fields)
+    assert engine.plan_for(every) is engine.plan
+    some = engine.plan_for(["id", "followers"])
+    assert some is engine.plan_for(["followers", "id"])  # made once per set of fields
+    assert "price" in some.absent and not engine.plan.absent
+    guarded = {r.rule.id: r for r in some.rules}["gifting-candidate"]
+    assert guarded.absent == ("price",)
+    assert guarded.when is not None and guarded.when.source == "present(price)"
+
+
+def test_a_vetting_rule_not_applied_for_the_file_counts_as_missing_its_field(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "w.csv", WEIBO)
+    report = Engine("weibo-default", load_entrypoints=False).evaluate_file(path)
+    applied = report.decisions[0].applied
+    assert applied is not None and not applied.enough
+    assert applied.note == (
+        "only 2 of 6 vetting rules could be applied: missing avg_likes, avg_comments, "
+        "avg_shares, following"
+    )
+    few = next(f for f in report.decisions[0].findings if f.rule == "few-comments")
+    assert few.message == "not applicable: the input has no column for avg_likes, avg_comments"
+    table = run(["evaluate", path, "-r", "weibo-default"]).stdout
+    assert "only 2 of 6 vetting rules could be" in table  # the table says why: review

@@ -83,9 +83,16 @@ def test_what_cannot_be_solved_is_left_out() -> None:
 # -- the values a failed rule reports, on both paths ------------------------------------
 
 
+def every_column(engine: Engine, profile: dict[str, Any]) -> Any:
+    """``profile`` as a file with a column for every field: a key left out is an empty
+    cell (a missing value), as for a profile given on its own, not a column the whole
+    file lacks (whose rules are not applied: test_columns.py)."""
+    return rows_to_frame([{**dict.fromkeys(engine.plan.schema.fields), **profile}])
+
+
 def both(engine: Engine, profile: dict[str, Any]) -> dict[str, Finding]:
     (one,) = engine.evaluate([profile]).decisions
-    (columnar,) = engine._report(rows_to_frame([profile]), None).decisions
+    (columnar,) = engine._report(every_column(engine, profile), None).decisions
     assert one == columnar
     return {f.rule: f for f in one.findings}
 
@@ -192,7 +199,7 @@ def test_every_failed_rule_of_the_bundled_rulesets_says_what_it_would_take() -> 
 
 def decided(engine: Engine, profile: dict[str, Any]) -> Any:
     (one,) = engine.evaluate([profile]).decisions
-    (columnar,) = engine._report(rows_to_frame([profile]), None).decisions
+    (columnar,) = engine._report(every_column(engine, profile), None).decisions
     assert one == columnar
     return one
 
@@ -235,7 +242,7 @@ def test_a_missing_score_says_which_inputs_it_lacks() -> None:
 
 
 def csv_reasons(engine: Engine, profile: dict[str, Any]) -> str:
-    frame = next(engine.decision_frames([rows_to_frame([profile])]))
+    frame = next(engine.decision_frames([every_column(engine, profile)]))
     return str(frame.get_column("reasons")[0])
 
 

@@ -38,6 +38,7 @@ from kolrules.evaluate import _HOLDS, _holds_expr, price_position
 from kolrules.formats import (
     StreamedRun,
     decision_json,
+    dumps,
     jsonable,
     write_json_batches,
     write_jsonl_batches,
@@ -316,7 +317,8 @@ def test_json_document_layout(tmp_path: Path) -> None:
         '["likes-per-view-band","few-comments","engagement-rate-low"],"avg_comments":'
         '["few-comments","engagement-rate-low"],"avg_collects":["engagement-rate-low"],'
         '"avg_views":["likes-per-view-band"],"account_age_days":["cross-platform-young"],'
-        '"origin":["cross-platform-young","celebrity-endorsement"]}},'
+        '"origin":["cross-platform-young","celebrity-endorsement"]},"not_applied":'
+        '["likes-per-view-band","few-comments","few-posts","cross-platform-young"]},'
     )
     assert lines[4] == '  "decisions": ['
     assert lines[5].startswith('    {"id":"a","platform":"red","row":1,') and lines[5].endswith(
@@ -471,3 +473,36 @@ def test_patterns_of_more_flags_than_a_word_holds() -> None:
         if c is not None:
             assert patterns[c] == row
     assert len(patterns) == len({r for i, r in enumerate(rows) if i % 4})
+
+
+def test_a_decision_is_made_json_ready_in_one_pass_as_its_to_dict() -> None:
+    """``jsonable(decision)`` (what the json formats and the service write) is
+    ``jsonable(decision.to_dict())``, built without ``attrs.asdict``'s copy first."""
+    import types
+
+    from kolrules.engine import Engine
+
+    seen = 0
+    for name, source in (
+        ("red-default", "candidates.csv"),
+        ("beauty-startup", "candidates-gbk.csv"),
+        ("weibo-default", "candidates.csv"),
+    ):
+        report = Engine(name, load_entrypoints=False).evaluate_file(REPO / "examples" / source)
+        for d in report.decisions:
+            assert jsonable(d) == jsonable(d.to_dict())
+            assert dumps(d) == dumps(d.to_dict())
+            seen += 1
+    assert seen > 60
+    odd = {
+        "proxy": types.MappingProxyType({1: float("nan"), "b": (float("inf"), -0.0)}),
+        "set": frozenset({"x"}),
+        "sub": type("F", (float,), {})(float("-inf")),
+        "other": Path("a"),
+    }
+    assert jsonable(odd) == {
+        "proxy": {"1": None, "b": [None, -0.0]},
+        "set": ["x"],
+        "sub": None,
+        "other": "a",
+    }

@@ -60,7 +60,7 @@ from agree_reference import (
     to_pass_cell,
 )
 from agree_strategies import MODES, Case, Target, cases, target_keys, targets
-from hypothesis import HealthCheck, event, given, settings, target
+from hypothesis import HealthCheck, Phase, event, given, settings, target
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
@@ -81,7 +81,7 @@ _SLOW = [
 
 
 def agree_settings(examples: int) -> settings:
-    """Seeded, ``examples`` examples (per engine, for the parametrized test); with
+    """Seeded, ``examples`` examples (per engine, for the parametrized test), not shrunk; with
     ``KOLRULES_FUZZ`` unseeded, ``KOLRULES_FUZZ_EXAMPLES`` examples (default 20 times as
     many), failures kept in Hypothesis' example database (``.hypothesis/``)."""
     if FUZZ:
@@ -94,6 +94,9 @@ def agree_settings(examples: int) -> settings:
             print_blob=True,
         )
     return settings(
+        # No shrinking in the seeded run: a failure shows its whole example at once
+        # (shrinking one of these examples took over 15 minutes); fuzz runs shrink.
+        phases=(Phase.explicit, Phase.generate),
         max_examples=examples,
         derandomize=True,
         database=None,
@@ -139,14 +142,20 @@ class OneByOne:
     errors: dict[int, Any]
     values: dict[int, dict[str, Any]]
     expected: dict[int, Expected]
+    #: The plan of the input (``Engine.plan_for`` its headers).
+    plan: Any
 
 
-def _check_one_profile_path(engine: Engine, rows: list[dict[str, Any]]) -> OneByOne:
+def _check_one_profile_path(
+    engine: Engine, rows: list[dict[str, Any]], headers: list[str]
+) -> OneByOne:
     """``evaluate`` and ``evaluate_one`` agree (on the first eight decisions and row
     errors), and every decision is what the reference evaluation of its normalised
-    profile says."""
-    plan = engine.plan
-    report = engine.evaluate(rows)
+    profile says, the profiles being the rows of an input with ``headers`` (a rule
+    reading a field none of them gives is not applied: ``Engine.plan_for``)."""
+    plan = engine.plan_for(headers)
+    headers_read = set(engine.columns_read(headers).read)
+    report = engine.evaluate(rows, headers=headers)
     assert report.accounted() and report.rows_read == len(rows)
     decisions = {d.row: d for d in report.decisions}
     errors = {e.row: e for e in report.errors}
@@ -155,14 +164,14 @@ def _check_one_profile_path(engine: Engine, rows: list[dict[str, Any]]) -> OneBy
         if any(x.reason.startswith("duplicate id") for x in e.errors):
             continue  # a duplicate only within the whole input
         with pytest.raises(RowInputError) as info:
-            engine.evaluate_one(rows[n - 1])
+            engine.evaluate_one(rows[n - 1], headers=headers)
         alone = info.value.error.errors
         assert e.errors[: len(alone)] == alone
     expected: dict[int, Expected] = {}
     values: dict[int, dict[str, Any]] = {}
     for n, d in decisions.items():
         if len(expected) < 8:
-            assert engine.evaluate_one(rows[n - 1]) == attrs.evolve(d, row=None)
+            assert engine.evaluate_one(rows[n - 1], headers=headers) == attrs.evolve(d, row=None)
         norm = engine.normalise_row(rows[n - 1], n)
         assert norm.data_errors == d.data_errors and not norm.row_errors
         values[n] = norm.values
@@ -197,7 +206,7 @@ def _check_one_profile_path(engine: Engine, rows: list[dict[str, Any]]) -> OneBy
             "quote": norm.values["price"],
             "position": position_of(norm.values["price"], exp.band_min, exp.band_max),
             "cpe": exp.metrics.get("cpe"),
-            "gifting": norm.values["price"] is None,
+            "gifting": norm.values["price"] is None and "price" in headers_read,
             "score": exp.score,
             "verdict": exp.verdict,
             "applied": exp.applied,
@@ -217,7 +226,7 @@ def _check_one_profile_path(engine: Engine, rows: list[dict[str, Any]]) -> OneBy
         assert set(got) == set(want)
         wrong = differences(want, got)
         assert not wrong, f"row {n}, one-profile path against the reference:\n" + "\n".join(wrong)
-    return OneByOne(report, decisions, errors, values, expected)
+    return OneByOne(report, decisions, errors, values, expected, plan)
 
 
 def _supersedes(engine: Engine) -> dict[str, tuple[str, ...]]:
@@ -300,7 +309,7 @@ def _check_columns(
     ``evaluate_columns``, are the one-profile path's; and the decisions made from its
     rows are equal to the one-profile ones, which also compares what no decision frame
     holds (``Finding.to_pass``, ``Decision.why``, ``Decision.score_missing``)."""
-    plan = engine.plan
+    plan = engine.plan_for(frame.columns)
     norm = engine.normalise_frame(frame)
     out = evaluate_columns(plan, norm.frame)
     assert out.get_column(ROW).to_list() == sorted(decisions)
@@ -326,7 +335,7 @@ def test_one_profile_and_columnar_paths_agree(key: str, data: st.DataObject) -> 
     t = case.target
     engine = t.engine
     rows, frame = case.inputs()
-    one = _check_one_profile_path(engine, rows)
+    one = _check_one_profile_path(engine, rows, frame.columns)
     _check_evaluate_frame(engine, frame, one.decisions, one.errors)
     _check_decision_frames(engine, case, frame, one.decisions, one.errors)
     _check_columns(engine, frame, one.decisions, one.values)
@@ -387,8 +396,10 @@ def _record(case: Case, t: Target, one: OneByOne) -> None:
             c.add("data errors")
             if any(not e.column for e in d.data_errors):
                 c.add("plugin problem")
-        for r, o in zip(plan.rules, exp.outcomes, strict=True):
+        for r, o in zip(one.plan.rules, exp.outcomes, strict=True):
             c.add("outcome", OUTCOME_NAMES[min(o, 2)])
+            if r.absent:
+                c.add("not applied for the input", t.name)
             if r.rule.kind is not None and o in (0, 1):
                 c.add("rule kind", OUTCOME_NAMES[o])
         for name in plan.derived:
@@ -445,7 +456,7 @@ def test_evaluate_file_agrees_with_the_one_profile_path(case: Case) -> None:
         path = Path(tmp) / "profiles.csv"
         frame.write_csv(path)
         rows = engine.reader(path).read(path).rows(named=True)
-        one = engine.evaluate(rows)
+        one = engine.evaluate(rows, headers=frame.columns)
         read = engine.evaluate_file(path)
         assert read.rows_read == one.rows_read
         assert read.errors == one.errors
@@ -725,6 +736,8 @@ def test_every_verdict_tier_platform_and_function_occurred() -> None:
             needed.append(("scored", name))
         if any(r.rule.supersedes for r in plan.rules):
             needed.append(("superseded", name))
+        if "gifting-candidate" in {r.rule.id for r in plan.rules}:
+            needed.append(("not applied for the input", name))
         for e in plan.ruleset.escalate:
             needed += [
                 ("failures near an escalation count", name, f"{e.severity} {e.count}", k)
@@ -756,6 +769,7 @@ def test_every_verdict_tier_platform_and_function_occurred() -> None:
         "followers on a tier edge",
         "price on a band edge",
         "superseded",
+        "not applied for the input",
         "input",
         "mode",
         "strict",

@@ -488,7 +488,7 @@ def _price(plan: Plan) -> pl.Expr:
         "band_max": bmax,
         "position": position,
         "cpe": cpe,
-        "gifting": price.is_null(),
+        "gifting": pl.lit(False) if "price" in plan.absent else price.is_null(),
     }
     return pl.struct(parts[f.name].alias(f.name) for f in attrs.fields(PriceAssessment))
 

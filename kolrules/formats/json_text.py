@@ -10,7 +10,7 @@ per line, the few row errors held until the end and the summary, known only then
     {
       "ruleset": {...},
       "source": "kols.csv",
-      "columns": {"read": {...}, "unused": [...], "lacking": {...}},
+      "columns": {"read": {...}, "unused": [...], "lacking": {...}, "not_applied": [...]},
       "decisions": [
         {...},
         {...}
@@ -52,8 +52,34 @@ FIRST_ITEM = "\n    "
 NEXT_ITEM = ",\n    "
 
 
+#: The field names of each attrs class :func:`jsonable` met, in field order.
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def jsonable(value: Any) -> Any:
-    """``value`` with mappings as dicts, sequences as lists and NaN/infinity as ``None``."""
+    """``value`` with mappings as dicts, sequences as lists, attrs instances as dicts of
+    their fields (as ``attrs.asdict``) and NaN/infinity as ``None``, in one pass: a
+    decision is made JSON-ready without ``asdict``'s copy first (the service writes one per
+    request)."""
+    t = type(value)
+    if t is str or t is int or t is bool or value is None:
+        return value
+    if t is float:
+        return value if math.isfinite(value) else None
+    if t is dict:
+        return {k if type(k) is str else str(k): jsonable(v) for k, v in value.items()}
+    if t is list or t is tuple:
+        return [jsonable(v) for v in value]
+    names = _FIELDS.get(t)
+    if names is None and attrs.has(t):
+        names = _FIELDS[t] = tuple(a.name for a in attrs.fields(t))
+    if names is not None:
+        return {name: jsonable(getattr(value, name)) for name in names}
+    return _jsonable_other(value)
+
+
+def _jsonable_other(value: Any) -> Any:
+    """:func:`jsonable` of a value of another type (a subclass, a mapping, a set)."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, str | int | bool) or value is None:
