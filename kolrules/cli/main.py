@@ -18,6 +18,7 @@ from kolrules.cli.options import check_plugin_args, check_plugins_dir, plugin_ar
 from kolrules.cli.plugins import list_plugins
 from kolrules.cli.rulesets import list_rulesets, schema, validate
 from kolrules.cli.ruletest import test_rulesets
+from kolrules.cli.serve import replay, serve
 from kolrules.errors import PluginError
 
 __all__ = ["main"]
@@ -161,5 +162,7 @@ for _command in (
     list_plugins,
     test_rulesets,
     diff,
+    serve,
+    replay,
 ):
     main.add_command(_command)
