@@ -24,6 +24,7 @@ from kolrules.evaluate import DECISION_COLUMNS, JOIN, format_value, to_pass_text
 from kolrules.formats import (
     FIRST_ITEM,
     NEXT_ITEM,
+    decision_text,
     document_head,
     document_tail,
     dumps,
@@ -88,7 +89,7 @@ def render_json(report: Report, stream: IO[str]) -> None:
     """
     stream.write(document_head(report.ruleset, report.source, report.columns))
     for i, decision in enumerate(report.decisions):
-        stream.write((NEXT_ITEM if i else FIRST_ITEM) + dumps(decision))  # as its to_dict()
+        stream.write((NEXT_ITEM if i else FIRST_ITEM) + decision_text(decision))
     errors = [dumps(error_to_dict(e)) for e in report.errors]
     stream.write(document_tail(bool(report.decisions), errors, report.summary()))
 

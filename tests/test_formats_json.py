@@ -38,6 +38,7 @@ from kolrules.evaluate import _HOLDS, _holds_expr, price_position
 from kolrules.formats import (
     StreamedRun,
     decision_json,
+    decision_text,
     dumps,
     jsonable,
     write_json_batches,
@@ -491,7 +492,7 @@ def test_a_decision_is_made_json_ready_in_one_pass_as_its_to_dict() -> None:
         report = Engine(name, load_entrypoints=False).evaluate_file(REPO / "examples" / source)
         for d in report.decisions:
             assert jsonable(d) == jsonable(d.to_dict())
-            assert dumps(d) == dumps(d.to_dict())
+            assert dumps(d) == dumps(d.to_dict()) == decision_text(d) == decision_text(d)
             seen += 1
     assert seen > 60
     odd = {

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("starlette")
 
@@ -124,6 +126,37 @@ def test_numbers_and_text_in_a_profile_are_read_as_a_json_file_reads_them(
     assert served["decisions"] == [json.loads(json.dumps(expected))]
     assert served["columns"] is None  # a profile, not a file's rows
     assert served["decisions"][0]["data_errors"]  # posts: true is not a number
+
+
+@settings(max_examples=150, derandomize=True, deadline=None, database=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["id", "handle", "followers", "posts", "total_likes", "avg_likes", "price", "origin"]
+        ),
+        st.one_of(
+            st.integers(-(10**20), 10**20),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.sampled_from([0, -0.0, 1e-7, 1e16, 2**53 + 1, 12345678901234567891]),
+        ),
+        min_size=1,
+    )
+)
+def test_a_number_of_one_profile_decides_as_its_text_does(numbers: dict[str, Any]) -> None:
+    """A single object's numbers are passed to the engine as numbers (as_value), not as
+    the text a JSON file's cells are: the same decision, data errors included."""
+    from kolrules import Engine
+    from kolrules.formats import jsonable
+
+    engine = _ENGINE.get("red") or _ENGINE.setdefault("red", Engine(load_entrypoints=False))
+    profile = {"id": "n1", "followers": 20_000, **numbers}
+    as_text = engine.evaluate([{k: evaluate_module.as_cell(v) for k, v in profile.items()}])
+    as_numbers = engine.evaluate([{k: evaluate_module.as_value(v) for k, v in profile.items()}])
+    assert jsonable(as_numbers.errors) == jsonable(as_text.errors)
+    assert jsonable(as_numbers.decisions) == jsonable(as_text.decisions)
+
+
+_ENGINE: dict[str, Any] = {}
 
 
 def test_a_key_left_out_of_one_profile_is_a_missing_value(client: TestClient) -> None:

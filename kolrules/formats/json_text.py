@@ -31,12 +31,13 @@ from typing import Any
 
 import attrs
 
-from kolrules.types import Columns, DataError, RowError, RulesetRef
+from kolrules.types import Columns, DataError, Decision, Finding, RowError, RulesetRef
 
 __all__ = [
     "FIRST_ITEM",
     "NEXT_ITEM",
     "data_error_dict",
+    "decision_text",
     "document_head",
     "document_tail",
     "dumps",
@@ -104,6 +105,43 @@ def dumps(value: Any, indent: int | None = None) -> str:
         allow_nan=False,
         separators=separators,
     )
+
+
+def decision_text(decision: Decision) -> str:
+    """``dumps(decision)``, the same text, faster: a finding that is not a failure (a pass,
+    a not applicable) is, on both paths, one object made once per plan and rule, so its
+    text is kept (:data:`_FINDING_TEXTS`) rather than written again for every decision
+    (what the service does for each request)."""
+    fields = _FIELDS.get(Decision) or _decision_fields()
+    at = fields.index("findings")
+    before = {name: getattr(decision, name) for name in fields[:at]}
+    after = {name: getattr(decision, name) for name in fields[at + 1 :]}
+    found = ",".join(_finding_text(f) for f in decision.findings)
+    return f'{dumps(before)[:-1]},"findings":[{found}],{dumps(after)[1:]}'
+
+
+def _decision_fields() -> tuple[str, ...]:
+    names = _FIELDS[Decision] = tuple(a.name for a in attrs.fields(Decision))
+    return names
+
+
+#: The text of findings that are not failures, by identity (each kept alive with its text,
+#: so an id is never reused while it is here); emptied when it holds this many.
+_FINDING_TEXTS: dict[int, tuple[Finding, str]] = {}
+_FINDING_TEXTS_MOST = 4096
+
+
+def _finding_text(finding: Finding) -> str:
+    if finding.outcome == "fail":  # made for its decision: its values, its needs
+        return dumps(finding)
+    kept = _FINDING_TEXTS.get(id(finding))
+    if kept is not None and kept[0] is finding:
+        return kept[1]
+    text = dumps(finding)
+    if len(_FINDING_TEXTS) >= _FINDING_TEXTS_MOST:
+        _FINDING_TEXTS.clear()
+    _FINDING_TEXTS[id(finding)] = (finding, text)
+    return text
 
 
 def data_error_dict(error: DataError) -> dict[str, Any]:

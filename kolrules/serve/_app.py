@@ -27,7 +27,7 @@ from kolrules.serve._docs import DOCS_PAGE
 from kolrules.serve._evaluate import (
     MEDIA_TYPES,
     Evaluated,
-    as_cell,
+    as_value,
     evaluate_rows,
     explain_profile,
     parse_json,
@@ -266,7 +266,7 @@ def _routes(service: Service) -> list[Route]:
                     "explain takes one profile, a JSON object; to evaluate many, POST them "
                     "to /v1/evaluate",
                 )
-            profile = {str(k): as_cell(v) for k, v in value.items()}
+            profile = {str(k): as_value(v) for k, v in value.items()}
             shown = explain_profile(served.engine, profile)
             if service.decision_log is not None:
                 kind = "decision" if shown["decision"] is not None else "error"
