@@ -368,22 +368,37 @@ class Engine:
         return Report(decisions, errors, norm.rows_read, self.ruleset.ref, source, columns)
 
     def evaluate_frame(self, frame: Any, *, reasons: Reasons = "text") -> Any:
-        """Evaluate a polars or pandas DataFrame; returns the same kind of DataFrame with
-        one row per input row, in order: the input's columns, then ``status``
-        (``evaluated`` or ``error``), ``error``, ``verdict``, ``tier``, ``score``,
-        ``band_min``, ``band_max``, ``price_position``, ``cpe``, ``gifting``, ``reasons``
-        and one ``rule:<id>`` column per rule (pass / fail / not_applicable).
+        """Evaluate a polars or pandas DataFrame or a pyarrow Table; returns the same kind
+        of frame with one row per input row, in order: the input's columns, then
+        ``status`` (``evaluated`` or ``error``), ``error``, ``verdict``, ``tier``,
+        ``score``, ``band_min``, ``band_max``, ``price_position``, ``cpe``, ``gifting``,
+        ``reasons`` and one ``rule:<id>`` column per rule (pass / fail / not_applicable).
+
+        A pandas frame or an Arrow table is given back as it came (a pandas frame keeps
+        its index and dtypes) with those columns added. In pandas, ``None``, NaN,
+        ``pd.NA`` and ``pd.NaT`` are missing values, also in an object column mixing them
+        with text and numbers (:mod:`kolrules.formats.frames`).
 
         ``reasons``: ``"text"`` (the messages, a list per row), ``"rules"`` (the failed
         rules' ids, faster) or ``"none"`` (an empty column, the fastest)."""
         import polars as pl
 
-        is_pandas = type(frame).__module__.startswith("pandas")
-        df: pl.DataFrame = pl.from_pandas(frame) if is_pandas else frame
-        if not isinstance(df, pl.DataFrame):
-            raise TypeError(f"expected a polars or pandas DataFrame, got {type(frame).__name__}")
-        result = self.frame_result(df, reasons=reasons)
-        return result.to_pandas() if is_pandas else result
+        from kolrules.formats import frames
+
+        if isinstance(frame, pl.DataFrame):
+            return self.frame_result(frame, reasons=reasons)
+        kind = type(frame).__module__.partition(".")[0]  # neither is imported unless given
+        if kind == "pandas" and frames.is_pandas_frame(frame):
+            df = frames.from_pandas(frame)
+            decided = self.frame_result(df, reasons=reasons).drop(df.columns)
+            return frames.with_decisions_pandas(frame, decided)
+        if kind == "pyarrow" and frames.is_arrow_table(frame):
+            df = frames.from_arrow(frame)
+            decided = self.frame_result(df, reasons=reasons).drop(df.columns)
+            return frames.with_decisions_arrow(frame, decided)
+        raise TypeError(
+            f"expected a polars or pandas DataFrame or a pyarrow Table, got {type(frame).__name__}"
+        )
 
     def frame_result(self, df: pl.DataFrame, *, reasons: Reasons = "text") -> pl.DataFrame:
         """The DataFrame form of an evaluation (see :meth:`evaluate_frame`)."""

@@ -22,7 +22,9 @@ import attrs
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
+    import pandas as pd
     import polars as pl
+    import pyarrow as pa
 
 __all__ = [
     "CANONICAL_FIELDS",
@@ -478,8 +480,22 @@ class Decision:
         return (f for f in self.findings if f.outcome == "fail")
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return attrs.asdict(self, recurse=True)
+        """A JSON-ready dict of every field (docs/python-api.md lists the keys): nested
+        values as dicts, tuples as lists, and a number that is not finite (NaN or
+        infinity, which a plugin's derived metric may give) as ``None``, as the ``json``
+        format writes it, so that ``json.dumps(decision.to_dict(), allow_nan=False)``
+        works and ``json.loads`` of it gives the dict back."""
+        from kolrules.formats.json_text import jsonable  # the json format's own
+
+        out: dict[str, Any] = jsonable(self)
+        return out
+
+    def _repr_html_(self) -> str:
+        """The decision as an HTML table, for Jupyter (:mod:`kolrules.formats.html_table`):
+        its verdict in colour, reasons with what it would take to pass, every finding."""
+        from kolrules.formats.html_table import decision_html
+
+        return decision_html(self)
 
 
 class _Counted:
@@ -579,6 +595,45 @@ class Report(_Counted):
             key=lambda i: (entries[i].row is None, entries[i].row or 0, i),
         )
         return (entries[i] for i in order)
+
+    def to_polars(self) -> pl.DataFrame:
+        """The decisions and row errors as a polars DataFrame, one row per input row in
+        input order: the csv format's columns (:data:`kolrules.evaluate.DECISION_COLUMNS`,
+        then a ``rule:<id>`` column per rule), the same values, typed (``row`` Int64;
+        ``score``, ``quote``, ``band_min``, ``band_max``, ``cpe`` Float64; ``gifting``
+        Boolean; the rest String). A row error has ``status`` ``error`` and its reasons in
+        ``errors``."""
+        from kolrules.report import frame_of
+
+        return frame_of(self)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """:meth:`to_polars` as a pandas DataFrame with pandas' nullable dtypes (``Int64``,
+        ``Float64``, ``boolean``, ``string``; a missing value is ``pd.NA``). Needs pandas
+        and pyarrow: ``pip install 'kolrules[pandas]'``."""
+        from kolrules.formats.frames import pandas_of, require
+
+        require("Report.to_pandas()", "pandas", "pyarrow")
+        return pandas_of(self.to_polars())
+
+    def to_arrow(self) -> pa.Table:
+        """:meth:`to_polars` as a pyarrow Table (``int64``, ``double``, ``bool``,
+        ``large_string``). Needs pyarrow: ``pip install 'kolrules[pandas]'``."""
+        from kolrules.formats.frames import arrow_of, require
+
+        require("Report.to_arrow()", "pyarrow")
+        return arrow_of(self.to_polars())
+
+    def to_html(self, rows: int | None = None) -> str:
+        """The report as HTML (what Jupyter shows, :meth:`_repr_html_`): the ruleset,
+        the counts by verdict, the first ``rows`` decisions and row errors (default
+        :data:`kolrules.formats.html_table.HTML_ROWS`, 50), and how many more there are."""
+        from kolrules.formats.html_table import HTML_ROWS, report_html
+
+        return report_html(self, HTML_ROWS if rows is None else rows)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
 
 @attrs.frozen

@@ -5,7 +5,11 @@
 - :mod:`~kolrules.formats.decision_json`: decisions as JSON text, built with polars from
   the columnar evaluation, batch by batch;
 - :mod:`~kolrules.formats.stream`: a run as a streaming reporter writes it
-  (:class:`StreamedRun`), and the ``json`` and ``jsonl`` formats written from one.
+  (:class:`StreamedRun`), and the ``json`` and ``jsonl`` formats written from one;
+- :mod:`~kolrules.formats.html_table`: a report or a decision as an HTML table, for
+  notebooks (``_repr_html_``);
+- :mod:`~kolrules.formats.frames`: pandas and Arrow in and out (``evaluate_frame``,
+  ``Report.to_pandas`` and ``to_arrow``).
 
 This module only hands names on.
 """
