@@ -43,6 +43,7 @@ __all__ = [
     "DecodedText",
     "csv_batches",
     "decode_bytes",
+    "json_cell",
     "kolrules_readers_register",
     "read_csv",
     "read_json",
@@ -774,7 +775,7 @@ def _surrogate_error(
     is not a character: polars (UTF-8) cannot hold it. Names the object and field."""
     for where, obj in objects:
         for key, value in obj.items():
-            for what, found in (("the key", key), ("the value of", _cell(value))):
+            for what, found in (("the key", key), ("the value of", json_cell(value))):
                 if isinstance(found, str) and _SURROGATE.search(found):
                     shown = _escaped(key)
                     at = _SURROGATE.search(found)
@@ -809,8 +810,11 @@ def _kind(value: Any) -> str:
     return "null"
 
 
-def _cell(value: Any) -> str | None:
-    """A JSON value as the text a spreadsheet cell would hold."""
+def json_cell(value: Any) -> str | None:
+    """A JSON value as the text a spreadsheet cell would hold (what the ``json`` and
+    ``jsonl`` formats read into a cell): text as it is (an empty string is missing),
+    integers as their digits, other numbers as Python writes them, booleans as ``true`` /
+    ``false``, arrays and objects as compact JSON text."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -855,7 +859,7 @@ def _frame_of(
         raise InputFileError(
             f"input file {path} holds no fields: every object is empty; export the profiles again"
         )
-    data = {name: [_cell(row.get(name)) for _, row in named] for name in columns}
+    data = {name: [json_cell(row.get(name)) for _, row in named] for name in columns}
     try:
         return pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
     except UnicodeEncodeError:

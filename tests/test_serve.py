@@ -147,10 +147,11 @@ def test_a_number_of_one_profile_decides_as_its_text_does(numbers: dict[str, Any
     the text a JSON file's cells are: the same decision, data errors included."""
     from kolrules import Engine
     from kolrules.formats import jsonable
+    from kolrules.read import json_cell
 
     engine = _ENGINE.get("red") or _ENGINE.setdefault("red", Engine(load_entrypoints=False))
     profile = {"id": "n1", "followers": 20_000, **numbers}
-    as_text = engine.evaluate([{k: evaluate_module.as_cell(v) for k, v in profile.items()}])
+    as_text = engine.evaluate([{k: json_cell(v) for k, v in profile.items()}])
     as_numbers = engine.evaluate([{k: evaluate_module.as_value(v) for k, v in profile.items()}])
     assert jsonable(as_numbers.errors) == jsonable(as_text.errors)
     assert jsonable(as_numbers.decisions) == jsonable(as_text.decisions)

@@ -46,6 +46,7 @@ from kolrules.formats import (
     ruleset_dict,
 )
 from kolrules.normalise import match_columns, normalise_row
+from kolrules.read import json_cell
 from kolrules.serve._problems import Problem
 from kolrules.types import Columns, Decision, RowError, Summary
 
@@ -54,7 +55,6 @@ __all__ = [
     "PYTHON_PATH_ROWS",
     "Evaluated",
     "Request",
-    "as_cell",
     "as_value",
     "evaluate_rows",
     "explain_profile",
@@ -137,30 +137,14 @@ def parse_json(data: bytes) -> Any:
     return value
 
 
-def as_cell(value: Any) -> str | None:
-    """A JSON value as the ``json`` input format reads it into a cell: text as it is (an
-    empty string is missing), integers as their digits, other numbers as Python writes
-    them, booleans as ``true`` / ``false``, arrays and objects as compact JSON text."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value) if value == value and abs(value) != float("inf") else None
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def as_value(value: Any) -> Any:
-    """A JSON value of a single profile (an object) as :func:`as_cell` reads it, except
-    that a finite number stays a number: normalising reads it as the same value as its
-    text, without parsing that text (what most of a single profile's time went to)."""
+    """A JSON value of a single profile (an object) as the ``json`` input format reads it
+    into a cell (:func:`kolrules.read.json_cell`), except that a finite number stays a
+    number: normalising reads it as the same value as its text, without parsing that text
+    (what most of a single profile's time went to)."""
     if (type(value) is int or type(value) is float) and math.isfinite(value):
         return value
-    return as_cell(value)
+    return json_cell(value)
 
 
 @attrs.frozen
