@@ -342,6 +342,26 @@ def test_one_profile_and_columnar_paths_agree(key: str, data: st.DataObject) -> 
     _record(case, t, one)
 
 
+@pytest.mark.parametrize("key", target_keys())
+@agree_settings(2)
+@given(data=st.data())
+def test_the_paths_agree_on_an_input_without_a_price_column(key: str, data: st.DataObject) -> None:
+    """As above, on an input whose price column is left out (and whose other columns
+    may be): a rule whose inputs the whole input lacks is not applied to any row, on
+    every path alike (``Engine.plan_for``); every example has one such input, so that this
+    is compared for every ruleset whatever the draws above give."""
+    drawn = data.draw(cases(key), label="case")
+    case = attrs.evolve(drawn, columns=tuple(c for c in drawn.columns if c.field != "price"))
+    t = case.target
+    engine = t.engine
+    rows, frame = case.inputs()
+    one = _check_one_profile_path(engine, rows, frame.columns)
+    _check_evaluate_frame(engine, frame, one.decisions, one.errors)
+    _check_decision_frames(engine, case, frame, one.decisions, one.errors)
+    _check_columns(engine, frame, one.decisions, one.values)
+    _record(case, t, one)
+
+
 def _record(case: Case, t: Target, one: OneByOne) -> None:
     """Count what the example exercised (for the last test) and tell Hypothesis."""
     decisions, errors, values = one.decisions, one.errors, one.values
