@@ -1,6 +1,6 @@
 """Load on ``kolrules serve``, on loopback only, bounded in requests and time.
 
-    python benchmarks/serve_load.py                        # 2 workers, 16 clients, 20 s
+    python benchmarks/serve_load.py                        # 2 workers, 8 clients, 20 s
     python benchmarks/serve_load.py --clients 32 --seconds 30 --workers 2
     python benchmarks/serve_load.py --soak 300             # and RSS over a 5-minute soak
 
@@ -214,7 +214,7 @@ def batch(port: int, csv_bytes: bytes, runs: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--max-requests", type=int, default=500_000)
     parser.add_argument("--batch-rows", type=int, default=10_000)
