@@ -3,8 +3,9 @@ the response is sent, the file rotated by size.
 
 A line holds ``time`` (UTC, ISO 8601), ``request_id``, ``endpoint`` (``evaluate`` or
 ``explain``), ``ruleset`` (name, version, hash), ``row`` (the row in the request, from 1),
-``kind`` (``decision`` or ``error``), ``input`` (the profile as the request gave it, each
-value as text as the readers read it), ``columns`` (the body's headers when it held rows,
+``kind`` (``decision`` or ``error``), ``input`` (the profile as the engine was given it:
+each value as text as the readers read it, but a single object's numbers as numbers),
+``columns`` (the body's headers when it held rows,
 as a file does; null for a single profile: ``kolrules replay`` evaluates it again the same
 way) and ``output`` (the decision, or the row error, as the ``json`` format writes it).
 
