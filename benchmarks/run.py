@@ -263,9 +263,12 @@ def _kolrules_rows(engine: Any, results: _Results, rows: Iterable[Mapping[str, A
 
     rule_ids = [r.rule.id for r in engine.plan.rules]
     seen: dict[str, int] = {}
+    headers: list[str] | None = None
     for n, raw in enumerate(rows, 1):
+        if headers is None:  # the rows of one file: its rules for columns it lacks
+            headers = list(raw)
         try:
-            d = engine.evaluate_one(raw)
+            d = engine.evaluate_one(raw, headers=headers)
         except RowInputError as exc:
             norm = engine.normalise_row(raw, n)
             errors = _joined((*exc.error.errors, *norm.data_errors))

@@ -58,6 +58,7 @@ __all__ = [
     "FAIL",
     "MAX_FORMAT_PRECISION",
     "MAX_FORMAT_WIDTH",
+    "MAX_INPUT_PLANS",
     "MAX_SCORER_DEPTH",
     "MAX_SCORER_LENGTH",
     "NOT_APPLICABLE",
@@ -995,6 +996,9 @@ def _verdict_expr(plan: Plan) -> pl.Expr:
 # -- an input without some columns -------------------------------------------------------
 
 
+#: The most plans for inputs without some columns kept per plan (:func:`without_inputs`):
+#: a long-running service given bodies of ever other columns stays bounded.
+MAX_INPUT_PLANS = 64
 #: The names the tier table gives, from the followers.
 _TIER_NAMES = frozenset({"tier", "band_min", "band_max"})
 
@@ -1037,11 +1041,17 @@ def without_inputs(plan: Plan, absent: Iterable[str]) -> Plan:
     so both paths, the vetting share and the messages treat it as any rule whose ``when``
     reads a missing value; :attr:`CompiledRule.absent` names the fields, and
     :attr:`Plan.absent` all of them. ``plan`` itself when none is a field. Made once per
-    plan and set of fields."""
+    plan and set of fields (at most :data:`MAX_INPUT_PLANS` kept)."""
     gone = frozenset(absent) & set(plan.schema.fields)
     if not gone:
         return plan
-    return plan.memo(("compile.without_inputs", gone), lambda: _without_inputs(plan, gone))
+    made: dict[frozenset[str], Plan] = plan.memo("compile.without_inputs", dict)
+    found = made.get(gone)
+    if found is None:
+        if len(made) >= MAX_INPUT_PLANS:  # inputs of ever new columns (a service's bodies)
+            made.clear()
+        found = made[gone] = _without_inputs(plan, gone)
+    return found
 
 
 def _without_inputs(plan: Plan, gone: frozenset[str]) -> Plan:

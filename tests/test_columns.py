@@ -422,3 +422,21 @@ def test_a_vetting_rule_not_applied_for_the_file_counts_as_missing_its_field(
     assert few.message == "not applicable: the input has no column for avg_likes, avg_comments"
     table = run(["evaluate", path, "-r", "weibo-default"]).stdout
     assert "only 2 of 6 vetting rules could be" in table  # the table says why: review
+
+
+def test_the_plans_of_inputs_without_some_columns_are_bounded() -> None:
+    """A service given bodies of ever other columns keeps at most MAX_INPUT_PLANS plans."""
+    from kolrules.compile import MAX_INPUT_PLANS
+
+    engine = Engine("red-default", load_entrypoints=False)
+    optional = [f for f in engine.plan.schema.fields if f not in ("id", "followers")]
+    sets = [
+        ["id", "followers", *(f for k, f in enumerate(optional) if n >> k & 1)]
+        for n in range(MAX_INPUT_PLANS + 10)
+    ]
+    plans = [engine.plan_for(headers) for headers in sets]
+    kept = engine.plan.memo("compile.without_inputs", dict)
+    assert 0 < len(kept) <= MAX_INPUT_PLANS
+    for headers, plan in zip(sets, plans, strict=True):
+        assert plan.absent == frozenset(engine.plan.schema.fields) - set(headers)
+        assert engine.plan_for(headers).absent == plan.absent  # made again if let go
