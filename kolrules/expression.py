@@ -818,6 +818,8 @@ def to_polars(
                 return _finite(a - b)
             if sym == "*":
                 return _finite(a * b)
+            if not isinstance(node.right, ast.Name):
+                b = _full_length(b)
             return _finite(a / b)  # x / 0 is inf or NaN here, which _finite makes missing
         if isinstance(node, ast.BoolOp):
             parts = [go(v) for v in node.values]
@@ -852,6 +854,18 @@ def to_polars(
         raise TypeError(f"unexpected node {type(node).__name__}")  # pragma: no cover
 
     return go(tree)
+
+
+def _full_length(e: pl.Expr) -> pl.Expr:
+    """``e`` as a column as long as the frame. A divisor that comes out as one value for a
+    whole batch (``coalesce(price, 250)`` where every price is missing, an ``ifelse`` whose
+    condition holds on every row) is divided by as a multiplication by its reciprocal,
+    which can differ from true division in the last bit; adding a column of zeros (``x +
+    0.0`` is ``x``, and a zero divisor stays a zero) keeps it a column, so both paths
+    divide the same way."""
+    import polars as pl
+
+    return e + pl.int_range(pl.len(), dtype=pl.Int64).cast(pl.Float64) * 0.0
 
 
 def _balanced(parts: list[pl.Expr], join: Callable[[pl.Expr, pl.Expr], pl.Expr]) -> pl.Expr:

@@ -630,6 +630,35 @@ def test_min_and_max_of_zeros_of_both_signs() -> None:
     ]
 
 
+@pytest.mark.parametrize("price", ["absent", "empty"])
+def test_a_divisor_that_is_one_value_for_the_whole_batch(price: str) -> None:
+    """``x / coalesce(price, 250)`` where no row has a price: polars divides by a value
+    that is one for the whole batch as a multiplication by its reciprocal, which differs
+    from true division in the last bit for 9, 13, 18, ... (found by the agreement test on
+    an input without a price column); both paths now divide alike."""
+    ruleset = parse_ruleset(
+        '[ruleset]\nname = "r"\nversion = "1"\nextends = "red-default"\n[metrics]\n'
+        'per_rmb = "avg_likes / coalesce(price, 250)"\n',
+        "tests/r.toml",
+    )
+    engine = Engine(ruleset, load_entrypoints=False)
+    likes = [9, 13, 18, 26, 36, 43, 51, 52]
+    frame = pl.DataFrame(
+        {
+            "id": [f"k{n}" for n in likes],
+            "followers": ["20000"] * len(likes),
+            "avg_likes": [str(n) for n in likes],
+            **({"price": [None] * len(likes)} if price == "empty" else {}),
+        },
+        schema_overrides={"price": pl.String},
+    )
+    report = engine._report(frame, None)
+    got = [d.metrics["per_rmb"] for d in report.decisions]
+    assert got == [n / 250 for n in likes]
+    one = [engine.evaluate_one(r, headers=frame.columns) for r in frame.rows(named=True)]
+    assert [d.metrics["per_rmb"] for d in one] == got
+
+
 class _FlagsEveryProfile:
     @hookimpl
     def kolrules_profiles_validate(self, frame: pl.DataFrame) -> pl.Series:
