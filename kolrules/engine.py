@@ -8,6 +8,7 @@ read (:mod:`kolrules.read`) -> normalise (:mod:`kolrules.normalise`) -> compile
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -34,6 +35,8 @@ from kolrules.evaluate import (
 )
 from kolrules.formats import StreamedRun, decision_lines
 from kolrules.normalise import (
+    MAX_CELL,
+    SHOWN_CHARS,
     NormalisedFrame,
     NormalisedRow,
     Schema,
@@ -148,12 +151,27 @@ class Engine:
 
         return call
 
-    def reader(self, path: str | Path, input_format: str | None = None) -> Reader:
+    def reader(
+        self, path: str | Path, input_format: str | None = None, *, sheet: str | int | None = None
+    ) -> Reader:
         """The input format for ``path`` (``input_format``, else its suffix); what it
-        raises names its plugin."""
+        raises names its plugin.
+
+        A reader whose ``read`` takes the keyword ``sheet`` (a workbook's) is given
+        ``sheet``, and one that takes ``headers`` the header spellings this engine's
+        schema knows (to find a header row below title rows); ``sheet`` given to any other
+        reader is an :class:`InputFileError`."""
         from kolrules.read import reader_for
 
         found = reader_for(Path(path), self.registry.readers, input_format)
+        options = _reader_options(found, sheet, self.plan.schema.aliases.values())
+        if sheet is not None and "sheet" not in options:
+            raise InputFileError(
+                f"input file {path} is read as {found.name}, which has no sheets; a sheet is "
+                "chosen only in an Excel workbook (.xlsx, .xls)"
+            )
+        if options:
+            found = attrs.evolve(found, read=functools.partial(found.read, **options))
         batches = found.batches
         return attrs.evolve(
             found,
@@ -266,11 +284,17 @@ class Engine:
         read, _ = read_headers(headers, self.plan.schema)
         return without_inputs(self.plan, (f for f in self.plan.schema.fields if f not in read))
 
-    def read_columns(self, source: str | Path, *, input_format: str | None = None) -> Columns:
+    def read_columns(
+        self,
+        source: str | Path,
+        *,
+        input_format: str | None = None,
+        sheet: str | int | None = None,
+    ) -> Columns:
         """How the file ``source`` is read (:meth:`columns_read` of its headers), from its
-        first rows only."""
+        first rows only (``sheet``: a workbook's sheet, see :meth:`reader`)."""
         path = Path(source)
-        batches = _batches(self.reader(path, input_format), path, PREVIEW_ROWS)
+        batches = _batches(self.reader(path, input_format, sheet=sheet), path, PREVIEW_ROWS)
         try:
             first = next(batches, None)
         finally:
@@ -278,13 +302,18 @@ class Engine:
         return self.columns_read(first.columns if first is not None else [])
 
     def profile_inputs(
-        self, source: str | Path, row: int, *, input_format: str | None = None
+        self,
+        source: str | Path,
+        row: int,
+        *,
+        input_format: str | None = None,
+        sheet: str | int | None = None,
     ) -> dict[str, Any]:
         """The input values of the profile in data row ``row`` (from 1) of the file
         ``source``, normalised, for each field the file has (what ``kolrules explain``
         shows beside the metrics)."""
         path = Path(source)
-        df = self.reader(path, input_format).read(path)
+        df = self.reader(path, input_format, sheet=sheet).read(path)
         values = normalise_row(df.row(row - 1, named=True), self.plan.schema).values
         return {field: values.get(field) for field in self.columns_read(df.columns).read}
 
@@ -349,12 +378,19 @@ class Engine:
         columns = None if headers is None else self.columns_read(headers)
         return Report(tuple(decisions), tuple(errors), n, self.ruleset.ref, source, columns)
 
-    def evaluate_file(self, path: str | Path, *, input_format: str | None = None) -> Report:
-        """Read a file (CSV in UTF-8, UTF-8 with BOM or GBK/GB18030; JSON; JSONL) and
-        evaluate it on the columnar path."""
+    def evaluate_file(
+        self,
+        path: str | Path,
+        *,
+        input_format: str | None = None,
+        sheet: str | int | None = None,
+    ) -> Report:
+        """Read a file (CSV in UTF-8, UTF-8 with BOM or GBK/GB18030; JSON; JSONL; a
+        workbook's ``sheet``, with the excel extra) and evaluate it on the columnar path."""
         path = Path(path)
         with _naming(path):
-            return self._report(self.reader(path, input_format).read(path), str(path))
+            df = self.reader(path, input_format, sheet=sheet).read(path)
+            return self._report(df, str(path))
 
     def _report(self, df: pl.DataFrame, source: str | None) -> Report:
         plan = self.plan_for(df.columns)
@@ -435,6 +471,9 @@ class Engine:
         batch_rows: int = BATCH_ROWS,
         reasons: Reasons = "text",
         raw: bool = False,
+        sheet: str | int | None = None,
+        bom: bool = False,
+        keep: Sequence[str] | None = (),
     ) -> Summary:
         """Evaluate a file and write the decisions to ``target`` (a path or a binary
         stream) in ``output_format`` (default ``csv``), one row per input row, in input
@@ -449,30 +488,35 @@ class Engine:
         neutralises text cells a spreadsheet would run as formulas (a ``'`` before a leading
         ``=``, ``+``, ``-``, ``@``, tab or carriage return) unless ``raw``. A path is
         written through a ``.partial`` file, so a run that fails leaves nothing under it.
+        ``sheet``: a workbook's sheet (:meth:`reader`). ``bom``: the output starts with a
+        UTF-8 byte-order mark, which Excel needs to read a csv file's Chinese text as UTF-8.
+        ``keep``: input columns carried into the decision frames (:meth:`decision_frames`),
+        so into the formats written from them (csv, xlsx); not into json and jsonl.
         """
         path = Path(source)
         reporter = self.reporter(output_format)
-        reader = self.reader(path, input_format)
+        reader = self.reader(path, input_format, sheet=sheet)
         named = None if not isinstance(target, str | Path) else str(target)
         if reporter.write_batches is None:
-            report = self.evaluate_file(path, input_format=input_format)
-            with _output(target) as stream:
+            report = self.evaluate_file(path, input_format=input_format, sheet=sheet)
+            with _output(target, bom) as stream:
                 _render_to(reporter, report, stream)
             return Summary(report.rows_read, report.counts, self.ruleset.ref, str(path), named)
         tally = _Tally()
         batches = _batches(reader, path, batch_rows)
         read = tally.read(batches)
         run = StreamedRun(
-            lambda: tally.decided(self.decision_frames(read, reasons=reasons)),
+            lambda: tally.decided(self.decision_frames(read, reasons=reasons, keep=keep)),
             lambda kind: tally.decided(self.decision_lines(read, kind=kind)),
             ruleset=self.ruleset.ref,
             source=str(path),
             summary=lambda: Summary(tally.rows, tally.counts, self.ruleset.ref, str(path), named),
             raw=raw,
             columns=lambda: None if tally.headers is None else self.columns_read(tally.headers),
+            rules=[r.rule for r in self.plan.rules],
         )
         try:
-            with _naming(path), _output(target) as stream:
+            with _naming(path), _output(target, bom) as stream:
                 reporter.write_batches(run, stream)  # type: ignore[arg-type]
         finally:
             _close(batches)
@@ -485,13 +529,14 @@ class Engine:
         *,
         input_format: str | None = None,
         batch_rows: int = BATCH_ROWS,
+        sheet: str | int | None = None,
     ) -> tuple[Report, Summary]:
         """The decisions of the first ``rows`` rows of a file (a :class:`Report`, with
         every finding) and the counts of the whole file (a :class:`Summary`), reading it
         batch by batch: what a table shows of a file of any size, in bounded memory. A
         file of at most ``rows`` rows is evaluated once, into the report."""
         path = Path(source)
-        reader = self.reader(path, input_format)
+        reader = self.reader(path, input_format, sheet=sheet)
         tally = _Tally(keep=rows)
         batches = _batches(reader, path, batch_rows)
         try:
@@ -522,15 +567,56 @@ class Engine:
         reasons: Reasons = "text",
         offset: int = 0,
         seen: SeenIds | None = None,
+        keep: Sequence[str] | None = (),
     ) -> Iterator[pl.DataFrame]:
         """Evaluate frames of raw rows that are consecutive parts of one input (rows are
         numbered across them, and an id seen in an earlier frame is a duplicate in a later
         one); yield a decision frame for each (the columns of the csv format, see
         :func:`kolrules.evaluate.decision_frame`). ``offset`` and ``seen``: the rows of the
         input before ``batches`` and their evaluated ids, when ``batches`` do not start it
-        (:mod:`kolrules.dask` evaluates a partition so)."""
-        for plan, norm, out in self._evaluated(batches, offset=offset, seen=seen):
-            yield decision_frame(plan, out, norm.row_errors, norm.data_errors, reasons=reasons)
+        (:mod:`kolrules.dask` evaluates a partition so).
+
+        ``keep``: input columns carried into every decision frame, right after ``id``, as
+        read (text), for every row, error rows too; each named by its input header, or
+        ``input:<header>`` when a decision column has that name. A header is found as
+        written, else ignoring case and surrounding spaces; one the input lacks is an
+        :class:`InputFileError`. ``None``: the column the platform's ``handle`` field
+        (the name or nickname, 昵称) is read from, when the input has one."""
+        kept: list[tuple[str, str]] | None = None
+        for plan, df, norm, out in self._evaluated(batches, offset=offset, seen=seen):
+            frame = decision_frame(plan, out, norm.row_errors, norm.data_errors, reasons=reasons)
+            if kept is None:
+                kept = self._kept_columns(df.columns, keep)
+            if kept:
+                frame = _with_kept(frame, df, kept)
+            yield frame
+
+    def _kept_columns(
+        self, headers: Sequence[str], keep: Sequence[str] | None
+    ) -> list[tuple[str, str]]:
+        """``(input header, output name)`` of the columns ``keep`` names (see
+        :meth:`decision_frames`)."""
+        from kolrules.evaluate import DECISION_COLUMNS
+
+        if keep is None:
+            handle = read_headers(headers, self.plan.schema)[0].get("handle")
+            wanted: list[str] = [] if handle is None else [handle]
+        else:
+            wanted = []
+            for name in keep:
+                found = name if name in headers else None
+                if found is None:
+                    same = [h for h in headers if h.strip().casefold() == name.strip().casefold()]
+                    found = same[0] if len(same) == 1 else None
+                if found is None:
+                    raise InputFileError(
+                        f"no column {name!r} to keep: the input's columns are "
+                        + ", ".join(repr(h) for h in headers)
+                    )
+                wanted.append(found)
+        taken = {*DECISION_COLUMNS, *(rule_column(r.rule.id) for r in self.plan.rules)}
+        names = dict.fromkeys(wanted)
+        return [(h, f"input:{h}" if h in taken else h) for h in names]
 
     def decision_lines(
         self, batches: Iterable[pl.DataFrame], *, kind: bool = True
@@ -538,22 +624,22 @@ class Engine:
         """As :meth:`decision_frames`, the decisions and row errors of each frame as JSON
         text, in input order (:func:`kolrules.formats.decision_lines`: frames of ``kind``,
         ``verdict`` and ``line``), for the ``json`` and ``jsonl`` formats."""
-        for plan, norm, out in self._evaluated(batches):
+        for plan, _, norm, out in self._evaluated(batches):
             yield from decision_lines(plan, out, norm.row_errors, norm.data_errors, kind=kind)
 
     def _evaluated(
         self, batches: Iterable[pl.DataFrame], *, offset: int = 0, seen: SeenIds | None = None
-    ) -> Iterator[tuple[Plan, NormalisedFrame, pl.DataFrame]]:
-        """Each frame normalised (rows numbered across frames, ids seen across them) and
-        evaluated on the columnar path, every row kept, with the plan of the input (the
-        first frame's headers: :meth:`plan_for`)."""
+    ) -> Iterator[tuple[Plan, pl.DataFrame, NormalisedFrame, pl.DataFrame]]:
+        """Each frame (given back) normalised (rows numbered across frames, ids seen across
+        them) and evaluated on the columnar path, every row kept, with the plan of the
+        input (the first frame's headers: :meth:`plan_for`)."""
         seen = SeenIds() if seen is None else seen
         plan: Plan | None = None
         for df in batches:
             if plan is None:
                 plan = self.plan_for(df.columns)
             norm = self.normalise_frame(df, offset=offset, seen=seen)
-            yield plan, norm, evaluate_columns(plan, norm.rows)
+            yield plan, df, norm, evaluate_columns(plan, norm.rows)
             offset += df.height
 
     # -- output -------------------------------------------------------------------------
@@ -648,18 +734,68 @@ def _render_to(reporter: Reporter, report: Report, stream: IO[str] | IO[bytes]) 
         text.detach()
 
 
+def _with_kept(frame: pl.DataFrame, df: pl.DataFrame, kept: list[tuple[str, str]]) -> pl.DataFrame:
+    """``frame`` (one row per row of ``df``, in order) with ``kept`` columns of ``df``
+    right after ``id``; a cell longer than ``MAX_CELL`` (its row is a row error) cut as a
+    data error shows it (:func:`kolrules.normalise.shown`), not written out whole."""
+    import polars as pl
+
+    if frame.height != df.height:  # pragma: no cover - decision_frame keeps every row
+        raise AssertionError("a decision frame lost rows")
+
+    def bounded(h: str) -> pl.Expr:
+        text = pl.col(h).cast(pl.String)
+        cut = pl.concat_str(text.str.slice(0, SHOWN_CHARS), pl.lit("…"))
+        return pl.when(text.str.len_chars() > MAX_CELL).then(cut).otherwise(text)
+
+    values = df.select(bounded(h).alias(name) for h, name in kept)
+    at = frame.columns.index("id") + 1
+    return pl.concat(
+        [frame.select(frame.columns[:at]), values, frame.select(frame.columns[at:])],
+        how="horizontal",
+    )
+
+
+def _reader_options(
+    reader: Reader, sheet: str | int | None, spellings: Iterable[Sequence[str]]
+) -> dict[str, Any]:
+    """The keywords of ``sheet`` and ``headers`` that ``reader.read`` takes."""
+    import inspect
+
+    try:
+        takes = inspect.signature(reader.read).parameters
+    except (TypeError, ValueError):  # pragma: no cover - a callable without a signature
+        return {}
+    options: dict[str, Any] = {}
+    if "sheet" in takes and sheet is not None:
+        options["sheet"] = sheet
+    if "headers" in takes:
+        options["headers"] = tuple(s for names in spellings for s in names)
+    return options
+
+
 @contextmanager
-def _output(target: str | Path | IO[str] | IO[bytes]) -> Iterator[IO[str] | IO[bytes]]:
+def _output(
+    target: str | Path | IO[str] | IO[bytes], bom: bool = False
+) -> Iterator[IO[str] | IO[bytes]]:
     """The stream to write to: ``target`` itself, or for a path a ``.partial`` file beside
     it, renamed to the path when the run succeeds and removed when it fails, so a failed
-    run never leaves half a decisions file under the name asked for."""
+    run never leaves half a decisions file under the name asked for. ``bom``: a UTF-8
+    byte-order mark is written first."""
     if not isinstance(target, str | Path):
+        if bom:
+            if isinstance(target, io.TextIOBase):
+                target.write("\ufeff")
+            else:
+                target.write(b"\xef\xbb\xbf")  # type: ignore[arg-type]
         yield target
         return
     final = Path(target)
     partial = final.with_name(final.name + ".partial")
     try:
         with partial.open("wb") as stream:
+            if bom:
+                stream.write(b"\xef\xbb\xbf")
             yield stream
         partial.replace(final)
     finally:

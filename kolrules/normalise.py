@@ -46,6 +46,7 @@ __all__ = [
     "BAD",
     "MAX_CELL",
     "ROW",
+    "SHOWN_CHARS",
     "SPACE",
     "Schema",
     "SeenIds",

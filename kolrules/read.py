@@ -1,8 +1,9 @@
 """The *read* step: input files become polars DataFrames of text columns.
 
-Three readers are built in and registered through the ``kolrules_readers_register`` hook
-like any plugin's: :data:`CSV` (``.csv``, ``.tsv``, ``.txt``), :data:`JSON` (``.json``) and
-:data:`JSONL` (``.jsonl``, ``.ndjson``). Each returns a frame whose columns are the file's
+Four readers are built in and registered through the ``kolrules_readers_register`` hook
+like any plugin's: :data:`CSV` (``.csv``, ``.tsv``, ``.txt``), :data:`JSON` (``.json``),
+:data:`JSONL` (``.jsonl``, ``.ndjson``) and :data:`XLSX` (``.xlsx``, ``.xlsm``, ``.xls``,
+with the ``excel`` extra: :func:`read_xlsx`). Each returns a frame whose columns are the file's
 columns in order, every one of dtype ``pl.String``, cells exactly as written (an empty
 cell is ``None``). Parsing numbers such as ``1.2万`` is the *normalise* step's job, not
 this one's.
@@ -22,6 +23,7 @@ import math
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -35,12 +37,16 @@ __all__ = [
     "BATCH_ROWS",
     "CSV",
     "DELIMITERS",
+    "EXCEL_INSTALL",
+    "HEADER_SEARCH_ROWS",
     "JSON",
     "JSONL",
     "MAX_BLOCK_BYTES",
     "MAX_COLUMNS",
     "MAX_JSON_DEPTH",
+    "XLSX",
     "DecodedText",
+    "SheetHeader",
     "csv_batches",
     "decode_bytes",
     "json_cell",
@@ -49,7 +55,9 @@ __all__ = [
     "read_json",
     "read_jsonl",
     "read_text",
+    "read_xlsx",
     "reader_for",
+    "sheet_header",
     "sniff_delimiter",
 ]
 
@@ -972,6 +980,254 @@ def read_jsonl(path: Path) -> pl.DataFrame:
 
 
 # --------------------------------------------------------------------------------------
+# Excel workbooks
+# --------------------------------------------------------------------------------------
+
+#: What to run when a workbook is read without the ``excel`` extra.
+EXCEL_INSTALL = "pip install 'kolrules[excel]'"
+#: How many rows at the top of a sheet :func:`sheet_header` looks at for the header row
+#: (an export may put title rows above it).
+HEADER_SEARCH_ROWS = 100
+
+
+class SheetHeader(NamedTuple):
+    """Where a sheet's header is: the sheet's name, its position (from 1) and the sheet
+    row (from 1, as Excel numbers rows) of its header; data row ``n`` of the frame read
+    from it is sheet row ``row + n``."""
+
+    sheet: str
+    position: int
+    row: int
+
+    def note(self) -> str:
+        """``sheet 'Sheet1': header on sheet row 3; data row N is sheet row N+3``."""
+        return (
+            f"sheet {self.sheet!r}: header on sheet row {self.row}; data row N is sheet row "
+            f"N+{self.row}"
+        )
+
+
+def _workbook(path: Path) -> Any:
+    """The fastexcel reader of the workbook ``path``; :class:`InputFileError` when the
+    ``excel`` extra is missing or the file is not a workbook calamine can read."""
+    try:
+        import fastexcel
+    except ImportError:
+        raise InputFileError(
+            f"input file {path} is an Excel workbook; reading it needs the excel extra: "
+            f"{EXCEL_INSTALL}"
+        ) from None
+    error = _open_error(path)
+    if error is not None:
+        raise error
+    try:
+        return fastexcel.read_excel(path)
+    except PermissionError:
+        raise InputFileError(
+            f"input file {path} cannot be read (permission denied); check its permissions"
+        ) from None
+    except Exception as exc:  # fastexcel's errors, a ZIP archive that is not a workbook...
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputFileError(
+            f"input file {path} is not a readable Excel workbook ({first}); open it in Excel "
+            "and save it again as .xlsx"
+        ) from None
+
+
+def _sheet_position(path: Path, names: list[str], sheet: str | int | None) -> int:
+    """The index (from 0) of ``sheet``: a name (exact, else the one name equal to it
+    ignoring case and surrounding spaces), else a position counted from 1, as an ``int``
+    or as digits. ``None`` is the first sheet."""
+    if not names:
+        raise InputFileError(f"input file {path} holds no sheet")
+    if sheet is None:
+        return 0
+    listed = ", ".join(f"{i} {n!r}" for i, n in enumerate(names, 1))
+    if isinstance(sheet, str):
+        if sheet in names:
+            return names.index(sheet)
+        folded = [
+            i for i, n in enumerate(names) if n.strip().casefold() == sheet.strip().casefold()
+        ]
+        if len(folded) == 1:
+            return folded[0]
+        if not sheet.strip().isdecimal():
+            raise InputFileError(
+                f"input file {path} has no sheet named {sheet!r}; its sheets are {listed}"
+            )
+        sheet = int(sheet.strip())
+    if isinstance(sheet, bool) or not 1 <= sheet <= len(names):
+        raise InputFileError(
+            f"input file {path} has no sheet {sheet!r}: sheets are counted from 1 and it has "
+            f"{len(names)}: {listed}"
+        )
+    return sheet - 1
+
+
+def _header_index(rows: list[tuple[Any, ...]], headers: Iterable[str] | None) -> int | None:
+    """Which of a sheet's first rows is its header (see :func:`sheet_header`)."""
+    known = {_cell_key(h) for h in headers or ()}
+    filled = [[c for c in row if c is not None and c.strip()] for row in rows]
+    hits = [sum(_cell_key(c) in known for c in cells) for cells in filled]
+    for found in (
+        next((i for i, n in enumerate(hits) if n >= 2), None),
+        next((i for i, n in enumerate(hits) if n == 1), None),
+        next((i for i, cells in enumerate(filled) if len(cells) >= 2), None),
+        next((i for i, cells in enumerate(filled) if cells), None),
+    ):
+        if found is not None:
+            return found
+    return None
+
+
+def _cell_key(text: str) -> str:
+    return text.replace("\ufeff", "").strip().casefold()
+
+
+def _located(
+    path: Path, sheet: str | int | None, headers: Iterable[str] | None
+) -> tuple[Any, SheetHeader, list[str | None]]:
+    book = _workbook(path)
+    names = list(book.sheet_names)
+    index = _sheet_position(path, names, sheet)
+    head = book.load_sheet(
+        index, header_row=None, skip_rows=0, n_rows=HEADER_SEARCH_ROWS, dtypes="string"
+    ).to_polars()
+    found = _header_index(head.rows(), headers)
+    if found is None:
+        empty = (
+            "is empty"
+            if head.height < HEADER_SEARCH_ROWS
+            else (f"has no value in its first {HEADER_SEARCH_ROWS} rows")
+        )
+        raise InputFileError(
+            f"input file {path}: sheet {names[index]!r} {empty}; pick the sheet that holds the "
+            "profiles with --sheet NAME or --sheet NUMBER"
+        )
+    header = list(head.row(found))
+    return book, SheetHeader(names[index], index + 1, found + 1), header
+
+
+def sheet_header(
+    path: Path, sheet: str | int | None = None, headers: Iterable[str] | None = None
+) -> SheetHeader:
+    """Where the header of a workbook's sheet is (``sheet``: a name or a position from 1;
+    default the first sheet).
+
+    The header is found among the sheet's first :data:`HEADER_SEARCH_ROWS` rows, so that
+    title rows an export puts above it are skipped: the first row with at least two cells
+    that are ``headers`` (spellings a ruleset reads; case and surrounding spaces aside),
+    else the first with one, else the first row with at least two cells holding a value,
+    else the first row holding one. Raises :class:`InputFileError`.
+    """
+    return _located(Path(path), sheet, headers)[1]
+
+
+def _with_dates(
+    book: Any, index: int, skip: int, data: pl.DataFrame, dates: list[int]
+) -> pl.DataFrame:
+    """``data`` (the sheet as text) with the columns at ``dates`` (guessed to hold dates)
+    as ISO text, ``2026-01-02`` or ``2026-01-02 03:04:05`` with a time: each one whose
+    every value is a date (a column that also holds text or numbers keeps fastexcel's text,
+    ``2026-01-02 00:00:00`` for a date: read as dates, its other values would be lost)."""
+    dtypes = {i: "datetime" if i in dates else "string" for i in range(data.width)}
+    typed = book.load_sheet(index, header_row=None, skip_rows=skip, dtypes=dtypes).to_polars()
+    replaced: list[pl.Series] = []
+    for i in dates:
+        if i >= min(data.width, typed.width) or typed.height != data.height:
+            continue  # pragma: no cover - both loads read the same range
+        text, when = data.to_series(i), typed.to_series(i)
+        if when.null_count() != text.null_count():
+            continue
+        shown = when.dt.strftime("%Y-%m-%d %H:%M:%S").str.strip_suffix(" 00:00:00")
+        replaced.append(shown.alias(text.name))
+    return data.with_columns(replaced) if replaced else data
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """The logger ``name`` says nothing below an error while the block runs."""
+    import logging
+
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _column_letter(position: int) -> str:
+    """Excel's name of the column at ``position`` (from 1): A, ..., Z, AA, ..."""
+    letters = ""
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _check_unnamed(path: Path, where: SheetHeader, data: pl.DataFrame, names: list[str]) -> None:
+    """A column with a blank header that holds a value is an error naming the cell."""
+    for position, (column, name) in enumerate(zip(data.columns, names, strict=True), 1):
+        if name.strip():
+            continue
+        filled = data.get_column(column).is_not_null().arg_true()
+        if filled.len():
+            first = int(filled[0])
+            cell = f"{_column_letter(position)}{where.row + first + 1}"
+            raise InputFileError(
+                f"input file {path}, sheet {where.sheet!r}: column {_column_letter(position)} "
+                f"has no header in sheet row {where.row} but holds values (cell {cell}: "
+                f"{data.get_column(column)[first]!r}); give it a header or delete it"
+            )
+
+
+def read_xlsx(
+    path: Path, sheet: str | int | None = None, headers: Iterable[str] | None = None
+) -> pl.DataFrame:
+    """Read one sheet of an Excel workbook (.xlsx, .xlsm, .xls, with fastexcel: the
+    ``excel`` extra) as String columns, as :func:`read_csv` reads a file.
+
+    ``sheet`` is a sheet's name or its position counted from 1 (default: the first
+    sheet); the header row is found as :func:`sheet_header` says, and every row below it
+    down to the last one holding a value is a data row (a blank row among them too, so
+    that data row ``n`` is always sheet row ``header + n``). A text cell is read as
+    written; a number cell as the text that reads back as the same number (``12000``,
+    ``1.5``); a boolean ``true``/``false``; a formula its last computed value; a cell
+    formatted as a date as ``2026-01-02`` (`` 03:04:05`` added when it has a time; in a
+    column that also holds text or numbers, always ``2026-01-02 00:00:00``). Blank-header
+    columns and duplicate headers are handled as in :func:`read_csv`, and rows at the end
+    that hold no value are dropped.
+    """
+    path = Path(path)
+    book, where, header = _located(path, sheet, headers)
+    names = [h if h is not None else "" for h in header]
+    if len(names) > MAX_COLUMNS:
+        raise _too_wide(path, f"sheet row {where.row}", f"the header has {len(names):,} columns")
+    _check_names(path, [n for n in names if n.strip()], "column headers")
+    index = where.position - 1
+    with _quiet("fastexcel"):  # "could not determine dtype": only date columns matter here
+        guessed = book.load_sheet(
+            index, header_row=None, skip_rows=where.row, schema_sample_rows=None
+        ).selected_columns
+    dates = sorted(c.index for c in guessed if c.dtype in ("date", "datetime"))
+    data = book.load_sheet(index, header_row=None, skip_rows=where.row, dtypes="string").to_polars()
+    if dates:
+        data = _with_dates(book, index, where.row, data, dates)
+    if data.width < len(names):  # no row below the header, or a narrower range
+        pad = {
+            f"__pad_{i}": pl.Series([None] * data.height, dtype=pl.String)
+            for i in range(data.width, len(names))
+        }
+        data = pl.concat([data, pl.DataFrame(pad)], how="horizontal")
+    names += [""] * (data.width - len(names))  # cells right of the header's last: no header
+    _check_unnamed(path, where, data, names)
+    frame = _drop_blank_header_columns(path, data, names)
+    return _drop_trailing_empty_rows(frame)
+
+
+# --------------------------------------------------------------------------------------
 # Registration
 # --------------------------------------------------------------------------------------
 
@@ -999,10 +1255,20 @@ JSONL = Reader(
 )
 
 
+#: An Excel workbook's sheet (fastexcel, the ``excel`` extra; ``sheet`` and the header
+#: row as :func:`read_xlsx` says).
+XLSX = Reader(
+    name="xlsx",
+    extensions=(".xlsx", ".xlsm", ".xls"),
+    read=read_xlsx,
+    description="An Excel workbook's sheet (.xlsx, .xlsm, .xls; needs kolrules[excel])",
+)
+
+
 @hookimpl
 def kolrules_readers_register() -> Iterable[Reader]:
-    """Register the built-in input formats: csv, json, jsonl."""
-    return (CSV, JSON, JSONL)
+    """Register the built-in input formats: csv, json, jsonl, xlsx."""
+    return (CSV, JSON, JSONL, XLSX)
 
 
 def _norm_ext(ext: str) -> str:

@@ -6,11 +6,12 @@ row and a :class:`~kolrules.types.RowError` per row that could not be evaluated,
 input order. Every row read is one or the other, so
 ``rows_read == accepted + review + rejected + errors`` (:meth:`Report.accounted`).
 
-The reporters ``table``, ``json``, ``jsonl`` and ``csv`` are registered through the
+The reporters ``table``, ``json``, ``jsonl``, ``csv`` and ``xlsx`` are registered through the
 ``kolrules_reporters_register`` hook like any plugin's. Each renders a whole report to a
 text stream; ``csv``, ``json`` and ``jsonl`` also write a run batch by batch as it is
 evaluated (``write_batches``: ``csv`` from its decision frames, ``json`` and ``jsonl``
-from its decisions' JSON text, :mod:`kolrules.formats`).
+from its decisions' JSON text, :mod:`kolrules.formats`). ``xlsx`` (an Excel workbook,
+:mod:`kolrules.formats.xlsx`) is only written batch by batch.
 """
 
 from __future__ import annotations
@@ -23,13 +24,16 @@ from typing import IO, TYPE_CHECKING, Any
 from kolrules.evaluate import DECISION_COLUMNS, JOIN, format_value, to_pass_text
 from kolrules.formats import (
     FIRST_ITEM,
+    FORMULA_START,
     NEXT_ITEM,
+    XLSX,
     decision_text,
     document_head,
     document_tail,
     dumps,
     error_to_dict,
     jsonable,
+    neutralise,
     summary_line,
     write_json_batches,
     write_jsonl_batches,
@@ -50,9 +54,11 @@ if TYPE_CHECKING:
 __all__ = [
     "CSV",
     "CSV_COLUMNS",
+    "FORMULA_START",
     "JSON",
     "JSONL",
     "TABLE",
+    "XLSX",
     "Report",
     "Summary",
     "error_to_dict",
@@ -193,41 +199,20 @@ def _csv_number(column: str) -> pl.Expr:
     )
 
 
-#: What starts a cell that a spreadsheet runs as a formula (OWASP's list): such a text
-#: cell is written after a ``'``, unless the csv is asked for raw.
-FORMULA_START = r"^[=+\-@\t\r]"
-
-
-#: Text columns of a decision frame whose cells come from a fixed vocabulary (as do the
-#: ``rule:<id>`` columns' pass / fail / not_applicable): nothing in them is neutralised.
-_FIXED_WORDS = frozenset({"status", "verdict", "position"})
-
-
-def _safe_text(column: str) -> pl.Expr:
-    """A text cell a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+cmd|...``,
-    ``@SUM(...)``, ``-1+1``, a tab or carriage return first) behind a ``'``."""
-    import polars as pl
-
-    v = pl.col(column)
-    risky = v.str.contains(FORMULA_START).fill_null(False)
-    return pl.when(risky).then(pl.concat_str(pl.lit("'"), v)).otherwise(v).alias(column)
-
-
 def write_csv(
     frame: pl.DataFrame, stream: IO[str] | IO[bytes], *, header: bool = True, raw: bool = False
 ) -> None:
     """Write a decision frame as csv: numbers as :func:`_csv_number` shows them,
     ``gifting`` as ``true``/``false``, minimal quoting, ``\\n`` line ends, UTF-8. Text
-    cells that a spreadsheet would run as formulas are neutralised (:func:`_safe_text`)
-    unless ``raw``."""
+    cells that a spreadsheet would run as formulas are neutralised
+    (:func:`kolrules.formats.neutralise`, as the ``xlsx`` format does) unless ``raw``."""
     import polars as pl
 
     numbers = [c for c, t in frame.schema.items() if t == pl.Float64]
-    texts = [] if raw else [c for c, t in frame.schema.items() if t == pl.String]
-    texts = [c for c in texts if c not in _FIXED_WORDS and not c.startswith("rule:")]
-    frame.with_columns(
-        *(_csv_number(c) for c in numbers), *(_safe_text(c) for c in texts)
-    ).write_csv(stream, include_header=header, line_terminator="\n", quote_style="necessary")
+    shown = frame if raw else neutralise(frame)
+    shown.with_columns(*(_csv_number(c) for c in numbers)).write_csv(
+        stream, include_header=header, line_terminator="\n", quote_style="necessary"
+    )
 
 
 def write_csv_batches(frames: Iterable[pl.DataFrame], stream: IO[bytes]) -> None:
@@ -629,5 +614,5 @@ CSV = Reporter(
 
 @hookimpl
 def kolrules_reporters_register() -> Iterable[Reporter]:
-    """Register the built-in output formats: table, json, jsonl, csv."""
-    return (TABLE, JSON, JSONL, CSV)
+    """Register the built-in output formats: table, json, jsonl, csv, xlsx."""
+    return (TABLE, JSON, JSONL, CSV, XLSX)

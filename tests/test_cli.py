@@ -344,9 +344,9 @@ def test_unknown_format_is_a_usage_error(utf8_csv: Path) -> None:
 
 
 def test_unknown_output_suffix_is_a_usage_error(tmp_path: Path, utf8_csv: Path) -> None:
-    out = tmp_path / "out.xlsx"
+    out = tmp_path / "out.parquet"
     result = run(["evaluate", utf8_csv, "-o", out], code=EXIT_USAGE)
-    assert "'xlsx'" in result.stderr
+    assert "'parquet'" in result.stderr
     assert "csv" in result.stderr
     assert not out.exists()
 
@@ -586,8 +586,14 @@ def test_plugins_json() -> None:
         assert by_name[platform]["hooks"] == ["kolrules_platforms_register"]
         assert by_name[platform]["registers"] == {"platforms": [platform]}
     assert {"weighted", "cost_efficiency"} <= set(by_name["scoring"]["registers"]["scorers"])
-    assert by_name["kolrules.read"]["registers"]["readers"] == ["csv", "json", "jsonl"]
-    assert by_name["kolrules.report"]["registers"]["reporters"] == ["csv", "json", "jsonl", "table"]
+    assert by_name["kolrules.read"]["registers"]["readers"] == ["csv", "json", "jsonl", "xlsx"]
+    assert by_name["kolrules.report"]["registers"]["reporters"] == [
+        "csv",
+        "json",
+        "jsonl",
+        "table",
+        "xlsx",
+    ]
     (bundled,) = by_name["kolrules.ruleset"]["registers"]["ruleset_dirs"]
     assert Path(bundled) == bundled_rulesets_dir()
 

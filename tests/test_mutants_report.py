@@ -505,12 +505,13 @@ def test_jsonable_turns_containers_and_non_finite_numbers_into_json() -> None:
 
 def test_the_built_in_reporters_and_their_extensions() -> None:
     reporters = {r.name: r for r in kolrules_reporters_register()}
-    assert sorted(reporters) == ["csv", "json", "jsonl", "table"]
+    assert sorted(reporters) == ["csv", "json", "jsonl", "table", "xlsx"]
     assert {n: r.extension for n, r in reporters.items()} == {
         "table": ".txt",
         "json": ".json",
         "jsonl": ".jsonl",
         "csv": ".csv",
+        "xlsx": ".xlsx",
     }
     assert reporters["csv"].write_batches is not None
     out = io.StringIO()

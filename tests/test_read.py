@@ -394,7 +394,7 @@ def test_jsonl_errors(tmp_path: Path, text: str, reason: str) -> None:
 
 def test_readers_are_registered() -> None:
     readers = tuple(kolrules_readers_register())
-    assert [r.name for r in readers] == ["csv", "json", "jsonl"]
+    assert [r.name for r in readers] == ["csv", "json", "jsonl", "xlsx"]
     assert CSV.read is read_csv
     assert ".txt" in CSV.extensions
 

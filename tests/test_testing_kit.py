@@ -158,7 +158,7 @@ def test_check_plugin_good_plugin_reports_what_it_registers(tmp_path: Path) -> N
 
 def test_check_plugin_first_party_modules_and_names() -> None:
     assert check_plugin(kolrules_red).platforms == ("red",)
-    assert check_plugin("kolrules.read").readers == ("csv", "json", "jsonl")
+    assert check_plugin("kolrules.read").readers == ("csv", "json", "jsonl", "xlsx")
     params = {"weighted": {"metrics": {"followers": {"weight": 1, "low": 0, "high": 100_000}}}}
     scoring = check_plugin(kolrules_scoring, scorer_params=params)
     assert scoring.name == "scoring"

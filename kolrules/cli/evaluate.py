@@ -7,7 +7,7 @@ import errno
 import json
 import sys
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, cast
+from typing import IO, TYPE_CHECKING, NamedTuple, cast
 
 import click
 
@@ -17,6 +17,7 @@ from kolrules.cli.options import (
     input_format_option,
     output_option,
     ruleset_option,
+    sheet_option,
     stdin_or,
 )
 
@@ -79,10 +80,25 @@ def _format_for(fmt: str | None, output: Path | None, engine: Engine) -> str:
     "-f",
     "fmt",
     metavar="FORMAT",
-    help="table, json, jsonl or csv (default: from --output's suffix, else table).",
+    help="table, json, jsonl, csv or xlsx (default: from --output's suffix, else table; "
+    "xlsx needs -o FILE and the extra kolrules[excel]).",
 )
 @output_option
 @input_format_option
+@sheet_option
+@click.option(
+    "--keep",
+    metavar="COL,...",
+    help="Input columns (by header) carried into the decisions, right after id (csv and "
+    "xlsx output). Default: the name or nickname column (昵称) when INPUT has one; "
+    '--keep "" keeps none.',
+)
+@click.option(
+    "--bom/--no-bom",
+    default=None,
+    help="csv only: start the output with a UTF-8 byte-order mark, so that Excel shows "
+    "Chinese text correctly. Default: on when writing a csv file (-o), off on standard output.",
+)
 @click.option(
     "--strict", is_flag=True, help="Treat any unreadable cell as a row error, not a data error."
 )
@@ -118,6 +134,9 @@ def evaluate(
     fmt: str | None,
     output: Path | None,
     input_format: str | None,
+    sheet: str | None,
+    keep: str | None,
+    bom: bool | None,
     strict: bool,
     reasons: str,
     raw: bool,
@@ -126,12 +145,14 @@ def evaluate(
     """Evaluate every KOL in INPUT: verdict, tier, price assessment, score and reasons.
 
     INPUT is CSV (UTF-8, UTF-8 with BOM, GBK/GB18030; Chinese headers are recognised),
-    JSON or JSONL; - reads standard input (csv, or --input-format). Every row is
-    accounted for: evaluated, or listed as an error with its row number. The summary
-    line reads rows read = accepted + review + rejected + errors.
+    JSON, JSONL or an Excel workbook (.xlsx, .xls; --sheet; needs kolrules[excel]); -
+    reads standard input (csv, or --input-format). Every row is accounted for:
+    evaluated, or listed as an error with its row number (data rows from 1; for a
+    workbook, stderr says which sheet row the header is on). The summary line reads
+    rows read = accepted + review + rejected + errors.
 
-    csv, json and jsonl output (and a plugin's format that can stream) is written batch
-    by batch as the input is read, so files larger than memory can be evaluated; the
+    csv, json, jsonl and xlsx output (and a plugin's format that can stream) is written
+    batch by batch as the input is read, so files larger than memory can be evaluated; the
     table lists the first rows and counts every row.
 
     \b
@@ -139,6 +160,7 @@ def evaluate(
       kolrules evaluate examples/candidates.csv
       kolrules evaluate examples/candidates-gbk.csv -r rulesets/red-default.toml -f json
       kolrules evaluate export.csv -r weibo-default -o decisions.csv
+      kolrules evaluate export.csv -o decisions.xlsx
       kolrules evaluate ten-million.csv -o decisions.csv --reasons rules
       kolrules evaluate ten-million.csv --limit 20
       export-tool | kolrules evaluate - -f jsonl
@@ -147,23 +169,73 @@ def evaluate(
         engine = engine_for(ctx, ruleset, strict)
         chosen = _format_for(fmt, output, engine)
         reporter = engine.registry.reporter(chosen)  # fail on a bad format before reading
+        if chosen == "xlsx":
+            _xlsx_ready(output)
+        if bom and chosen != "csv":
+            fail(f"--bom is for csv output; {chosen} output has no byte-order mark", EXIT_USAGE)
+        if keep is not None and chosen in {"json", "jsonl", "table"}:
+            fail(f"--keep is for csv and xlsx output, not yet for {chosen}", EXIT_USAGE)
+        kept = None if keep is None else tuple(c.strip() for c in keep.split(",") if c.strip())
+        _sheet_note(engine, input_file, input_format, sheet)
         if reporter.write_batches is not None:  # streamed, batch by batch
-            _stream(engine, chosen, input_file, output, input_format, reasons, raw)
+            with_bom = bom if bom is not None else chosen == "csv" and output is not None
+            options = _Options(reasons, raw, sheet, with_bom, kept)
+            _stream(engine, chosen, input_file, output, input_format, options)
             return
         if chosen == "table":  # the first rows and the whole file's counts
-            _table(engine, input_file, output, input_format, limit)
+            _table(engine, input_file, output, input_format, limit, sheet)
             return
-        report = engine.evaluate_file(input_file, input_format=input_format)
+        report = engine.evaluate_file(input_file, input_format=input_format, sheet=sheet)
         _write(report, engine, chosen, output)
 
 
+def _sheet_note(engine: Engine, source: Path, input_format: str | None, sheet: str | None) -> None:
+    """For a workbook, which sheet row its header is on (row numbers in errors count the
+    data rows below it) on stderr; a bad ``--sheet`` fails here, before the run."""
+    from kolrules.read import sheet_header
+
+    reader = engine.reader(source, input_format, sheet=sheet)
+    if reader.name != "xlsx":
+        return
+    spellings = [s for names in engine.plan.schema.aliases.values() for s in names]
+    click.echo(sheet_header(source, sheet, spellings).note(), err=True)
+
+
+def _xlsx_ready(output: Path | None) -> None:
+    """Refuse an xlsx run that cannot be written, before reading: to standard output (a
+    workbook is a binary file), or without xlsxwriter (say what to install)."""
+    from kolrules.formats import require_xlsxwriter
+
+    if output is None:
+        fail("xlsx is a binary workbook: write it to a file, -o decisions.xlsx", EXIT_USAGE)
+    try:
+        require_xlsxwriter()
+    except ModuleNotFoundError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
 def _table(
-    engine: Engine, source: Path, output: Path | None, input_format: str | None, limit: int
+    engine: Engine,
+    source: Path,
+    output: Path | None,
+    input_format: str | None,
+    limit: int,
+    sheet: str | None,
 ) -> None:
     from kolrules.report import render_table
 
-    report, whole = engine.preview(source, limit, input_format=input_format)
+    report, whole = engine.preview(source, limit, input_format=input_format, sheet=sheet)
     _emit(lambda stream: render_table(report, stream, whole=whole), output, whole, table=True)
+
+
+class _Options(NamedTuple):
+    """What ``evaluate`` passes on to a streamed run."""
+
+    reasons: str
+    raw: bool
+    sheet: str | None
+    bom: bool
+    keep: tuple[str, ...] | None
 
 
 def _broken_pipe(exc: OSError) -> bool:
@@ -182,8 +254,7 @@ def _stream(
     source: Path,
     output: Path | None,
     input_format: str | None,
-    reasons: str,
-    raw: bool,
+    options: _Options,
 ) -> None:
     target: Path | IO[bytes] = output if output is not None else sys.stdout.buffer
     try:
@@ -192,8 +263,11 @@ def _stream(
             target,
             input_format=input_format,
             output_format=fmt,
-            reasons=cast("Reasons", reasons),
-            raw=raw,
+            reasons=cast("Reasons", options.reasons),
+            raw=options.raw,
+            sheet=options.sheet,
+            bom=options.bom,
+            keep=options.keep,
         )
     except OSError as exc:
         if _broken_pipe(exc):
@@ -222,6 +296,7 @@ def _stream(
     show_default=True,
 )
 @input_format_option
+@sheet_option
 @click.pass_context
 def explain(
     ctx: click.Context,
@@ -230,6 +305,7 @@ def explain(
     ruleset: str | None,
     fmt: str,
     input_format: str | None,
+    sheet: str | None,
 ) -> None:
     """Show every finding for one KOL: each rule's outcome and message, the input
     values beside the metrics, the tier and the price assessment.
@@ -240,7 +316,7 @@ def explain(
     """
     with errors(), stdin_or(input_file, input_format) as input_file:
         engine = engine_for(ctx, ruleset)
-        report = engine.evaluate_file(input_file, input_format=input_format)
+        report = engine.evaluate_file(input_file, input_format=input_format, sheet=sheet)
         decision = next((d for d in report.decisions if d.id == kol_id), None)
         if decision is None:
             error = next((e for e in report.errors if e.id == kol_id), None)
@@ -254,7 +330,9 @@ def explain(
             return
         inputs = None
         if decision.row is not None:
-            inputs = engine.profile_inputs(input_file, decision.row, input_format=input_format)
+            inputs = engine.profile_inputs(
+                input_file, decision.row, input_format=input_format, sheet=sheet
+            )
         if fmt == "json":
             from kolrules.report import jsonable
 
@@ -271,6 +349,7 @@ def explain(
 @click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
 @ruleset_option
 @input_format_option
+@sheet_option
 @click.option("--json", "as_json", is_flag=True, help="Print the mapping as JSON.")
 @click.pass_context
 def columns(
@@ -278,6 +357,7 @@ def columns(
     input_file: Path,
     ruleset: str | None,
     input_format: str | None,
+    sheet: str | None,
     as_json: bool,
 ) -> None:
     """Show how INPUT's headers are read, without evaluating it: the field each header
@@ -292,7 +372,7 @@ def columns(
     """
     with errors(), stdin_or(input_file, input_format) as input_file:
         engine = engine_for(ctx, ruleset)
-        found = engine.read_columns(input_file, input_format=input_format)
+        found = engine.read_columns(input_file, input_format=input_format, sheet=sheet)
         rs = engine.ruleset
         if as_json:
             shown = {

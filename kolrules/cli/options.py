@@ -26,6 +26,7 @@ __all__ = [
     "output_option",
     "plugin_args",
     "ruleset_option",
+    "sheet_option",
     "stdin_or",
 ]
 
@@ -50,7 +51,15 @@ output_option = click.option(
 input_format_option = click.option(
     "--input-format",
     metavar="FORMAT",
-    help="csv, json or jsonl (default: from INPUT's suffix; csv when INPUT is -, standard input).",
+    help="csv, json, jsonl or xlsx (default: from INPUT's suffix; csv when INPUT is -, "
+    "standard input).",
+)
+
+sheet_option = click.option(
+    "--sheet",
+    metavar="NAME|NUMBER",
+    help="An Excel workbook's sheet: its name, or its position counted from 1 (default: "
+    "the first sheet).",
 )
 
 #: INPUT that means standard input.

@@ -8,6 +8,10 @@
   (:class:`StreamedRun`), and the ``json`` and ``jsonl`` formats written from one;
 - :mod:`~kolrules.formats.html_table`: a report or a decision as an HTML table, for
   notebooks (``_repr_html_``);
+- :mod:`~kolrules.formats.formulas`: text cells a spreadsheet would run as formulas,
+  neutralised (the ``csv`` and ``xlsx`` formats);
+- :mod:`~kolrules.formats.xlsx`: the ``xlsx`` format, an Excel workbook written batch by
+  batch (xlsxwriter, the optional extra ``excel``);
 - :mod:`~kolrules.formats.frames`: pandas and Arrow in and out (``evaluate_frame``,
   ``Report.to_pandas`` and ``to_arrow``).
 
@@ -17,6 +21,13 @@ This module only hands names on.
 from __future__ import annotations
 
 from kolrules.formats.decision_json import LINE_ROWS, decision_lines
+from kolrules.formats.formulas import (
+    FIXED_WORDS,
+    FORMULA_START,
+    neutralise,
+    safe_cell,
+    safe_text,
+)
 from kolrules.formats.json_text import (
     FIRST_ITEM,
     NEXT_ITEM,
@@ -31,11 +42,16 @@ from kolrules.formats.json_text import (
     summary_line,
 )
 from kolrules.formats.stream import StreamedRun, write_json_batches, write_jsonl_batches
+from kolrules.formats.xlsx import EXCEL_EXTRA, XLSX, require_xlsxwriter, write_xlsx_batches
 
 __all__ = [
+    "EXCEL_EXTRA",
     "FIRST_ITEM",
+    "FIXED_WORDS",
+    "FORMULA_START",
     "LINE_ROWS",
     "NEXT_ITEM",
+    "XLSX",
     "StreamedRun",
     "data_error_dict",
     "decision_lines",
@@ -45,8 +61,13 @@ __all__ = [
     "dumps",
     "error_to_dict",
     "jsonable",
+    "neutralise",
+    "require_xlsxwriter",
     "ruleset_dict",
+    "safe_cell",
+    "safe_text",
     "summary_line",
     "write_json_batches",
     "write_jsonl_batches",
+    "write_xlsx_batches",
 ]

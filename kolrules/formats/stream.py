@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING
 
 from kolrules.formats.json_text import (
@@ -27,6 +27,8 @@ from kolrules.types import Columns, RulesetRef, Summary
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from kolrules.ruleset import Rule
 
 __all__ = ["StreamedRun", "write_json_batches", "write_jsonl_batches"]
 
@@ -51,6 +53,7 @@ class StreamedRun:
         summary: Callable[[], Summary],
         raw: bool = False,
         columns: Callable[[], Columns | None] = lambda: None,
+        rules: Sequence[Rule] = (),
     ) -> None:
         self._frames, self._lines, self._summary = frames, lines, summary
         self._columns = columns
@@ -58,6 +61,9 @@ class StreamedRun:
         self.source = source
         #: Write text cells as they are: no neutralising of spreadsheet formulas (csv).
         self.raw = raw
+        #: The ruleset's rules, in its order (their ids, stages, severities and
+        #: descriptions, for a format that lists them: ``xlsx``).
+        self.rules = tuple(rules)
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
         return self._frames()
