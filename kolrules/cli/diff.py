@@ -9,6 +9,7 @@ import click
 
 from kolrules.cli.errors import EPILOG, EXIT_USAGE, errors, fail
 from kolrules.cli.options import engine_for, input_format_option, output_option
+from kolrules.cli.progress import progress_bar, quiet_option
 
 __all__ = ["diff"]
 
@@ -47,6 +48,7 @@ __all__ = ["diff"]
 )
 @output_option
 @input_format_option
+@quiet_option
 @click.pass_context
 def diff(
     ctx: click.Context,
@@ -57,6 +59,7 @@ def diff(
     limit: int,
     output: Path | None,
     input_format: str | None,
+    quiet: bool,
 ) -> None:
     """Show what changing the ruleset from --base to --ruleset does to the KOLs in INPUT.
 
@@ -64,7 +67,9 @@ def diff(
     row error counts as the verdict "error"), tier and score changes, the rules behind
     the changed verdicts, and for each changed profile the rules responsible with their
     messages and values. The rulesets must be for the same platform (else exit 2). The
-    exit code does not depend on the changes. See docs/diff.md.
+    exit code does not depend on the changes. While both run, a progress bar (rows of
+    INPUT compared, rows/s) is drawn on stderr when stderr is a terminal; -q draws none.
+    See docs/diff.md.
 
     \b
     Examples:
@@ -79,9 +84,15 @@ def diff(
         after = engine_for(ctx, ruleset)
         frame = before.reader(input_file, input_format).read(input_file)
         try:
-            result = impact(
-                before, after, frame, limit=None if fmt == "json" else limit, source=str(input_file)
-            )
+            with progress_bar(quiet, label="comparing", total=frame.height) as progress:
+                result = impact(
+                    before,
+                    after,
+                    frame,
+                    limit=None if fmt == "json" else limit,
+                    source=str(input_file),
+                    progress=progress,
+                )
         except IncompatibleRulesetsError as exc:
             fail(str(exc), EXIT_USAGE)
             return

@@ -15,6 +15,7 @@ from kolrules.cli.errors import (
     errors,
     fail,
 )
+from kolrules.cli.progress import progress_bar, quiet_option
 
 __all__ = ["test_rulesets"]
 
@@ -40,6 +41,7 @@ __all__ = ["test_rulesets"]
     help="Fail (exit 1) when rule coverage over all rulesets is below PERCENT.",
 )
 @click.option("--verbose", "-v", is_flag=True, help="List every test and every rule's coverage.")
+@quiet_option
 @click.pass_context
 def test_rulesets(
     ctx: click.Context,
@@ -47,6 +49,7 @@ def test_rulesets(
     junit_xml: Path | None,
     min_coverage: float | None,
     verbose: bool,
+    quiet: bool,
 ) -> None:
     """Run ruleset tests (like `opa test`) and report rule coverage.
 
@@ -55,7 +58,9 @@ def test_rulesets(
     failing test is shown as expected-versus-got for its verdict, tier, score and
     findings. Coverage: every rule must pass in some test and fail in some test, and a
     rule with a `when` must also be not applicable in some test; every ruleset found
-    counts, tested or not. See docs/testing-rulesets.md.
+    counts, tested or not. While the cases run, a progress bar (cases, cases/s) is
+    drawn on stderr when stderr is a terminal; -q draws none. See
+    docs/testing-rulesets.md.
 
     \b
     Examples:
@@ -66,8 +71,8 @@ def test_rulesets(
     from kolrules.ruletest import run_tests
     from kolrules.ruletest.display import print_coverage, print_run, write_junit
 
-    with errors():
-        run = run_tests(paths, plugins=tuple(ctx.obj.get("plugins", ())))
+    with errors(), progress_bar(quiet, label="testing", unit="cases") as progress:
+        run = run_tests(paths, plugins=tuple(ctx.obj.get("plugins", ())), progress=progress)
     if not run.files and not run.coverage and not run.issues:
         fail(
             f"no tests or rulesets in {', '.join(map(str, paths))}: test files are named "

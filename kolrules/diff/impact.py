@@ -17,7 +17,7 @@ flip with no responsible rule comes from the verdict policy (``[verdict]`` escal
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -33,7 +33,8 @@ from kolrules.compile import (
 )
 from kolrules.errors import KolrulesError
 from kolrules.evaluate import evaluate_columns, render, to_pass, to_pass_words
-from kolrules.normalise import ROW
+from kolrules.normalise import ROW, SeenIds
+from kolrules.read import BATCH_ROWS
 from kolrules.types import RulesetRef
 
 if TYPE_CHECKING:
@@ -168,14 +169,47 @@ class _Side:
     rules: Mapping[str, CompiledRule]
 
 
-def _evaluate(engine: Engine, df: pl.DataFrame) -> _Side:
-    norm = engine.normalise_frame(df)
-    out = evaluate_columns(engine.plan, norm.frame)
-    errors = {
-        row: (pid, "; ".join(str(e) for e in errs)) for row, (pid, errs) in norm.row_errors.items()
-    }
-    rules = {r.rule.id: r for r in engine.plan.rules}
-    return _Side(engine, out, errors, rules)
+class _Evaluating:
+    """One ruleset's evaluation of the input, slice by slice (rows numbered and ids seen
+    across slices, as :meth:`kolrules.Engine.decision_frames` does)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.seen = SeenIds()
+        self.outs: list[pl.DataFrame] = []
+        self.errors: dict[int, tuple[str | None, str]] = {}
+
+    def add(self, part: pl.DataFrame, offset: int) -> None:
+        norm = self.engine.normalise_frame(part, offset=offset, seen=self.seen)
+        self.outs.append(evaluate_columns(self.engine.plan, norm.frame))
+        for row, (pid, errs) in norm.row_errors.items():
+            self.errors[row] = (pid, "; ".join(str(e) for e in errs))
+
+    def side(self) -> _Side:
+        import polars as pl
+
+        out = self.outs[0] if len(self.outs) == 1 else pl.concat(self.outs, how="diagonal_relaxed")
+        rules = {r.rule.id: r for r in self.engine.plan.rules}
+        return _Side(self.engine, out, self.errors, rules)
+
+
+def _evaluate(
+    base: Engine,
+    new: Engine,
+    df: pl.DataFrame,
+    batch_rows: int,
+    progress: Callable[[int], None] | None,
+) -> tuple[_Side, _Side]:
+    """Both rulesets' evaluations of ``df``, ``batch_rows`` rows at a time; ``progress``
+    is told the rows evaluated by both so far after each slice."""
+    sides = (_Evaluating(base), _Evaluating(new))
+    for at in range(0, max(df.height, 1), batch_rows):
+        part = df.slice(at, batch_rows)
+        for side in sides:
+            side.add(part, at)
+        if progress is not None:
+            progress(at + part.height)
+    return sides[0].side(), sides[1].side()
 
 
 def _side_frame(side: _Side, prefix: str) -> pl.DataFrame:
@@ -211,10 +245,17 @@ def impact(
     *,
     limit: int | None = 20,
     source: str | None = None,
+    batch_rows: int = BATCH_ROWS,
+    progress: Callable[[int], None] | None = None,
 ) -> DiffResult:
     """Compare ``base`` and ``new`` on the profiles of ``df`` (as a reader returns them).
     ``limit`` caps the flips listed (``None``: all). Raises
-    :class:`IncompatibleRulesetsError` when the rulesets are for different platforms."""
+    :class:`IncompatibleRulesetsError` when the rulesets are for different platforms.
+
+    Both rulesets evaluate ``df`` ``batch_rows`` rows at a time, as
+    :meth:`kolrules.Engine.evaluate_to_file` reads a file; ``progress`` is called after
+    each slice with the number of rows both have evaluated so far (cumulative; of
+    ``df.height``), so once per slice, never per row."""
     import polars as pl
 
     bp, np_ = base.plan.platform.name, new.plan.platform.name
@@ -224,7 +265,7 @@ def impact(
             f"(platform {np_!r}): a diff runs both rulesets on the same profiles, so they "
             "must be for the same platform; compare each with a ruleset for its own platform"
         )
-    b, n = _evaluate(base, df), _evaluate(new, df)
+    b, n = _evaluate(base, new, df, batch_rows, progress)
     rows = pl.DataFrame({ROW: pl.int_range(1, df.height + 1, dtype=pl.Int64, eager=True)})
     joined = rows.join(_side_frame(b, "b:"), on=ROW, how="left").join(
         _side_frame(n, "n:"), on=ROW, how="left"

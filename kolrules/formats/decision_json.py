@@ -54,7 +54,7 @@ from kolrules.evaluate import (
     need_unmet,
     superseded_by,
 )
-from kolrules.formats.json_text import dumps, error_to_dict
+from kolrules.formats.json_text import dumps, error_to_dict, with_kept
 from kolrules.normalise import BAD, ROW
 from kolrules.types import DataError, Decision, Finding, PriceAssessment, RowError, ToPass
 
@@ -80,6 +80,7 @@ def decision_lines(
     data_errors: Mapping[int, tuple[DataError, ...]],
     *,
     kind: bool = True,
+    kept: pl.DataFrame | None = None,
 ) -> Iterator[pl.DataFrame]:
     """The rows of ``out`` as JSON text, in its order, in frames of at most
     :data:`LINE_ROWS` rows with the columns ``kind`` (``decision`` or ``error``),
@@ -91,11 +92,13 @@ def decision_lines(
     ``row_errors`` (:func:`~kolrules.formats.error_to_dict`); the others are decisions,
     with the data errors of ``data_errors``. With ``kind`` (the ``jsonl`` format) each
     object starts with ``"kind": "decision"`` or ``"kind": "error"``; without (the
-    ``json`` format's lists) it does not.
+    ``json`` format's lists) it does not. ``kept``: input columns of the same rows, in
+    order, as text, written in each object as ``"kept": {column name: text}`` right
+    after ``"id"`` (:func:`~kolrules.formats.json_text.with_kept`).
     """
     import polars as pl
 
-    prepared, line, verdict = _prepare(plan, out, row_errors, data_errors, kind)
+    prepared, line, verdict = _prepare(plan, out, row_errors, data_errors, kind, kept)
     bad = pl.col(BAD)
     columns = (
         pl.when(bad).then(pl.lit("error")).otherwise(pl.lit("decision")).alias("kind"),
@@ -165,12 +168,15 @@ def _prepare(
     row_errors: Mapping[int, RowError | tuple[str | None, tuple[DataError, ...]]],
     data_errors: Mapping[int, tuple[DataError, ...]],
     kind: bool,
+    kept: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.Expr, pl.Expr]:
     """``out`` with what the text needs beside its columns (need values, failed messages,
-    codes of patterns), the expression of a row's line, and that of its verdict."""
+    codes of patterns, kept columns), the expression of a row's line, and that of its
+    verdict."""
     import polars as pl
 
     batch = _Batch(plan, out)
+    kept_text = None if kept is None or not kept.width else _kept(batch, kept)
     noted = pl.Series([row for row, errs in data_errors.items() if errs], dtype=pl.Int64)
     verdict, why = _verdict_and_why(batch, pl.col(ROW).is_in(noted.implode()))
     holes = {
@@ -190,21 +196,51 @@ def _prepare(
         "applied": _applied(batch),
     }
     head: dict[str, Any] = {"kind": "decision"} if kind else {}
-    decision = _fill(dumps({**head, **_template(plan, holes).to_dict()}), holes)
-    errors = _by_row(_error_texts(row_errors, kind), None)
+    shown = {**head, **_template(plan, holes).to_dict()}
+    if kept_text is not None:
+        shown, holes = with_kept(shown, _hole("kept")), {**holes, "kept": kept_text}
+    decision = _fill(dumps(shown), holes)
+    errors = _error_lines(row_errors, kind, kept_text)
     return batch.prepared(), pl.when(pl.col(BAD)).then(errors).otherwise(decision), verdict
 
 
-def _error_texts(
-    row_errors: Mapping[int, RowError | tuple[str | None, tuple[DataError, ...]]], kind: bool
-) -> dict[int, str]:
-    """Each row error as JSON text (a few rows: made in Python), by row number."""
-    texts = {}
+def _kept(batch: _Batch, kept: pl.DataFrame) -> pl.Expr:
+    """The ``kept`` columns (text, one row per row of the batch) as a JSON object per
+    row, keys in column order."""
+    import polars as pl
+
+    pieces: list[pl.Expr] = [pl.lit("{")]
+    for i, name in enumerate(kept.columns):
+        pieces += [pl.lit(("," if i else "") + dumps(name) + ":"), _json(batch.column(kept[name]))]
+    pieces.append(pl.lit("}"))
+    return pl.concat_str(pieces)
+
+
+def _error_lines(
+    row_errors: Mapping[int, RowError | tuple[str | None, tuple[DataError, ...]]],
+    kind: bool,
+    kept: pl.Expr | None,
+) -> pl.Expr:
+    """Each row error's JSON text (a few rows: made in Python) on its row, with the row's
+    ``kept`` object (a column) right after ``"id"``; null on the other rows."""
+    import polars as pl
+
+    before: dict[int, str] = {}
+    after: dict[int, str] = {}
     for row, entry in row_errors.items():
         error = entry if isinstance(entry, RowError) else RowError(row, entry[0], entry[1])
         said = error_to_dict(error)
-        texts[row] = dumps({"kind": "error", **said} if kind else said)
-    return texts
+        said = {"kind": "error", **said} if kind else said
+        if kept is None:
+            before[row] = dumps(said)
+            continue
+        keys = list(said)
+        at = keys.index("id") + 1  # as with_kept puts it, the text cut around it
+        before[row] = dumps({k: said[k] for k in keys[:at]})[:-1] + ',"kept":'
+        after[row] = "," + dumps({k: said[k] for k in keys[at:]})[1:]
+    if kept is None:
+        return _by_row(before, None)
+    return pl.concat_str([_by_row(before, None), kept, _by_row(after, None)])
 
 
 def _template(plan: Plan, holes: Mapping[str, pl.Expr]) -> Decision:

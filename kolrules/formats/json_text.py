@@ -45,6 +45,7 @@ __all__ = [
     "jsonable",
     "ruleset_dict",
     "summary_line",
+    "with_kept",
 ]
 
 #: What comes before the first decision (or row error) of the document's lists, and
@@ -107,14 +108,29 @@ def dumps(value: Any, indent: int | None = None) -> str:
     )
 
 
-def decision_text(decision: Decision) -> str:
+def with_kept(entry: Mapping[str, Any], kept: Any) -> dict[str, Any]:
+    """``entry`` (a decision's or a row error's dict) with ``"kept"`` (the input columns
+    kept, ``{header: text}``) right after ``"id"``: where both the ``json`` and ``jsonl``
+    formats put it, on the whole-report and the streamed paths."""
+    out: dict[str, Any] = {}
+    for key, value in entry.items():
+        out[key] = value
+        if key == "id":
+            out["kept"] = kept
+    return out
+
+
+def decision_text(decision: Decision, kept: Mapping[str, str | None] | None = None) -> str:
     """``dumps(decision)``, the same text, faster: a finding that is not a failure (a pass,
     a not applicable) is, on both paths, one object made once per plan and rule, so its
     text is kept (:data:`_FINDING_TEXTS`) rather than written again for every decision
-    (what the service does for each request)."""
+    (what the service does for each request). ``kept``: its input columns kept
+    (:func:`with_kept`)."""
     fields = _FIELDS.get(Decision) or _decision_fields()
     at = fields.index("findings")
     before = {name: getattr(decision, name) for name in fields[:at]}
+    if kept is not None:
+        before = with_kept(before, dict(kept))
     after = {name: getattr(decision, name) for name in fields[at + 1 :]}
     found = ",".join(_finding_text(f) for f in decision.findings)
     return f'{dumps(before)[:-1]},"findings":[{found}],{dumps(after)[1:]}'
@@ -149,14 +165,16 @@ def data_error_dict(error: DataError) -> dict[str, Any]:
     return {"column": error.column, "value": error.value, "reason": error.reason}
 
 
-def error_to_dict(error: RowError) -> dict[str, Any]:
-    """A row error as ``{"row", "id", "errors": [{"column", "value", "reason"}], "reason"}``."""
-    return {
+def error_to_dict(error: RowError, kept: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+    """A row error as ``{"row", "id", "errors": [{"column", "value", "reason"}], "reason"}``
+    (with ``"kept"`` after ``"id"`` when ``kept`` is given: :func:`with_kept`)."""
+    said = {
         "row": error.row,
         "id": error.id,
         "errors": [data_error_dict(e) for e in error.errors],
         "reason": error.reason,
     }
+    return said if kept is None else with_kept(said, dict(kept))
 
 
 def ruleset_dict(ruleset: RulesetRef) -> dict[str, Any]:

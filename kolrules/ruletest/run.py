@@ -18,7 +18,7 @@ two outcomes, not three. A rule that is not applicable because an input is missi
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,8 @@ from kolrules.types import Decision
 __all__ = ["TestRun", "discover", "run_case", "run_tests"]
 
 _CODE_NAMES = {PASS: "pass", FAIL: "fail", NOT_APPLICABLE: "not_applicable", UNKNOWN: "unknown"}
+#: :func:`run_tests` reports its progress after this many cases (and after each file).
+PROGRESS_CASES = 1_000
 
 
 def _show_score(value: float | None) -> str:
@@ -232,9 +234,17 @@ class TestRun:
         return not self.has_errors and self.count("fail") == 0
 
 
-def run_tests(paths: Sequence[str | Path], *, plugins: Sequence[object] = ()) -> TestRun:
+def run_tests(
+    paths: Sequence[str | Path],
+    *,
+    plugins: Sequence[object] = (),
+    progress: Callable[[int], None] | None = None,
+) -> TestRun:
     """Find and run the test cases in ``paths`` (see :func:`discover`) and measure the
-    rule coverage of every ruleset found or tested."""
+    rule coverage of every ruleset found or tested.
+
+    ``progress``: called with the number of cases run so far (cumulative) after each
+    test file and every :data:`PROGRESS_CASES` cases within one, never per case."""
     start = time.perf_counter()
     engines = EngineCache(plugins)
     test_paths, ruleset_paths, unreadable = discover(paths)
@@ -258,6 +268,10 @@ def run_tests(paths: Sequence[str | Path], *, plugins: Sequence[object] = ()) ->
             result = run_case(engine, case)
             results.append(result)
             group.append(result)
+            if progress is not None and len(results) % PROGRESS_CASES == 0:
+                progress(len(results))
+        if progress is not None and len(results) % PROGRESS_CASES:
+            progress(len(results))
     for path in ruleset_paths:
         key = path.resolve()
         if key in by_ruleset:
