@@ -25,13 +25,14 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
-
-import polars as pl
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kolrules.errors import InputFileError, UnknownKindError
 from kolrules.hookspecs import hookimpl
 from kolrules.types import Reader
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "BATCH_ROWS",
@@ -465,18 +466,27 @@ def _head(path: Path) -> tuple[str, int]:
     return text[skipped:], text[:skipped].count("\n")
 
 
-def csv_batches(
-    path: Path, batch_rows: int | None = BATCH_ROWS, delimiter: str | None = None
-) -> Iterator[pl.DataFrame]:
-    """Read a delimited text file (CSV, TSV, Excel "Unicode Text") in batches of about
-    ``batch_rows`` rows (``None``: one batch), as String columns; see :func:`read_csv`.
+class CsvLayout(NamedTuple):
+    """A delimited text file made ready to parse (:func:`csv_layout`)."""
 
-    Memory stays bounded by the batch size: files in UTF-8 are read where they are, files
-    in other encodings are converted to a temporary UTF-8 copy first.
-    """
+    #: The file itself when it is UTF-8, else a UTF-8 copy of it.
+    source: Path
+    delimiter: str
+    #: The header's names as written (blank ones included).
+    header: list[str]
+    #: The blank lines before the header.
+    lead: int
+
+
+@contextmanager
+def csv_layout(path: Path, delimiter: str | None = None) -> Iterator[CsvLayout]:
+    """The file's encoding found, its text made UTF-8 (a temporary copy, removed after
+    the block, when it is in another encoding), its delimiter (``delimiter`` if given, tab
+    for ``.tsv`` files, else sniffed from the header line) and its header read and
+    checked: what every reading of a delimited file starts with (:func:`csv_batches`,
+    :func:`small_csv`). Raises :class:`InputFileError`."""
     import tempfile
 
-    path = Path(path)
     encoding = _encoding_of(path)
     with tempfile.TemporaryDirectory(prefix="kolrules-") as tmp:
         source = _as_utf8(path, encoding, Path(tmp))
@@ -500,6 +510,22 @@ def csv_batches(
         if len(header) > MAX_COLUMNS:
             raise _too_wide(path, f"line {lead + 1}", f"the header has {len(header):,} columns")
         _check_names(path, [h for h in header if h.strip()], "column headers")
+        yield CsvLayout(source, delimiter, header, lead)
+
+
+def csv_batches(
+    path: Path, batch_rows: int | None = BATCH_ROWS, delimiter: str | None = None
+) -> Iterator[pl.DataFrame]:
+    """Read a delimited text file (CSV, TSV, Excel "Unicode Text") in batches of about
+    ``batch_rows`` rows (``None``: one batch), as String columns; see :func:`read_csv`.
+
+    Memory stays bounded by the batch size: files in UTF-8 are read where they are, files
+    in other encodings are converted to a temporary UTF-8 copy first.
+    """
+    import polars as pl
+
+    path = Path(path)
+    with csv_layout(path, delimiter) as (source, delimiter, header, lead):
         width = len(header)
         try:
             if batch_rows:
@@ -521,6 +547,8 @@ def _parse_block(data: bytes, delimiter: str, width: int) -> pl.DataFrame:
     A header of placeholder names is put in front, so that the header sets the width as
     in any CSV file: shorter rows are padded with nulls, longer ones are an error.
     """
+    import polars as pl
+
     names = delimiter.join(f"_{i}" for i in range(width)).encode("utf-8") + b"\n"
     return pl.read_csv(
         names + data,
@@ -599,6 +627,8 @@ def _named_batches(
 ) -> Iterator[pl.DataFrame]:
     """Give the batches their header names, drop empty blank-header columns and rows with
     no value at all at the end of the file (blank lines, ``,,,`` left by spreadsheets)."""
+    import polars as pl
+
     held: pl.DataFrame | None = None  # empty rows at the end of the last batch
     given = False
     for frame in batches:
@@ -668,6 +698,8 @@ def read_csv(path: Path, delimiter: str | None = None) -> pl.DataFrame:
     Raises :class:`InputFileError` for an empty file, duplicate headers, a row with more
     cells than the header or malformed quoting (with the line number).
     """
+    import polars as pl
+
     frames = list(csv_batches(path, None, delimiter))
     return frames[0] if len(frames) == 1 else pl.concat(frames)
 
@@ -675,6 +707,8 @@ def read_csv(path: Path, delimiter: str | None = None) -> pl.DataFrame:
 def _drop_trailing_empty_rows(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` without the rows at its end that hold no value (looking back from the end,
     so a frame whose last row has a value costs almost nothing)."""
+    import polars as pl
+
     if frame.height == 0 or frame.width == 0:
         return frame
     end, step = frame.height, 64
@@ -686,6 +720,116 @@ def _drop_trailing_empty_rows(frame: pl.DataFrame) -> pl.DataFrame:
             return frame.head(start + int(filled[-1]) + 1)
         end, step = start, step * 2
     return frame.head(0)
+
+
+# --------------------------------------------------------------------------------------
+# A small CSV file without polars
+# --------------------------------------------------------------------------------------
+
+#: The largest CSV file (in bytes, as given and as UTF-8) :func:`small_csv` reads.
+SMALL_CSV_BYTES = 1 << 20
+
+#: A small file's rows: each ``{header: cell}``, an empty cell ``None``.
+Rows = list[dict[str, str | None]]
+
+
+def small_csv(path: Path, max_rows: int) -> tuple[list[str], Rows] | None:
+    """The headers and rows of a small delimited file, read without polars, exactly as
+    :func:`csv_batches` reads them (the same :func:`csv_layout`, then the records parsed
+    as polars parses them, blank-header columns and trailing empty rows dropped), so that
+    a command on a few rows need not load polars.
+
+    ``None`` when the file is over :data:`SMALL_CSV_BYTES`, holds more than ``max_rows``
+    records, or holds anything whose reading by polars this does not copy: a quoted cell
+    with a line end in it, a double quote inside an unquoted cell or text after a closing
+    one, a carriage return that does not end a line, a record with more cells than the
+    header, a value under a blank header. :func:`csv_batches` then reads (or refuses) it.
+    A file that cannot be read at all raises :func:`csv_layout`'s :class:`InputFileError`.
+    """
+    try:
+        if Path(path).stat().st_size > SMALL_CSV_BYTES:
+            return None
+    except OSError:
+        pass  # csv_layout says why it cannot be read
+    with csv_layout(Path(path)) as (source, delimiter, header, _):
+        data = source.read_bytes()
+        if len(data) > SMALL_CSV_BYTES:
+            return None
+        body = data[_data_start(data) :]
+        if body.count(b"\n") > max_rows:
+            return None
+        records = (
+            _records(body.decode("utf-8"), delimiter, len(header)) if body.strip(b"\r\n") else []
+        )
+    if records is None or len(records) > max_rows:
+        return None
+    named = [i for i, name in enumerate(header) if name.strip()]
+    blank = [i for i in range(len(header)) if i not in named]
+    if any(r[i] is not None for r in records for i in blank):
+        return None  # csv_batches says which column
+    names = [header[i] for i in named]
+    rows = [{name: r[i] for name, i in zip(names, named, strict=True)} for r in records]
+    while rows and all(v is None for v in rows[-1].values()):
+        rows.pop()
+    return names, rows
+
+
+def _records(text: str, delimiter: str, width: int) -> list[list[str | None]] | None:
+    """The records of a file's text after its header, as polars reads them (a line end is
+    LF or CRLF; an empty line is a record of empty cells; a short record is padded with
+    empty cells), or ``None`` (see :func:`small_csv`)."""
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    records = []
+    for line in lines:
+        cells = _cells(line, delimiter)
+        if cells is None or len(cells) > width:
+            return None
+        records.append(cells + [None] * (width - len(cells)))
+    return records
+
+
+def _cells(line: str, delimiter: str) -> list[str | None] | None:
+    """The cells of one line: a cell quoted whole (``"8,000"``, a quote doubled inside)
+    is read without its quotes; an empty cell, quoted or not, is ``None``. ``None`` for a
+    line polars would read otherwise or refuse (see :func:`small_csv`)."""
+    if '"' not in line:
+        return [cell or None for cell in line.split(delimiter)]
+    cells: list[str | None] = []
+    at, end = 0, len(line)
+    while True:
+        if line.startswith('"', at):
+            parts = []
+            start = at + 1
+            while True:
+                close = line.find('"', start)
+                if close < 0:
+                    return None  # the cell goes on past the line's end, or never closes
+                parts.append(line[start:close])
+                if not line.startswith('"', close + 1):
+                    break
+                parts.append('"')
+                start = close + 2
+            at = close + 1
+            if at < end and not line.startswith(delimiter, at):
+                return None  # text after the closing quote
+            cells.append("".join(parts) or None)
+        else:
+            stop = line.find(delimiter, at)
+            stop = end if stop < 0 else stop
+            cell = line[at:stop]
+            if '"' in cell:
+                return None  # a stray quote
+            cells.append(cell or None)
+            at = stop
+        if at >= end:
+            return cells
+        at += 1  # past the delimiter
 
 
 # --------------------------------------------------------------------------------------
@@ -867,6 +1011,8 @@ def _frame_of(
         raise InputFileError(
             f"input file {path} holds no fields: every object is empty; export the profiles again"
         )
+    import polars as pl
+
     data = {name: [json_cell(row.get(name)) for _, row in named] for name in columns}
     try:
         return pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
@@ -1200,6 +1346,8 @@ def read_xlsx(
     columns and duplicate headers are handled as in :func:`read_csv`, and rows at the end
     that hold no value are dropped.
     """
+    import polars as pl
+
     path = Path(path)
     book, where, header = _located(path, sheet, headers)
     names = [h if h is not None else "" for h in header]
