@@ -12,6 +12,9 @@
   neutralised (the ``csv`` and ``xlsx`` formats);
 - :mod:`~kolrules.formats.xlsx`: the ``xlsx`` format, an Excel workbook written batch by
   batch (xlsxwriter, the optional extra ``excel``);
+- :mod:`~kolrules.formats.html_report`: the ``html`` format, one self-contained HTML
+  report (summary, SVG charts, a table of the KOLs) gathered batch by batch; its words,
+  style and script are in :mod:`~kolrules.formats.html_report_assets`;
 - :mod:`~kolrules.formats.frames`: pandas and Arrow in and out (``evaluate_frame``,
   ``Report.to_pandas`` and ``to_arrow``).
 
@@ -28,6 +31,7 @@ from kolrules.formats.formulas import (
     safe_cell,
     safe_text,
 )
+from kolrules.formats.html_report import HTML, html_reporter, write_html_report
 from kolrules.formats.json_text import (
     FIRST_ITEM,
     NEXT_ITEM,
@@ -49,6 +53,7 @@ __all__ = [
     "FIRST_ITEM",
     "FIXED_WORDS",
     "FORMULA_START",
+    "HTML",
     "LINE_ROWS",
     "NEXT_ITEM",
     "XLSX",
@@ -60,6 +65,7 @@ __all__ = [
     "document_tail",
     "dumps",
     "error_to_dict",
+    "html_reporter",
     "jsonable",
     "neutralise",
     "require_xlsxwriter",
@@ -67,6 +73,7 @@ __all__ = [
     "safe_cell",
     "safe_text",
     "summary_line",
+    "write_html_report",
     "write_json_batches",
     "write_jsonl_batches",
     "write_xlsx_batches",

@@ -40,7 +40,8 @@ class StreamedRun:
     Iterate it for one decision frame per input batch (the columns of the ``csv`` format,
     :func:`kolrules.evaluate.decision_frame`), or call :meth:`lines` for the decisions as
     JSON text (:func:`kolrules.formats.decision_lines`): one or the other, once, as the
-    input is read. :meth:`summary` gives the counts once every frame was taken.
+    input is read. :meth:`summary` gives the counts once every frame was taken. A format
+    that charts the inputs and metrics iterates :meth:`with_values` instead.
     """
 
     def __init__(
@@ -54,9 +55,15 @@ class StreamedRun:
         raw: bool = False,
         columns: Callable[[], Columns | None] = lambda: None,
         rules: Sequence[Rule] = (),
+        valued: Callable[[], Iterator[pl.DataFrame]] | None = None,
+        lang: str = "en",
     ) -> None:
         self._frames, self._lines, self._summary = frames, lines, summary
         self._columns = columns
+        self._valued = valued
+        #: The language of the run's texts (``Engine(lang=...)``): a format's own words
+        #: can follow it.
+        self.lang = lang
         self.ruleset = ruleset
         self.source = source
         #: Write text cells as they are: no neutralising of spreadsheet formulas (csv).
@@ -67,6 +74,12 @@ class StreamedRun:
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
         return self._frames()
+
+    def with_values(self) -> Iterator[pl.DataFrame]:
+        """The decision frames with the evaluated rows' inputs and metrics at the end
+        (``value:<field>``, ``metric:<name>``: ``Engine.decision_frames(values=True)``);
+        the plain frames where the run cannot give them."""
+        return self._valued() if self._valued is not None else self._frames()
 
     def lines(self, *, kind: bool = True) -> Iterator[pl.DataFrame]:
         """The rows as JSON text, a frame of ``kind``, ``verdict`` and ``line`` at a time
