@@ -226,3 +226,24 @@ def test_a_workbook_on_standard_input(tmp_path: Path) -> None:
     assert "header on sheet row 2" in result.stderr
     ids = [json.loads(line).get("id") for line in result.stdout.splitlines()[:-1]]
     assert ids == ["red-1", "red-2", "red-3", "red-4"]
+
+
+XLS = Path(__file__).resolve().parent / "data" / "red-export.xls"
+
+
+def test_an_old_xls_workbook_reads_as_the_same_xlsx_does(tmp_path: Path) -> None:
+    """``tests/data/red-export.xls`` (Excel 97-2003; written once with xlwt 1.3.0, which
+    kolrules does not use: a title, a line, an empty row, then the header and ROWS and a
+    row with an unreadable follower count) gives the decisions of the same sheet saved as
+    xlsx, byte for byte, every sheet row accounted for."""
+    bad = ["red-5", "坏数", "lots", 10, 900, 30, 2, 100]
+    titled = [["蒲公英达人导出"], ["导出时间", "2026-11-30"], [], HEADER, *ROWS, bad]
+    book = workbook(tmp_path / "export.xlsx", {"达人": titled})
+    engine = Engine()
+    engine.evaluate_to_file(XLS, tmp_path / "from-xls.csv")
+    engine.evaluate_to_file(book, tmp_path / "from-xlsx.csv")
+    assert (tmp_path / "from-xls.csv").read_bytes() == (tmp_path / "from-xlsx.csv").read_bytes()
+    report = engine.evaluate_file(XLS)
+    assert report.rows_read == 5 and [e.row for e in report.errors] == [5]
+    assert sheet_header(XLS, None, spellings(engine)).row == 4
+    assert "sheet row 4" in run(["evaluate", XLS, "-f", "csv"]).stderr
