@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         UnknownKindError,
     )
     from kolrules.hookspecs import hookimpl
+    from kolrules.planner import plan
     from kolrules.report import Report, Summary
     from kolrules.ruleset import Rule, Ruleset, load_ruleset, parse_ruleset
     from kolrules.types import (
@@ -62,6 +63,7 @@ _HOMES = {
     "ScoringParamError": "errors",
     "UnknownKindError": "errors",
     "hookimpl": "hookspecs",
+    "plan": "planner",
     "Report": "report",
     "Summary": "report",
     "Rule": "ruleset",
@@ -123,6 +125,7 @@ __all__ = [
     "hookimpl",
     "load_ruleset",
     "parse_ruleset",
+    "plan",
 ]
 
 

@@ -47,6 +47,7 @@ from kolrules.expression import (
     to_polars,
 )
 from kolrules.findings import Need, solve
+from kolrules.findings.words import DEFAULT_LANG, Lang, check_lang, words_for
 from kolrules.normalise import HAS_DATA_ERRORS, Schema, claimed_twice
 from kolrules.ruleset import Rule, Ruleset
 from kolrules.types import CANONICAL_FIELDS, Platform, RuleKind, Scorer, Tier
@@ -71,6 +72,7 @@ __all__ = [
     "compile_plan",
     "lacking",
     "lacking_exprs",
+    "names_read",
     "rule_inputs",
     "vetting",
     "without_inputs",
@@ -107,7 +109,8 @@ MAX_FORMAT_PRECISION = 20
 
 @attrs.frozen
 class CompiledRule:
-    """A rule with its expressions checked and its message template parsed."""
+    """A rule with its expressions checked and its message template, in the plan's
+    language, parsed."""
 
     rule: Rule
     when: Expression | None
@@ -115,6 +118,10 @@ class CompiledRule:
     template: str
     template_names: tuple[str, ...]
     missing_code: int
+    #: The language of ``template`` (the plan's) and of what the engine says of the rule.
+    lang: Lang = DEFAULT_LANG
+    #: The names the message reads in any language (``template_names``: in ``lang``).
+    message_names: tuple[str, ...] = ()
     #: What it would take to pass (:func:`kolrules.findings.solve`), for a failed rule.
     needs: tuple[Need, ...] = ()
     #: The input fields the rule reads that the input has no column for (see
@@ -153,6 +160,9 @@ class Plan:
     #: The fields the input has no column for (:func:`without_inputs`): rules reading one
     #: are not applied, and with no price column no row is a gifting candidate.
     absent: frozenset[str] = frozenset()
+    #: The language of the messages and of the engine's words in decisions
+    #: (:mod:`kolrules.findings.words`).
+    lang: Lang = DEFAULT_LANG
     _memo: dict[Hashable, Any] = attrs.field(factory=dict, repr=False, eq=False, alias="_memo")
 
     @property
@@ -197,15 +207,20 @@ def compile_plan(
     rule_kinds: Mapping[str, RuleKind] | None = None,
     derived: Mapping[str, Type] | None = None,
     schema: Schema | None = None,
+    lang: str = DEFAULT_LANG,
 ) -> Plan:
     """Compile ``ruleset`` for ``platform`` with ``scorer`` (the ruleset's strategy).
 
     ``rule_kinds`` are the rule kinds plugins registered, by case-folded name; ``derived``
     the metrics the plugins' phase hooks derive (name and type), which the ruleset may
     use; ``schema`` the
-    schema built from ``ruleset`` and ``platform``, when the caller has it already. Raises
-    :class:`RulesetError` with every problem found.
+    schema built from ``ruleset`` and ``platform``, when the caller has it already;
+    ``lang`` the language of messages and of the engine's words (a rule's template in
+    that language, else its English one; every language's template is checked). Raises
+    :class:`RulesetError` with every problem found (:class:`UnknownKindError` for a
+    language kolrules does not speak).
     """
+    spoken = check_lang(lang)
     issues: list[RulesetIssue] = []
     derived = dict(derived or {})
     if schema is None:
@@ -268,7 +283,7 @@ def compile_plan(
             if built is None:
                 continue
             rule = built
-        compiled, rule_issues = _compile_rule(ruleset, i, rule, scope, own_message)
+        compiled, rule_issues = _compile_rule(ruleset, i, rule, scope, own_message, spoken)
         issues.extend(rule_issues)
         if compiled is not None:
             rules.append(compiled)
@@ -296,6 +311,7 @@ def compile_plan(
         scalar_source=source,
         scalar_needs=_write_needs(inputs, ruleset.params, rules),
         derived=derived,
+        lang=spoken,
     )
 
 
@@ -440,7 +456,12 @@ def _build_rule(
 
 
 def _compile_rule(
-    rs: Ruleset, i: int, rule: Rule, scope: Mapping[str, Type], own_message: bool = True
+    rs: Ruleset,
+    i: int,
+    rule: Rule,
+    scope: Mapping[str, Type],
+    own_message: bool = True,
+    lang: Lang = DEFAULT_LANG,
 ) -> tuple[CompiledRule | None, list[RulesetIssue]]:
     issues: list[RulesetIssue] = []
     when = None
@@ -459,32 +480,59 @@ def _compile_rule(
     )
     if issue:
         issues.append(issue)
-    template = rule.message
-    if template is None and require is not None:
+    fallback = rule.message
+    if fallback is None and require is not None:
         shown = ", ".join(f"{n} = {{{n}}}" for n in require.names if n not in rs.params)
-        template = f"{rule.id}: needs {require.source}" + (f" ({shown})" if shown else "")
+        fallback = f"{rule.id}: needs {require.source}" + (f" ({shown})" if shown else "")
+    # Every language's template is checked, whichever the plan speaks: a ruleset that
+    # compiles in one language compiles in all.
+    templates: dict[str, tuple[tuple[Any, ...], str]] = {}
+    if fallback is not None:
+        templates[DEFAULT_LANG] = (message_at, fallback)
+    for code, text in rule.messages.items():
+        templates[code] = (("rules", i, "message", code), text)
+    names: dict[str, list[str]] = {}
+    for code, (at, text) in templates.items():
+        names[code], template_issues = _check_template(rs, at, text, scope)
+        issues.extend(template_issues)
+    if issues or require is None:
+        return None, issues
+    chosen = lang if lang in templates else DEFAULT_LANG
+    return CompiledRule(
+        rule,
+        when,
+        require,
+        templates[chosen][1] if chosen in templates else "",
+        tuple(dict.fromkeys(names.get(chosen, ()))),
+        _MISSING_CODES[rule.missing],
+        lang=lang,
+        message_names=tuple(dict.fromkeys(n for found in names.values() for n in found)),
+    ), []
+
+
+def _check_template(
+    rs: Ruleset, at: tuple[Any, ...], template: str, scope: Mapping[str, Type]
+) -> tuple[list[str], list[RulesetIssue]]:
+    """The names a message template reads, and its problems (located at ``at``): a name
+    not in scope, a conversion, a format spec that fails or asks for too much."""
+    issues: list[RulesetIssue] = []
     names: list[str] = []
     try:
-        for _, field, spec, conv in string.Formatter().parse(template or ""):
+        for _, field, spec, conv in string.Formatter().parse(template):
             if field is None:
                 continue
             if field not in scope:
                 close = suggest(field, list(scope))
                 issues.append(
                     rs.issue(
-                        message_at,
+                        at,
                         f"unknown name {{{field}}} in the message",
                         f"did you mean {{{close}}}?" if close else None,
                     )
                 )
                 continue
             if conv:
-                issues.append(
-                    rs.issue(
-                        message_at,
-                        f"conversions like !{conv} are not allowed in messages",
-                    )
-                )
+                issues.append(rs.issue(at, f"conversions like !{conv} are not allowed in messages"))
             sample: Any = (
                 1.5 if scope[field] == "number" else ("x" if scope[field] == "text" else True)
             )
@@ -492,7 +540,7 @@ def _compile_rule(
             if too_big is not None:
                 issues.append(
                     rs.issue(
-                        message_at,
+                        at,
                         f"bad format {{{field}:{_shorten(spec or '')}}}: {too_big}",
                         "a message is one line of a report: keep widths and decimals small",
                     )
@@ -501,26 +549,17 @@ def _compile_rule(
                 try:
                     format(sample, spec or "")
                 except ValueError as exc:
-                    issues.append(rs.issue(message_at, f"bad format {{{field}:{spec}}}: {exc}"))
+                    issues.append(rs.issue(at, f"bad format {{{field}:{spec}}}: {exc}"))
             names.append(field)
     except ValueError as exc:
         issues.append(
             rs.issue(
-                message_at,
+                at,
                 f"cannot read the message template: {exc}",
                 "write literal braces as {{ and }}",
             )
         )
-    if issues or require is None:
-        return None, issues
-    return CompiledRule(
-        rule,
-        when,
-        require,
-        template or "",
-        tuple(dict.fromkeys(names)),
-        _MISSING_CODES[rule.missing],
-    ), []
+    return names, issues
 
 
 def _retyped_fields(ruleset: Ruleset, platform: Platform) -> list[RulesetIssue]:
@@ -919,44 +958,44 @@ def verdict_of(
     return VERDICTS[rank]
 
 
-_PLURAL = {"reject": "reject rules", "review": "review rules", "warn": "warnings", "info": "infos"}
-
-
 def verdict_reason(
     plan: Plan, outcomes: tuple[int, ...], has_data_errors: bool, thin: bool = False
 ) -> str:
     """Why :func:`verdict_of` gives its verdict: the failed rules of the severity that set
     it, the escalation that raised it, the data errors, or too few vetting rules applied;
-    for ``accept``, that nothing that changes the verdict failed."""
+    for ``accept``, that nothing that changes the verdict failed. In the plan's language."""
+    w = words_for(plan.lang)
     failed: dict[str, list[str]] = {}
     for r, o in zip(plan.rules, outcomes, strict=True):
         if o == FAIL:
             failed.setdefault(r.rule.severity, []).append(r.rule.id)
     verdict = verdict_of(plan, outcomes, has_data_errors, thin)
+    shown = w.verdict(verdict)
     said: list[str] = []
     if verdict in ("reject", "review") and failed.get(verdict):
-        ids = failed[verdict]
-        said.append(f"{', '.join(ids)} failed")
+        said.append(w.why_failed.format(ids=w.names(failed[verdict])))
     for e in plan.ruleset.escalate:
         ids = failed.get(e.severity, [])
         if e.to == verdict and len(ids) >= e.count:
             said.append(
-                f"{len(ids)} {_PLURAL[e.severity]} escalate to {e.to} "
-                f"(at {e.count} or more): {', '.join(ids)}"
+                w.why_escalate.format(
+                    n=len(ids),
+                    counted=w.counted[e.severity],
+                    to=w.verdict(e.to),
+                    count=e.count,
+                    ids=w.names(ids),
+                )
             )
     if has_data_errors and plan.ruleset.data_errors == verdict and verdict != "accept":
-        said.append(f"data errors make it {verdict} ([verdict] data_errors)")
+        said.append(w.why_data_errors.format(verdict=shown))
     if thin and verdict == "review":
-        said.append(
-            "too few vetting rules could be applied "
-            f"([verdict] min_applicable {plan.ruleset.min_applicable:g})"
-        )
+        said.append(w.why_thin.format(share=f"{plan.ruleset.min_applicable:g}"))
     if not said:
         warned = failed.get("warn", []) + failed.get("info", [])
         if warned:
-            return f"{verdict}: only warnings and infos failed ({', '.join(warned)})"
-        return f"{verdict}: no rule failed"
-    return f"{verdict}: " + "; ".join(said)
+            return w.why_only_warnings.format(verdict=shown, ids=w.names(warned))
+        return w.why_none_failed.format(verdict=shown)
+    return w.why_head.format(verdict=shown) + w.why_sep.join(said)
 
 
 def _verdict_expr(plan: Plan) -> pl.Expr:
@@ -1108,18 +1147,27 @@ def vetting(plan: Plan) -> Vetting:
     return plan.memo("compile.vetting", lambda: _vetting(plan))
 
 
+def names_read(plan: Plan, names: Iterable[str]) -> set[str]:
+    """``names`` and every name they read through the plan's metrics, at any depth."""
+    metrics = plan.memo(
+        "compile.metric_names_read",
+        lambda: {name: expr.names for name, expr in plan.metrics if expr is not None},
+    )
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(metrics.get(name, ()))
+    return seen
+
+
 def _vetting(plan: Plan) -> Vetting:
-    metrics = {name: expr.names for name, expr in plan.metrics if expr is not None}
     fields = list(plan.inputs)
 
     def inputs(names: Iterable[str]) -> tuple[str, ...]:
-        seen: set[str] = set()
-        todo = list(names)
-        while todo:
-            name = todo.pop()
-            if name not in seen:
-                seen.add(name)
-                todo.extend(metrics.get(name, ()))
+        seen = names_read(plan, names)
         return tuple(f for f in fields if f in seen)
 
     found = []

@@ -35,22 +35,26 @@ from kolrules.evaluate import (
 )
 from kolrules.formats import StreamedRun, decision_lines
 from kolrules.normalise import (
+    BAD,
     MAX_CELL,
+    ROW,
     SHOWN_CHARS,
     NormalisedFrame,
     NormalisedRow,
     Schema,
     SeenIds,
+    match_columns,
     normalise_frame,
     normalise_row,
     read_headers,
+    shown,
 )
 from kolrules.plugins.blame import kind_failed
 from kolrules.plugins.loading import make_plugin_manager
 from kolrules.plugins.manager import ESSENTIAL_PLUGINS
 from kolrules.plugins.phases import Phases
 from kolrules.plugins.registry import Registry
-from kolrules.read import BATCH_ROWS
+from kolrules.read import BATCH_ROWS, Rows, csv_batches, reader_for, small_csv
 from kolrules.ruleset import Ruleset, find_rulesets, load_ruleset, resolve_source
 from kolrules.types import (
     Columns,
@@ -80,6 +84,12 @@ DEFAULT_RULESET = "red-default"
 #: How many rows :meth:`Engine.preview` (and the table format) shows by default.
 PREVIEW_ROWS = 50
 
+#: The most rows of a CSV file that :meth:`Engine.preview` (the table) reads without polars
+#: and evaluates one by one, on the one-profile path, as :meth:`Engine.kept_values` reads
+#: it: polars' import alone takes longer than that (0: never). Both paths decide alike
+#: (tests/test_paths_agree.py, tests/test_startup.py).
+SMALL_ROWS = 2_000
+
 
 class RowInputError(KolrulesError):
     """A profile given to :meth:`Engine.evaluate_one` cannot be evaluated; ``error``
@@ -99,6 +109,9 @@ class Engine:
     :class:`kolrules.plugins.PluginsDir` for a directory of loose plugin files (see
     docs/plugins/discovery.md); ``load_entrypoints`` turns third-party autoloading on or off.
     ``strict=True`` makes every unreadable cell a row error instead of a data error.
+    ``lang`` (``"en"`` or ``"zh"``) is the language of the decisions' texts: each rule's
+    message in that language (else its English one) and the engine's own words
+    (:mod:`kolrules.findings.words`); values and names other programs read stay English.
     """
 
     def __init__(
@@ -108,7 +121,10 @@ class Engine:
         plugins: Sequence[object] = (),
         load_entrypoints: bool | None = None,
         strict: bool = False,
+        lang: str = "en",
     ) -> None:
+        #: The language of the decisions' texts (see the class docstring).
+        self.lang = lang
         self.plugin_manager: pluggy.PluginManager = make_plugin_manager(
             plugins, load_entrypoints=load_entrypoints
         )
@@ -207,7 +223,7 @@ class Engine:
         return attrs.evolve(found, render=guarded, write_batches=batches)
 
     def compile(self, ruleset: Ruleset, *, strict: bool = False) -> Plan:
-        """Compile ``ruleset`` with this engine's platforms and scorers."""
+        """Compile ``ruleset`` with this engine's platforms, scorers and language."""
         try:
             platform = self.registry.platform(ruleset.platform)
         except UnknownKindError as exc:
@@ -237,6 +253,7 @@ class Engine:
             rule_kinds=kinds,
             derived=phases.derived if phases.active else None,
             schema=schema,
+            lang=self.lang,
         )
         self.phases = phases if phases.active else None
         return plan
@@ -384,13 +401,20 @@ class Engine:
         *,
         input_format: str | None = None,
         sheet: str | int | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> Report:
         """Read a file (CSV in UTF-8, UTF-8 with BOM or GBK/GB18030; JSON; JSONL; a
-        workbook's ``sheet``, with the excel extra) and evaluate it on the columnar path."""
+        workbook's ``sheet``, with the excel extra) and evaluate it on the columnar path.
+
+        ``progress``: called with the number of rows done (see :meth:`evaluate_to_file`);
+        the file is read and evaluated whole, so once, at the end."""
         path = Path(path)
         with _naming(path):
             df = self.reader(path, input_format, sheet=sheet).read(path)
-            return self._report(df, str(path))
+            report = self._report(df, str(path))
+        if progress is not None:
+            progress(report.rows_read)
+        return report
 
     def _report(self, df: pl.DataFrame, source: str | None) -> Report:
         plan = self.plan_for(df.columns)
@@ -467,17 +491,20 @@ class Engine:
         target: str | Path | IO[str] | IO[bytes],
         *,
         input_format: str | None = None,
-        output_format: str = "csv",
+        output_format: str | Reporter = "csv",
         batch_rows: int = BATCH_ROWS,
         reasons: Reasons = "text",
         raw: bool = False,
         sheet: str | int | None = None,
         bom: bool = False,
         keep: Sequence[str] | None = (),
+        progress: Callable[[int], None] | None = None,
     ) -> Summary:
         """Evaluate a file and write the decisions to ``target`` (a path or a binary
-        stream) in ``output_format`` (default ``csv``), one row per input row, in input
-        order. Returns the counts.
+        stream) in ``output_format`` (default ``csv``: a registered format's name, or a
+        :class:`Reporter` made for this run, such as
+        :func:`kolrules.formats.html_reporter` with its options), one row per input row,
+        in input order. Returns the counts.
 
         A format with a streaming form (``Reporter.write_batches``, as ``csv``, ``json``
         and ``jsonl`` have; it is given a :class:`~kolrules.formats.StreamedRun`) is
@@ -491,29 +518,41 @@ class Engine:
         ``sheet``: a workbook's sheet (:meth:`reader`). ``bom``: the output starts with a
         UTF-8 byte-order mark, which Excel needs to read a csv file's Chinese text as UTF-8.
         ``keep``: input columns carried into the decision frames (:meth:`decision_frames`),
-        so into the formats written from them (csv, xlsx); not into json and jsonl.
+        so into the formats written from them (csv, xlsx), and into json and jsonl as each
+        decision's and row error's ``"kept"`` (:meth:`decision_lines`); not into a format
+        rendered from a whole :class:`Report`, which carries no input columns.
+
+        ``progress``: called after each batch is written with the number of input rows
+        done so far (cumulative, not the batch's), so at most once per batch, never per
+        row; a file's rows are not counted before the run, so there is no total.
         """
         path = Path(source)
-        reporter = self.reporter(output_format)
+        reporter = self.reporter(output_format) if isinstance(output_format, str) else output_format
         reader = self.reader(path, input_format, sheet=sheet)
         named = None if not isinstance(target, str | Path) else str(target)
         if reporter.write_batches is None:
-            report = self.evaluate_file(path, input_format=input_format, sheet=sheet)
+            report = self.evaluate_file(
+                path, input_format=input_format, sheet=sheet, progress=progress
+            )
             with _output(target, bom) as stream:
                 _render_to(reporter, report, stream)
             return Summary(report.rows_read, report.counts, self.ruleset.ref, str(path), named)
-        tally = _Tally()
+        tally = _Tally(progress=progress)
         batches = _batches(reader, path, batch_rows)
         read = tally.read(batches)
         run = StreamedRun(
             lambda: tally.decided(self.decision_frames(read, reasons=reasons, keep=keep)),
-            lambda kind: tally.decided(self.decision_lines(read, kind=kind)),
+            lambda kind: tally.decided(self.decision_lines(read, kind=kind, keep=keep)),
             ruleset=self.ruleset.ref,
             source=str(path),
             summary=lambda: Summary(tally.rows, tally.counts, self.ruleset.ref, str(path), named),
             raw=raw,
             columns=lambda: None if tally.headers is None else self.columns_read(tally.headers),
             rules=[r.rule for r in self.plan.rules],
+            valued=lambda: tally.decided(
+                self.decision_frames(read, reasons=reasons, keep=keep, values=True)
+            ),
+            lang=self.lang,
         )
         try:
             with _naming(path), _output(target, bom) as stream:
@@ -530,20 +569,65 @@ class Engine:
         input_format: str | None = None,
         batch_rows: int = BATCH_ROWS,
         sheet: str | int | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> tuple[Report, Summary]:
         """The decisions of the first ``rows`` rows of a file (a :class:`Report`, with
         every finding) and the counts of the whole file (a :class:`Summary`), reading it
         batch by batch: what a table shows of a file of any size, in bounded memory. A
-        file of at most ``rows`` rows is evaluated once, into the report."""
+        file of at most ``rows`` rows is evaluated once, into the report. ``progress``:
+        as in :meth:`evaluate_to_file`, once per batch."""
         path = Path(source)
         reader = self.reader(path, input_format, sheet=sheet)
-        tally = _Tally(keep=rows)
+        with _naming(path):
+            # One by one where that decides as the columnar path: no plugin phase hooks (a
+            # plugin's row and batch forms are its own), and that path's errors first (a
+            # required column missing, two headers meaning one field).
+            small = None if self.phases is not None else self._small_rows(path, input_format)
+            if small is not None:
+                match_columns(small[0], self.plan.schema)
+                return self._preview_rows(*small, path, rows, progress)
+        tally = _Tally(keep=rows, progress=progress)
         batches = _batches(reader, path, batch_rows)
         try:
             with _naming(path):
                 return self._preview(batches, path, rows, tally)
         finally:
             _close(batches)
+
+    def _small_rows(self, path: Path, input_format: str | None) -> tuple[list[str], Rows] | None:
+        """The headers and rows of a small CSV file (up to :data:`SMALL_ROWS` rows) read
+        without polars, by kolrules' own CSV reader (:func:`kolrules.read.small_csv`), as
+        its batches would give them; ``None`` for any other file or reader."""
+        if SMALL_ROWS <= 0:
+            return None
+        if reader_for(path, self.registry.readers, input_format).batches is not csv_batches:
+            return None
+        return small_csv(path, SMALL_ROWS)
+
+    def _preview_rows(
+        self,
+        headers: list[str],
+        rows: Rows,
+        path: Path,
+        limit: int,
+        progress: Callable[[int], None] | None,
+    ) -> tuple[Report, Summary]:
+        """:meth:`preview` of the rows :meth:`_small_rows` read, evaluated one by one
+        (:meth:`evaluate`). A row is a duplicate only of an earlier row, so the decisions
+        and errors of the first ``limit`` rows are the whole run's first ones."""
+        whole = self.evaluate(rows, source=str(path), headers=headers)
+        if progress is not None:
+            progress(whole.rows_read)
+        summary = Summary(whole.rows_read, whole.counts, whole.ruleset, str(path))
+        if whole.rows_read <= limit:
+            return whole, summary
+        head = attrs.evolve(
+            whole,
+            decisions=tuple(d for d in whole.decisions if d.row is not None and d.row <= limit),
+            errors=tuple(e for e in whole.errors if e.row <= limit),
+            rows_read=limit,
+        )
+        return head, summary
 
     def _preview(
         self, batches: Iterator[pl.DataFrame], path: Path, rows: int, tally: _Tally
@@ -552,6 +636,8 @@ class Engine:
         more = next(batches, None) if first is not None else None
         if more is None and (first is None or first.height <= rows):
             report = self._report(first if first is not None else tally.head(), str(path))
+            if tally.progress is not None:
+                tally.progress(report.rows_read)
             return report, Summary(report.rows_read, report.counts, report.ruleset, str(path))
         assert first is not None  # a file of several batches, or more than rows
         read = itertools.chain([first], [more] if more is not None else [], batches)
@@ -568,6 +654,7 @@ class Engine:
         offset: int = 0,
         seen: SeenIds | None = None,
         keep: Sequence[str] | None = (),
+        values: bool = False,
     ) -> Iterator[pl.DataFrame]:
         """Evaluate frames of raw rows that are consecutive parts of one input (rows are
         numbered across them, and an id seen in an earlier frame is a duplicate in a later
@@ -581,7 +668,11 @@ class Engine:
         ``input:<header>`` when a decision column has that name. A header is found as
         written, else ignoring case and surrounding spaces; one the input lacks is an
         :class:`InputFileError`. ``None``: the column the platform's ``handle`` field
-        (the name or nickname, 昵称) is read from, when the input has one."""
+        (the name or nickname, 昵称) is read from, when the input has one.
+
+        ``values``: each frame ends with the evaluated rows' normalised inputs
+        (``value:<field>``, every field the plan reads) and metrics (``metric:<name>``),
+        null on a row error's row: what a format that charts them needs (``html``)."""
         kept: list[tuple[str, str]] | None = None
         for plan, df, norm, out in self._evaluated(batches, offset=offset, seen=seen):
             frame = decision_frame(plan, out, norm.row_errors, norm.data_errors, reasons=reasons)
@@ -589,7 +680,7 @@ class Engine:
                 kept = self._kept_columns(df.columns, keep)
             if kept:
                 frame = _with_kept(frame, df, kept)
-            yield frame
+            yield _with_values(plan, frame, out) if values else frame
 
     def _kept_columns(
         self, headers: Sequence[str], keep: Sequence[str] | None
@@ -619,13 +710,72 @@ class Engine:
         return [(h, f"input:{h}" if h in taken else h) for h in names]
 
     def decision_lines(
-        self, batches: Iterable[pl.DataFrame], *, kind: bool = True
+        self,
+        batches: Iterable[pl.DataFrame],
+        *,
+        kind: bool = True,
+        keep: Sequence[str] | None = (),
     ) -> Iterator[pl.DataFrame]:
         """As :meth:`decision_frames`, the decisions and row errors of each frame as JSON
         text, in input order (:func:`kolrules.formats.decision_lines`: frames of ``kind``,
-        ``verdict`` and ``line``), for the ``json`` and ``jsonl`` formats."""
-        for plan, _, norm, out in self._evaluated(batches):
-            yield from decision_lines(plan, out, norm.row_errors, norm.data_errors, kind=kind)
+        ``verdict`` and ``line``), for the ``json`` and ``jsonl`` formats.
+
+        ``keep``: as in :meth:`decision_frames`; each decision and row error then holds
+        ``"kept": {header: text, ...}`` right after ``"id"``, keyed by the input's own
+        headers (no ``input:`` prefix: the object holds nothing else)."""
+        kept: list[tuple[str, str]] | None = None
+        for plan, df, norm, out in self._evaluated(batches):
+            if kept is None:
+                kept = [(h, h) for h, _ in self._kept_columns(df.columns, keep)]
+            values = _kept_text(df, kept) if kept else None
+            yield from decision_lines(
+                plan, out, norm.row_errors, norm.data_errors, kind=kind, kept=values
+            )
+
+    def kept_values(
+        self,
+        source: str | Path,
+        keep: Sequence[str] | None = None,
+        *,
+        rows: int | None = None,
+        input_format: str | None = None,
+        sheet: str | int | None = None,
+        batch_rows: int = BATCH_ROWS,
+    ) -> dict[int, dict[str, str | None]]:
+        """The input columns ``keep`` names (``None``: the name or nickname column, as in
+        :meth:`decision_frames`) of the file's first ``rows`` rows (``None``: every row),
+        by row number (from 1), each as ``{header: text as read}``: what the ``json``,
+        ``jsonl`` and ``table`` renderers take as ``kept=`` for a :class:`Report` of the
+        same file (:meth:`evaluate_file`, :meth:`preview`), which carries no input
+        columns. Empty when nothing is kept. Reads the file again, from its start."""
+        path = Path(source)
+        found: dict[int, dict[str, str | None]] = {}
+        if rows == 0:
+            return found
+        reader = self.reader(path, input_format, sheet=sheet)
+        with _naming(path):
+            small = self._small_rows(path, input_format)
+            if small is not None:
+                return _kept_rows(small[1], self._kept_columns(small[0], keep), rows)
+        size = batch_rows if rows is None else min(rows, batch_rows)
+        batches = _batches(reader, path, size)
+        kept: list[tuple[str, str]] | None = None
+        try:
+            with _naming(path):
+                for df in batches:
+                    if kept is None:
+                        kept = [(h, h) for h, _ in self._kept_columns(df.columns, keep)]
+                    if not kept:
+                        break
+                    part = df if rows is None else df.head(rows - len(found))
+                    at = len(found) + 1
+                    for i, values in enumerate(_kept_text(part, kept).iter_rows(named=True)):
+                        found[at + i] = values
+                    if rows is not None and len(found) >= rows:
+                        break
+        finally:
+            _close(batches)
+        return found
 
     def _evaluated(
         self, batches: Iterable[pl.DataFrame], *, offset: int = 0, seen: SeenIds | None = None
@@ -651,10 +801,12 @@ class Engine:
 class _Tally:
     """Rows read counted from the input and verdicts from the decision frames, so a row
     lost on the way shows as a Summary that is not accounted for; keeps the first
-    ``keep`` input rows."""
+    ``keep`` input rows; calls ``progress`` with the rows read so far once each frame
+    read was taken further (evaluated, written) and the next is asked for."""
 
-    def __init__(self, keep: int = 0) -> None:
+    def __init__(self, keep: int = 0, progress: Callable[[int], None] | None = None) -> None:
         self.rows = 0
+        self.progress = progress
         self.counts = dict.fromkeys(("accepted", "review", "rejected", "errors"), 0)
         self._keep = keep
         self._kept: list[pl.DataFrame] = []
@@ -669,6 +821,8 @@ class _Tally:
                 self._kept.append(frame.head(max(self._keep - self.rows, 0)))
             self.rows += frame.height
             yield frame
+            if self.progress is not None:
+                self.progress(self.rows)
 
     def decided(self, frames: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
         names = {"accept": "accepted", "review": "review", "reject": "rejected", None: "errors"}
@@ -734,26 +888,65 @@ def _render_to(reporter: Reporter, report: Report, stream: IO[str] | IO[bytes]) 
         text.detach()
 
 
+def _with_values(plan: Plan, frame: pl.DataFrame, out: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with the inputs and metrics of its evaluated rows (``out``, the columnar
+    evaluation) as ``value:<field>`` and ``metric:<name>`` (see
+    :meth:`Engine.decision_frames`), joined on the row number."""
+    import polars as pl
+
+    fields = [f for f in plan.inputs if f in out.columns]
+    metrics = [m for m in dict.fromkeys([*plan.derived, *plan.metric_names]) if m in out.columns]
+    evaluated = out.filter(~pl.col(BAD)) if BAD in out.columns else out
+    extra = evaluated.select(
+        pl.col(ROW).alias("row"),
+        *(pl.col(f).alias(f"value:{f}") for f in fields),
+        *(pl.col(m).alias(f"metric:{m}") for m in metrics),
+    )
+    return frame.join(extra, on="row", how="left", maintain_order="left")
+
+
 def _with_kept(frame: pl.DataFrame, df: pl.DataFrame, kept: list[tuple[str, str]]) -> pl.DataFrame:
     """``frame`` (one row per row of ``df``, in order) with ``kept`` columns of ``df``
-    right after ``id``; a cell longer than ``MAX_CELL`` (its row is a row error) cut as a
-    data error shows it (:func:`kolrules.normalise.shown`), not written out whole."""
+    (:func:`_kept_text`) right after ``id``."""
     import polars as pl
 
     if frame.height != df.height:  # pragma: no cover - decision_frame keeps every row
         raise AssertionError("a decision frame lost rows")
+    values = _kept_text(df, kept)
+    at = frame.columns.index("id") + 1
+    return pl.concat(
+        [frame.select(frame.columns[:at]), values, frame.select(frame.columns[at:])],
+        how="horizontal",
+    )
+
+
+def _kept_rows(
+    rows: Rows, kept: list[tuple[str, str]], limit: int | None
+) -> dict[int, dict[str, str | None]]:
+    """What :meth:`Engine.kept_values` gives from :func:`_kept_text`, from rows read
+    without polars (:meth:`Engine._small_rows`), the ``kept`` columns under their input
+    headers."""
+    if not kept:
+        return {}
+    taken = rows if limit is None else rows[:limit]
+    return {
+        n: {h: None if (cell := row[h]) is None else shown(cell) for h, _ in kept}
+        for n, row in enumerate(taken, 1)
+    }
+
+
+def _kept_text(df: pl.DataFrame, kept: list[tuple[str, str]]) -> pl.DataFrame:
+    """The ``kept`` columns of ``df`` (``(input header, name)``) as text, named; a cell
+    longer than ``MAX_CELL`` (its row is a row error) cut as a data error shows it
+    (:func:`kolrules.normalise.shown`), not written out whole."""
+    import polars as pl
 
     def bounded(h: str) -> pl.Expr:
         text = pl.col(h).cast(pl.String)
         cut = pl.concat_str(text.str.slice(0, SHOWN_CHARS), pl.lit("…"))
         return pl.when(text.str.len_chars() > MAX_CELL).then(cut).otherwise(text)
 
-    values = df.select(bounded(h).alias(name) for h, name in kept)
-    at = frame.columns.index("id") + 1
-    return pl.concat(
-        [frame.select(frame.columns[:at]), values, frame.select(frame.columns[at:])],
-        how="horizontal",
-    )
+    return df.select(bounded(h).alias(name) for h, name in kept)
 
 
 def _reader_options(

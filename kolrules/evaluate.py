@@ -39,6 +39,7 @@ from kolrules.compile import (
     vetting,
 )
 from kolrules.findings.render import format_value
+from kolrules.findings.words import DEFAULT_LANG, Lang, words_for
 from kolrules.normalise import BAD, HAS_DATA_ERRORS, ROW
 from kolrules.types import (
     Applied,
@@ -77,14 +78,16 @@ def _pieces(template: str) -> tuple[tuple[str, str | None, str], ...]:
     )
 
 
-def render(template: str, names: Mapping[str, Any]) -> str:
-    """Fill a message template (checked when the ruleset was compiled)."""
+def render(template: str, names: Mapping[str, Any], lang: str = DEFAULT_LANG) -> str:
+    """Fill a message template (checked when the ruleset was compiled); a missing value
+    shows in the words of ``lang``."""
+    missing = words_for(lang).missing
     out = []
     for lit, field, spec in _pieces(template):
         out.append(lit)
         if field is not None:
             value = names.get(field)
-            out.append(format_value(value, spec if value is not None else ""))
+            out.append(format_value(value, spec if value is not None else "", missing))
     return "".join(out)
 
 
@@ -134,16 +137,17 @@ class _Names:
 
 
 def _not_applicable(r: CompiledRule, outcome: int, gaps: tuple[str, ...]) -> str:
+    w = words_for(r.lang)
     if r.absent:  # not applied to any row (compile.without_inputs): its when cannot hold
-        return f"not applicable: the input has no column for {', '.join(r.absent)}"
+        return w.na_no_column.format(fields=w.names(r.absent))
     if outcome == NOT_APPLICABLE:
         when = r.when.source if r.when else "when"
-        return f"not applicable: {when} is false" + (
-            f" (missing {', '.join(gaps)})" if gaps else ""
+        return w.na_when_false.format(when=when) + (
+            w.na_when_missing.format(names=w.names(gaps)) if gaps else ""
         )
     if gaps:
-        return "not applicable: missing " + ", ".join(gaps)
-    return f"not applicable: {r.require.source} cannot be computed (division by zero)"
+        return w.na_missing.format(names=w.names(gaps))
+    return w.na_division.format(test=r.require.source)
 
 
 #: Not-applicable findings of one rule by (outcome, missing names): they do not depend on
@@ -187,36 +191,27 @@ def to_pass(
     return tuple(found) or None
 
 
-_OP_WORDS = {
-    "<=": "at most",
-    ">=": "at least",
-    "<": "below",
-    ">": "above",
-    "==": "equal to",
-    "!=": "other than",
-}
-
-
-def to_pass_words(entries: Sequence[ToPass] | None) -> str:
-    """What it would take to pass, in words: ``price at most 8,000 (now 15,000)``;
-    alternatives (one part) joined by "or", parts by "and"; "cannot be solved from the
-    inputs" for ``None``."""
+def to_pass_words(entries: Sequence[ToPass] | None, lang: str = DEFAULT_LANG) -> str:
+    """What it would take to pass, in the words of ``lang``: ``price at most 8,000 (now
+    15,000)``; alternatives (one part) joined by "or", parts by "and"; "cannot be solved
+    from the inputs" for ``None``."""
+    w = words_for(lang)
     if entries is None:
-        return "cannot be solved from the inputs"
+        return w.unsolved
     parts: dict[int, list[str]] = {}
     for t in entries:
         if t.op == "present":
-            said = f"{t.name} given"
+            said = w.given.format(name=t.name)
         else:
-            said = f"{t.name} {_OP_WORDS[t.op]} {format_value(t.need)}"
-            said += f" (now {format_value(t.now)})"
+            said = f"{t.name} {w.ops[t.op]} {format_value(t.need, '', w.missing)}"
+            said += w.now_open + format_value(t.now, "", w.missing) + w.now_close
         parts.setdefault(t.part, []).append(said)
-    return " and ".join(" or ".join(p) for p in parts.values())
+    return w.both.join(w.either.join(p) for p in parts.values())
 
 
-def to_pass_text(finding: Finding) -> str:
+def to_pass_text(finding: Finding, lang: str = DEFAULT_LANG) -> str:
     """:func:`to_pass_words` for a failed finding; empty for one that did not fail."""
-    return to_pass_words(finding.to_pass) if finding.outcome == "fail" else ""
+    return to_pass_words(finding.to_pass, lang) if finding.outcome == "fail" else ""
 
 
 def looked_at(plan: Plan) -> tuple[tuple[tuple[str, ...], Mapping[str, Any]], ...]:
@@ -263,7 +258,7 @@ def _finding(
         if message_of is not None:
             message = message_of(*(names.get(n) for n in reads))
         else:
-            message = render(r.template, names)  # type: ignore[arg-type]
+            message = render(r.template, names, r.lang)  # type: ignore[arg-type]
         solved = to_pass(r, need_values, names) if r.needs else None
         seen, thresholds = _looked_at(r, names)
         return Finding(
@@ -284,7 +279,7 @@ def _finding(
                 _not_applicable(r, outcome, gaps),
             )
         return found
-    message = f"passed: {r.require.source}"
+    message = words_for(r.lang).passed.format(test=r.require.source)
     return Finding(rule.id, rule.stage, OUTCOMES[outcome], rule.severity, message)  # type: ignore[arg-type]
 
 
@@ -392,7 +387,24 @@ def applied_of(
             kept.update(f for f in read if fields.get(f) is None)
     applied = len(v.rules) - lacks
     missing = tuple(f for f in plan.inputs if f in kept)
-    return Applied(applied, len(v.rules), missing, not v.checked or applied >= v.enough)
+    made = _APPLIED[plan.lang]
+    return made(applied, len(v.rules), missing, not v.checked or applied >= v.enough)
+
+
+@attrs.frozen
+class _AppliedZh(Applied):
+    """:class:`Applied` of a plan in Chinese: the same values (and JSON), its
+    :attr:`note`, among a decision's reasons, in Chinese as the batch path writes it
+    (:func:`_thin_note`). The value objects' floor knows no words, so the words are
+    chosen here, where the value is made."""
+
+    @property
+    def note(self) -> str:
+        return words_for("zh").thin(self.rules, self.of, self.missing)
+
+
+#: The :class:`Applied` of a plan's language.
+_APPLIED: Mapping[Lang, type[Applied]] = {"en": Applied, "zh": _AppliedZh}
 
 
 def applied_frame(plan: Plan) -> dict[str, pl.Expr] | None:
@@ -454,9 +466,10 @@ def _score_missing(
                 todo.extend(reversed(defs[name].names))
         elif name in plan.inputs and fields.get(name) is None:
             gaps.append(name)
+    w = words_for(plan.lang)
     if gaps:
-        return f"score missing: {', '.join(gaps)} not in the input"
-    return "score missing: it cannot be computed from these values"
+        return w.score_missing_inputs.format(fields=w.names(gaps))
+    return w.score_missing_values
 
 
 def _gaps(r: CompiledRule, fields: Mapping[str, Any], metrics: Mapping[str, Any]) -> bool:
@@ -617,7 +630,7 @@ def _decider(
     ]
     messages = []
     for r in plan.rules:
-        reads, message_of = _renderer(r.template, plan.params)
+        reads, message_of = _renderer(r.template, plan.params, r.lang)
         messages.append((message_of, tuple(reads)))
     scope: dict[str, Any] = {
         "_scalar": plan.scalar,
@@ -767,10 +780,13 @@ def decision_schema(plan: Plan) -> dict[str, pl.DataType]:
     return schema
 
 
-def _renderer(template: str, params: Mapping[str, Any]) -> tuple[list[str], Callable[..., str]]:
+def _renderer(
+    template: str, params: Mapping[str, Any], lang: str = DEFAULT_LANG
+) -> tuple[list[str], Callable[..., str]]:
     """The names a template reads beyond ``params``, and a function of their values that
-    renders it as :func:`render` does (generated once per rule, with the params' text
-    filled in), for rendering one message per failed row."""
+    renders it as :func:`render` does in ``lang`` (generated once per rule, with the
+    params' text filled in), for rendering one message per failed row."""
+    missing = words_for(lang).missing
     names: list[str] = []
     parts: list[str] = []
     for lit, field, spec in _pieces(template):
@@ -780,12 +796,12 @@ def _renderer(template: str, params: Mapping[str, Any]) -> tuple[list[str], Call
             continue
         if field in params:
             value = params[field]
-            parts.append(repr(format_value(value, spec if value is not None else "")))
+            parts.append(repr(format_value(value, spec if value is not None else "", missing)))
             continue
         if field not in names:
             names.append(field)
         v = f"v{names.index(field)}"
-        parts.append(f"_value({v}, {spec!r})")
+        parts.append(f"_value({v}, {spec!r}, {missing!r})")
     args = ", ".join(f"v{i}" for i in range(len(names)))
     source = f"def message({args}):\n    return ''.join(({', '.join(parts)},))\n"
     scope: dict[str, Any] = {"_value": format_value}
@@ -819,7 +835,7 @@ def failed_messages(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Series
     if not at.len():
         return messages
     names, message = plan.memo(
-        ("evaluate.renderer", r.rule.id), lambda: _renderer(r.template, plan.params)
+        ("evaluate.renderer", r.rule.id), lambda: _renderer(r.template, plan.params, r.lang)
     )
     picked = out.select(names)[at] if names else None
     expr = None
@@ -843,7 +859,7 @@ def _message_expr(plan: Plan, r: CompiledRule, schema: Mapping[str, Any]) -> pl.
     key = (r.rule.id, tuple(schema.items()))
     made: dict[Any, pl.Expr | None] = plan.memo("evaluate.message_expr", dict)
     if key not in made:
-        made[key] = message_expr(r.template, plan.params, schema)
+        made[key] = message_expr(r.template, plan.params, schema, words_for(r.lang).missing)
     return made[key]
 
 
@@ -861,7 +877,7 @@ def failed_to_pass(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Series:
     if not at.len():
         return said
     if not r.needs:
-        unsolved = f"{r.rule.id}: {to_pass_words(None)}"
+        unsolved = f"{r.rule.id}: {to_pass_words(None, r.lang)}"
         return said.scatter(at, pl.Series([unsolved] * at.len()))
     names = list(dict.fromkeys(n.name for n in r.needs))
     needs = [need_column(r.rule.id, k) for k in range(len(r.needs))]
@@ -874,8 +890,9 @@ def failed_to_pass(plan: Plan, out: pl.DataFrame, r: CompiledRule) -> pl.Series:
 def _to_pass_writer(r: CompiledRule, names: Sequence[str]) -> Callable[..., list[str]]:
     """A function of the columns ``names`` and of the rule's need columns (as lists, one
     item per failed row) writing ``<rule id>: <words>`` for each row, as
-    :func:`to_pass_words` of :func:`to_pass` does (the needs come part by part, so the
-    parts show in the order of their first need)."""
+    :func:`to_pass_words` of :func:`to_pass` does in the rule's language (the needs come
+    part by part, so the parts show in the order of their first need)."""
+    w = words_for(r.lang)
     parts = [need.part for need in r.needs]
     now = {name: f"v{i}" for i, name in enumerate(names)}
     needs = [f"n{k}" for k in range(len(r.needs))]
@@ -893,21 +910,24 @@ def _to_pass_writer(r: CompiledRule, names: Sequence[str]) -> Callable[..., list
         if need.op == "present":
             lines += [
                 f"        if {v} is None:",
-                f"            p{need.part}.append({need.name + ' given'!r})",
+                f"            p{need.part}.append({w.given.format(name=need.name)!r})",
             ]
             continue
-        words = f"{need.name} {_OP_WORDS[need.op]} "
+        words = f"{need.name} {w.ops[need.op]} "
         met = f"type({v}) is type({n}) and {v} {need.op} {n}"
-        text = f"{words!r} + _value({n}) + ' (now ' + _value({v}) + ')'"
+        text = (
+            f"{words!r} + _value({n}, '', {w.missing!r}) + {w.now_open!r} "
+            f"+ _value({v}, '', {w.missing!r}) + {w.now_close!r}"
+        )
         lines += [
             f"        if {n} is not None and not ({met}):",
             f"            p{need.part}.append({text})",
         ]
     joined = ", ".join(f"p{g}" for g in groups)
-    head, unsolved = f"{r.rule.id}: ", to_pass_words(None)
+    head, unsolved = f"{r.rule.id}: ", w.unsolved
     lines += [
-        f"        found = [' or '.join(p) for p in ({joined},) if p]",
-        f"        said({head!r} + (' and '.join(found) if found else {unsolved!r}))",
+        f"        found = [{w.either!r}.join(p) for p in ({joined},) if p]",
+        f"        said({head!r} + ({w.both!r}.join(found) if found else {unsolved!r}))",
         "    return out",
     ]
     scope: dict[str, Any] = {"_value": format_value}
@@ -962,13 +982,19 @@ def _thin_note(plan: Plan) -> pl.Expr | None:
     found = applied_frame(plan)
     if found is None or not vetting(plan).checked:
         return None
+    w = words_for(plan.lang)
     missing = found["missing"]
+    # The note's template around the count of rules applied (Words.thin writes it whole).
+    before, _, after = w.thin_note.replace("{of}", str(len(vetting(plan).rules))).partition(
+        "{rules}"
+    )
+    fields_before, _, fields_after = w.thin_missing.partition("{fields}")
     said = pl.concat_str(
-        pl.lit("only "),
+        pl.lit(before),
         found["rules"].cast(pl.String),
-        pl.lit(f" of {len(vetting(plan).rules)} vetting rules could be applied"),
+        pl.lit(after),
         pl.when(missing.list.len() > 0).then(
-            pl.concat_str(pl.lit(": missing "), missing.list.join(", "))
+            pl.concat_str(pl.lit(fields_before), missing.list.join(w.sep), pl.lit(fields_after))
         ),
         ignore_nulls=True,
     )

@@ -6,12 +6,13 @@ row and a :class:`~kolrules.types.RowError` per row that could not be evaluated,
 input order. Every row read is one or the other, so
 ``rows_read == accepted + review + rejected + errors`` (:meth:`Report.accounted`).
 
-The reporters ``table``, ``json``, ``jsonl``, ``csv`` and ``xlsx`` are registered through the
-``kolrules_reporters_register`` hook like any plugin's. Each renders a whole report to a
-text stream; ``csv``, ``json`` and ``jsonl`` also write a run batch by batch as it is
-evaluated (``write_batches``: ``csv`` from its decision frames, ``json`` and ``jsonl``
+The reporters ``table``, ``json``, ``jsonl``, ``csv``, ``xlsx`` and ``html`` are registered
+through the ``kolrules_reporters_register`` hook like any plugin's. Each renders a whole
+report to a text stream; ``csv``, ``json`` and ``jsonl`` also write a run batch by batch as
+it is evaluated (``write_batches``: ``csv`` from its decision frames, ``json`` and ``jsonl``
 from its decisions' JSON text, :mod:`kolrules.formats`). ``xlsx`` (an Excel workbook,
-:mod:`kolrules.formats.xlsx`) is only written batch by batch.
+:mod:`kolrules.formats.xlsx`) and ``html`` (one HTML report with charts,
+:mod:`kolrules.formats.html_report`) are only written batch by batch.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from kolrules.evaluate import DECISION_COLUMNS, JOIN, format_value, to_pass_text
+from kolrules.findings.words import DEFAULT_LANG, Words, words_for
 from kolrules.formats import (
     FIRST_ITEM,
     FORMULA_START,
+    HTML,
     NEXT_ITEM,
     XLSX,
     decision_text,
@@ -38,6 +41,7 @@ from kolrules.formats import (
     write_json_batches,
     write_jsonl_batches,
 )
+from kolrules.formats.json_text import with_kept
 from kolrules.hookspecs import hookimpl
 from kolrules.types import (
     Columns,
@@ -55,6 +59,7 @@ __all__ = [
     "CSV",
     "CSV_COLUMNS",
     "FORMULA_START",
+    "HTML",
     "JSON",
     "JSONL",
     "TABLE",
@@ -83,33 +88,48 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 
 
-def render_json(report: Report, stream: IO[str]) -> None:
+#: Input columns kept, by row number: ``{row: {header: text}}`` (``Engine.kept_values``).
+Kept = Mapping[int, Mapping[str, str | None]]
+
+
+def render_json(report: Report, stream: IO[str], *, kept: Kept | None = None) -> None:
     """One JSON document: ``ruleset``, ``source``, ``columns`` (how the input's headers
     were read, :meth:`Columns.to_dict`; null without headers), ``decisions``
     (:meth:`Decision.to_dict`), ``errors`` (:func:`error_to_dict`) and ``summary``
     (``rows_read`` and the counts),
     laid out as the streaming form writes it (:mod:`kolrules.formats.json_text`): one
-    decision or row error per line, the summary last.
+    decision or row error per line, the summary last. ``kept``: each row's input columns
+    kept, written as its ``"kept"`` after ``"id"``, as the streaming form writes them.
 
     UTF-8 text as is (``ensure_ascii=False``); NaN and infinity become null.
     """
+    rows = kept or {}
     stream.write(document_head(report.ruleset, report.source, report.columns))
     for i, decision in enumerate(report.decisions):
-        stream.write((NEXT_ITEM if i else FIRST_ITEM) + decision_text(decision))
-    errors = [dumps(error_to_dict(e)) for e in report.errors]
+        text = decision_text(decision, _kept_of(rows, decision.row))
+        stream.write((NEXT_ITEM if i else FIRST_ITEM) + text)
+    errors = [dumps(error_to_dict(e, _kept_of(rows, e.row))) for e in report.errors]
     stream.write(document_tail(bool(report.decisions), errors, report.summary()))
 
 
-def render_jsonl(report: Report, stream: IO[str]) -> None:
+def _kept_of(kept: Kept, row: int | None) -> Mapping[str, str | None] | None:
+    return None if row is None else kept.get(row)
+
+
+def render_jsonl(report: Report, stream: IO[str], *, kept: Kept | None = None) -> None:
     """JSON Lines: a line per input row, in row order (:meth:`Report.in_row_order`):
     ``{"kind": "decision", ...}`` for a decision, ``{"kind": "error", ...}`` for a row
     error; then one ``{"kind": "summary", ...}`` line with the counts and ruleset.
+    ``kept``: as in :func:`render_json`.
     """
+    rows = kept or {}
     for entry in report.in_row_order():
+        values = _kept_of(rows, entry.row)
         if isinstance(entry, RowError):
-            stream.write(dumps({"kind": "error", **error_to_dict(entry)}) + "\n")
-        else:
-            stream.write(dumps({"kind": "decision", **jsonable(entry)}) + "\n")
+            stream.write(dumps({"kind": "error", **error_to_dict(entry, values)}) + "\n")
+            continue
+        said = jsonable(entry) if values is None else with_kept(jsonable(entry), dict(values))
+        stream.write(dumps({"kind": "decision", **said}) + "\n")
     stream.write(dumps(summary_line(report.summary(), report.ruleset, report.source)) + "\n")
 
 
@@ -284,10 +304,15 @@ def render_table(
     *,
     width: int | None = None,
     whole: Summary | None = None,
+    kept: Kept | None = None,
+    lang: str = DEFAULT_LANG,
 ) -> None:
     """A human-readable table of the decisions, a table of the row errors (if any) and the
-    summary line, drawn with rich. Each decision shows every reason, most severe first,
-    with what it would take to pass under each that is not an info.
+    summary line, drawn with rich, in the words of ``lang`` (the decisions' messages are
+    in the language of the engine that made them). Each decision shows every reason, most
+    severe first, with what it would take to pass under each that is not an info. ``kept``: input
+    columns shown after ``id`` in both tables (the nickname, by default on the command
+    line), by row (``Engine.kept_values``).
 
     ``whole`` is for a ``report`` of the first rows of a larger run
     (:meth:`kolrules.Engine.preview`): the table says how many rows it leaves out and the
@@ -300,6 +325,7 @@ def render_table(
     from rich.table import Table
     from rich.text import Text
 
+    w = words_for(lang)
     terminal = _is_terminal(stream)
     # Off a terminal, draw into a buffer and strip rich's padding at the ends of lines, so
     # saved reports diff cleanly.
@@ -314,29 +340,36 @@ def render_table(
         emoji=False,
         soft_wrap=False,
     )
-    heading = f"ruleset {report.ruleset.name} {report.ruleset.version}"
+    heading = w.heading.format(name=report.ruleset.name, version=report.ruleset.version)
     if report.source:
         heading += f" · {report.source}"
     console.print(Text(heading, style="bold"))
     if report.columns is not None:
-        console.print(_columns_block(report.columns))
+        console.print(_columns_block(report.columns, w))
         console.print()
 
     if report.decisions:
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
-        table.add_column("id", overflow="fold", max_width=18)
-        table.add_column("tier", overflow="fold", max_width=10)  # celebrity on one line
-        table.add_column("verdict", no_wrap=True)
-        table.add_column("score", justify="right", no_wrap=True)
-        table.add_column("quote", justify="right", no_wrap=True)
-        table.add_column("band", justify="right", no_wrap=True)
-        table.add_column("position", no_wrap=True)
-        table.add_column("reasons", overflow="fold")
+        id_, tier, verdict, score_, quote, band, position_, reasons_ = w.table_columns
+        table.add_column(id_, overflow="fold", max_width=18)
+        for header in _kept_headers(kept):
+            table.add_column(_kept_title(header), overflow="fold", max_width=16)
+        table.add_column(tier, overflow="fold", max_width=10)  # celebrity on one line
+        table.add_column(verdict, no_wrap=True)
+        table.add_column(score_, justify="right", no_wrap=True)
+        table.add_column(quote, justify="right", no_wrap=True)
+        table.add_column(band, justify="right", no_wrap=True)
+        table.add_column(position_, no_wrap=True)
+        table.add_column(reasons_, overflow="fold")
         # An input without a price column has no quotes: not a table of gifting candidates.
         quoted = report.columns is None or "price" in report.columns.read
         for d in report.decisions:
             price = d.price
-            position = price.position or ("gifting" if price.gifting and quoted else "-")
+            position = (
+                w.position(price.position)
+                if price.position
+                else (w.gifting if price.gifting and quoted else "-")
+            )
             reasons = Text()
             for line in (f"data error: {e}" for e in d.data_errors):
                 reasons.append(("\n" if reasons else "") + line)
@@ -344,14 +377,15 @@ def render_table(
                 reasons.append(("\n" if reasons else "") + d.applied.note)
             for f in d.said():
                 reasons.append(("\n" if reasons else "") + f.message)
-                needed = to_pass_text(f)
+                needed = to_pass_text(f, lang)
                 if needed and f.severity != "info":  # "to pass: price given": only noise
-                    reasons.append(f"\n  to pass: {needed}", style="dim")
+                    reasons.append(w.to_pass_line.format(needed=needed), style="dim")
             score = "-" if d.score is None or not math.isfinite(d.score) else f"{d.score:.1f}"
             table.add_row(
                 Text(d.id),
-                Text(d.tier or "-"),
-                Text(d.verdict, style=_VERDICT_STYLE.get(d.verdict, "")),
+                *_kept_cells(kept, d.row),
+                Text(w.tier(d.tier) if d.tier else "-"),
+                Text(w.verdict(d.verdict), style=_VERDICT_STYLE.get(d.verdict, "")),
                 Text(score),
                 Text(_money(price.quote)),
                 Text(_band(price.band_min, price.band_max)),
@@ -360,37 +394,63 @@ def render_table(
             )
         console.print(table)
     else:
-        console.print(Text("no profiles were evaluated"))
+        console.print(Text(w.none_evaluated))
 
     if report.errors:
         console.print()
         errors = Table(
-            title="rows not evaluated",
+            title=w.errors_title,
             title_justify="left",
             box=box.SIMPLE_HEAD,
             show_edge=False,
             pad_edge=False,
             collapse_padding=True,
         )
-        errors.add_column("row", justify="right", no_wrap=True)
-        errors.add_column("id", overflow="fold", max_width=18)
-        errors.add_column("reason", overflow="fold")
+        row_, id_, reason = w.error_columns
+        errors.add_column(row_, justify="right", no_wrap=True)
+        errors.add_column(id_, overflow="fold", max_width=18)
+        for header in _kept_headers(kept):
+            errors.add_column(_kept_title(header), overflow="fold", max_width=16)
+        errors.add_column(reason, overflow="fold")
         for e in report.errors:
-            errors.add_row(Text(str(e.row)), Text(e.id or "-"), Text(e.reason))
+            errors.add_row(
+                Text(str(e.row)), Text(e.id or "-"), *_kept_cells(kept, e.row), Text(e.reason)
+            )
         console.print(errors)
 
     shown = len(report.decisions) + len(report.errors)
     if whole is not None and whole.rows_read > shown:
-        console.print(
-            Text(
-                f"(the first {shown:,} of {whole.rows_read:,} rows; --limit N shows more, "
-                "-o FILE.csv or -f jsonl writes them all)"
-            )
-        )
+        console.print(Text(w.first_rows.format(shown=shown, total=whole.rows_read)))
     console.print()
-    console.print(Text((whole or report).summary_line()))
+    counted = whole or report
+    console.print(Text(w.summary(counted.rows_read, counted.counts)))
     if buffer is not None:
         stream.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
+
+
+#: The table's own column names: a kept input column of one of these names is shown as
+#: ``input:<name>``, as in the csv.
+_TABLE_WORDS = frozenset(("row", "id", "tier", "verdict", "score", "quote", "band", "position"))
+
+
+def _kept_headers(kept: Kept | None) -> list[str]:
+    """The kept columns' headers, in order (every row keeps the same columns)."""
+    first = next(iter(kept.values()), None) if kept else None
+    return [] if first is None else list(first)
+
+
+def _kept_title(header: str) -> str:
+    name = header.strip().casefold()
+    return f"input:{header}" if name in _TABLE_WORDS or name.startswith("reason") else header
+
+
+def _kept_cells(kept: Kept | None, row: int | None) -> list[Any]:
+    """A row's kept values as cells (``-`` for none), one per :func:`_kept_headers`."""
+    from rich.text import Text
+
+    headers = _kept_headers(kept)
+    values = (kept or {}).get(row, {}) if row is not None else {}
+    return [Text(values.get(h) or "-") for h in headers]
 
 
 def _read_as(field: str, header: str) -> str:
@@ -398,7 +458,7 @@ def _read_as(field: str, header: str) -> str:
     return field if header.strip().casefold() == field.casefold() else f"{header}→{field}"
 
 
-def _columns_block(columns: Columns) -> Any:
+def _columns_block(columns: Columns, w: Words) -> Any:
     """The short block that opens the table: the fields read and their headers, the
     headers not used, the fields the rules read that the input lacks."""
     from rich import box
@@ -408,26 +468,28 @@ def _columns_block(columns: Columns) -> Any:
     grid = Table(box=box.SIMPLE, show_header=False, show_edge=False, pad_edge=False)
     grid.add_column(no_wrap=True, style="dim")
     grid.add_column(overflow="fold")
-    read = ", ".join(_read_as(f, h) for f, h in columns.read.items())
-    grid.add_row(Text("columns read"), Text(read or "none"))
+    read = w.names(_read_as(f, h) for f, h in columns.read.items())
+    grid.add_row(Text(w.columns_read), Text(read or w.none))
     if columns.unused:
-        grid.add_row(Text("not used"), Text(", ".join(columns.unused)))
+        grid.add_row(Text(w.not_used), Text(w.names(columns.unused)))
     if columns.lacking:
         rules = len({r for ids in columns.lacking.values() for r in ids})
-        lacking = (
-            f"{', '.join(columns.lacking)}: {rules} rule{'s' if rules > 1 else ''} read "
-            f"{'them' if len(columns.lacking) > 1 else 'it'} (kolrules columns names them)"
+        lacking = w.lacking.format(
+            fields=w.names(columns.lacking),
+            n=rules,
+            rules=w.pick("rule", rules),
+            them=w.pick("it", len(columns.lacking)),
         )
-        grid.add_row(Text("not in the input"), Text(lacking))
+        grid.add_row(Text(w.not_in_input), Text(lacking))
     if columns.not_applied:
-        grid.add_row(Text("not applied"), Text(_not_applied(columns.not_applied)))
+        grid.add_row(Text(w.not_applied), Text(_not_applied(columns.not_applied, w)))
     return grid
 
 
-def _not_applied(rules: tuple[str, ...]) -> str:
+def _not_applied(rules: tuple[str, ...], w: Words) -> str:
     """The file-level note of the rules whose inputs the input lacks."""
-    reads = "they read" if len(rules) > 1 else "it reads"
-    return f"{', '.join(rules)}: to no row, as the input lacks all {reads}"
+    reads = w.pick("reads", len(rules))
+    return w.not_applied_note.format(rules=w.names(rules), reads=reads)
 
 
 def render_columns(
@@ -463,7 +525,9 @@ def render_columns(
             table.add_row(Text(field), Text("-"), Text(note))
     console.print(table)
     if columns.not_applied:
-        console.print(Text(f"not applied: {_not_applied(columns.not_applied)}"))
+        console.print(
+            Text(f"not applied: {_not_applied(columns.not_applied, words_for(DEFAULT_LANG))}")
+        )
     console.print(Text(f"not used: {', '.join(columns.unused) or 'none'}"))
     stream.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
 
@@ -478,96 +542,121 @@ def render_explanation(
     stream: IO[str],
     inputs: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
+    *,
+    lang: str = DEFAULT_LANG,
 ) -> None:
     """Every finding of one decision (rule, stage, outcome, severity, message), its
     metrics (beside its ``inputs``, the profile's input values, when given, each with the
     header it was read from, from ``headers``), tier, price assessment and ruleset, as
-    tables drawn with rich."""
+    tables drawn with rich, in the words of ``lang``."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
+    w = words_for(lang)
+
+    def value(v: Any) -> str:
+        return format_value(v, "", w.missing)
+
     console = Console(file=stream, width=120, highlight=False)
     p = decision.price
-    score = "missing" if decision.score is None else f"{decision.score:.1f}"
+    score = w.missing if decision.score is None else f"{decision.score:.1f}"
+    tier = w.tier(decision.tier) if decision.tier else w.unknown
+    verdict = w.verdict(decision.verdict)
     console.print(
-        f"[bold]{decision.id}[/] ({decision.platform}): verdict [bold]{decision.verdict}[/], "
-        f"tier {decision.tier or 'unknown'}, score {score}"
+        w.explain_head.format(
+            id=decision.id, platform=decision.platform, verdict=verdict, tier=tier, score=score
+        )
     )
     if decision.why:
-        console.print(f"why: {escape(decision.why)}")
+        console.print(w.why_line.format(why=escape(decision.why)))
     if decision.score_missing:
         console.print(escape(decision.score_missing))
     applied = decision.applied
     if applied is not None:
-        said = f"vetting rules applied: {applied.rules} of {applied.of}"
+        said = w.applied_line.format(rules=applied.rules, of=applied.of)
         if applied.missing:
-            said += f" (missing {', '.join(applied.missing)})"
+            said += w.applied_missing.format(fields=w.names(applied.missing))
         if not applied.enough:
-            said += ": too few, so review ([verdict] min_applicable)"
+            said += w.applied_thin
         console.print(escape(said))
     if headers is not None and "price" not in headers:
-        quote = "no price column in the input"
+        quote = w.no_price_column
     elif p.gifting:
-        quote = "no quote (gifting candidate)"
+        quote = w.no_quote
     else:
-        quote = f"quote {format_value(p.quote)} RMB"
+        quote = w.quote.format(quote=value(p.quote))
+    position = w.position(p.position) if p.position else w.no_position
     console.print(
-        f"{quote}; {_fair_band(decision)}; position {p.position or 'n/a'}; "
-        f"CPE {format_value(p.cpe)}"
+        w.price_line.format(
+            quote=quote, band=_fair_band(decision, w), position=position, cpe=value(p.cpe)
+        )
     )
+    ruleset = decision.ruleset
     console.print(
-        f"ruleset {decision.ruleset.name} {decision.ruleset.version} ({decision.ruleset.hash[:12]})"
+        w.ruleset_line.format(name=ruleset.name, version=ruleset.version, hash=ruleset.hash[:12])
     )
     for e in decision.data_errors:
-        console.print(f"[yellow]data error[/]: {e}")
-    table = Table(title="findings", title_justify="left")
-    for col in ("rule", "stage", "outcome", "severity", "message (and what it would take)"):
+        console.print(w.data_error.format(error=e))
+    table = Table(title=w.findings_title, title_justify="left")
+    for col in w.finding_columns:
         table.add_column(col, overflow="fold")
     colours = {"fail": "red", "pass": "green", "not_applicable": "dim"}
     for f in decision.findings:
-        needed = to_pass_text(f)
-        message = escape(f.message) + (f"\n[bold]to pass:[/] {escape(needed)}" if needed else "")
+        needed = to_pass_text(f, lang)
+        message = escape(f.message) + (
+            w.to_pass_bold.format(needed=escape(needed)) if needed else ""
+        )
         if f.seen or f.thresholds:
-            looked = "; ".join(f"{k} = {format_value(v)}" for k, v in f.seen.items())
-            compared = "; ".join(f"{k} = {format_value(v)}" for k, v in f.thresholds.items())
-            shown = f"seen: {looked}" + (f" · thresholds: {compared}" if compared else "")
+            looked = w.item_sep.join(f"{k} = {value(v)}" for k, v in f.seen.items())
+            compared = w.item_sep.join(f"{k} = {value(v)}" for k, v in f.thresholds.items())
+            shown = w.seen.format(values=looked) + (
+                w.thresholds.format(values=compared) if compared else ""
+            )
             message += f"\n[dim]{escape(shown)}[/]"
         if f.superseded_by:
-            message += f"\n[dim](said by {f.superseded_by}: not repeated among the reasons)[/]"
-        table.add_row(f.rule, f.stage, f"[{colours[f.outcome]}]{f.outcome}[/]", f.severity, message)
+            message += f"\n[dim]{escape(w.said_by.format(rule=f.superseded_by))}[/]"
+        table.add_row(
+            f.rule,
+            w.stage(f.stage),
+            f"[{colours[f.outcome]}]{w.outcome(f.outcome)}[/]",
+            w.severity(f.severity),
+            message,
+        )
     console.print(table)
-    metrics = Table(title="metrics", title_justify="left")
-    metrics.add_column("metric")
-    metrics.add_column("value", justify="right")
-    for name, value in decision.metrics.items():
-        metrics.add_row(escape(name), escape(format_value(value)))
+    metrics = Table(title=w.metrics_title, title_justify="left")
+    metric, number = w.metric_columns
+    metrics.add_column(metric)
+    metrics.add_column(number, justify="right")
+    for name, v in decision.metrics.items():
+        metrics.add_row(escape(name), escape(value(v)))
     if inputs is None:
         console.print(metrics)
         return
-    given = Table(title="inputs", title_justify="left")
-    given.add_column("field")
-    given.add_column("value", justify="right")
-    given.add_column("header")
-    for name, value in inputs.items():
+    given = Table(title=w.inputs_title, title_justify="left")
+    field, number, header_ = w.input_columns
+    given.add_column(field)
+    given.add_column(number, justify="right")
+    given.add_column(header_)
+    for name, v in inputs.items():
         header = (headers or {}).get(name, "")
         shown = "" if header.strip().casefold() == name.casefold() else header
-        given.add_row(escape(name), escape(format_value(value)), escape(shown))
+        given.add_row(escape(name), escape(value(v)), escape(shown))
     side = Table.grid(padding=(0, 2))
     side.add_row(given, metrics)
     console.print(side)
 
 
-def _fair_band(decision: Decision) -> str:
+def _fair_band(decision: Decision, w: Words) -> str:
     """``fair band 500-8,000 RMB``, or why there is none."""
     low, high = decision.price.band_min, decision.price.band_max
     if low is None and high is None:
-        return "no fair band: no tier" if decision.tier is None else "no fair band for this tier"
+        return w.band_none_no_tier if decision.tier is None else w.band_none
     if high is None:
-        return f"fair band at least {format_value(low)} RMB"
+        return w.band_at_least.format(low=format_value(low))
     if low is None:
-        return f"fair band at most {format_value(high)} RMB"
-    return f"fair band {format_value(low)}-{format_value(high)} RMB"
+        return w.band_at_most.format(high=format_value(high))
+    return w.band.format(low=format_value(low), high=format_value(high))
 
 
 # --------------------------------------------------------------------------------------
@@ -614,5 +703,5 @@ CSV = Reporter(
 
 @hookimpl
 def kolrules_reporters_register() -> Iterable[Reporter]:
-    """Register the built-in output formats: table, json, jsonl, csv, xlsx."""
-    return (TABLE, JSON, JSONL, CSV, XLSX)
+    """Register the built-in output formats: table, json, jsonl, csv, xlsx, html."""
+    return (TABLE, JSON, JSONL, CSV, XLSX, HTML)

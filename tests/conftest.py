@@ -44,6 +44,15 @@ def _forget_modules_loaded_from_tmp(
             del sys.modules[name]
 
 
+@pytest.fixture(autouse=True)
+def _english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that print for people take their language from the locale (``--lang``'s
+    default): every test starts from an English one, whatever the machine's, and a test
+    of the Chinese output asks for it."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.setenv(name, "C")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """kolrules' on-disk cache (ruleset files known to pass the schema) goes to a

@@ -589,6 +589,7 @@ def test_plugins_json() -> None:
     assert by_name["kolrules.read"]["registers"]["readers"] == ["csv", "json", "jsonl", "xlsx"]
     assert by_name["kolrules.report"]["registers"]["reporters"] == [
         "csv",
+        "html",
         "json",
         "jsonl",
         "table",

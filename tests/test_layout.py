@@ -38,7 +38,8 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("report",),
     ("plugins",),  # the plugin machinery the engine wires in
     ("engine",),
-    ("checks", "diff", "ruletest", "dask", "serve"),  # features built on the engine
+    # features built on the engine
+    ("checks", "diff", "ruletest", "dask", "serve", "measure", "planner"),
     ("testing", "cli"),  # the faces for plugin authors and for people
 )
 

@@ -505,13 +505,14 @@ def test_jsonable_turns_containers_and_non_finite_numbers_into_json() -> None:
 
 def test_the_built_in_reporters_and_their_extensions() -> None:
     reporters = {r.name: r for r in kolrules_reporters_register()}
-    assert sorted(reporters) == ["csv", "json", "jsonl", "table", "xlsx"]
+    assert sorted(reporters) == ["csv", "html", "json", "jsonl", "table", "xlsx"]
     assert {n: r.extension for n, r in reporters.items()} == {
         "table": ".txt",
         "json": ".json",
         "jsonl": ".jsonl",
         "csv": ".csv",
         "xlsx": ".xlsx",
+        "html": ".html",
     }
     assert reporters["csv"].write_batches is not None
     out = io.StringIO()

@@ -408,6 +408,6 @@ def test_table_colours_verdicts_on_a_terminal(report: Report) -> None:
 
 def test_reporters_are_registered() -> None:
     reporters = {r.name: r for r in kolrules_reporters_register()}
-    assert list(reporters) == ["table", "json", "jsonl", "csv", "xlsx"]
+    assert list(reporters) == ["table", "json", "jsonl", "csv", "xlsx", "html"]
     assert reporters["json"].extension == ".json"
     assert reporters["csv"] is CSV

@@ -39,7 +39,10 @@ def rows() -> list[dict[str, str]]:
 
 
 def cli_json(*args: str) -> dict[str, Any]:
-    result = CliRunner().invoke(main, ["evaluate", *args, "-f", "json"], catch_exceptions=False)
+    """``kolrules evaluate ARGS -f json`` keeping no input column: the service, like the
+    Python API, carries none (the command line keeps the nickname by default)."""
+    command = ["evaluate", *args, "-f", "json", "--keep", ""]
+    result = CliRunner().invoke(main, command, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     document: dict[str, Any] = json.loads(result.stdout)
     return document

@@ -7,7 +7,8 @@ Everything here is well defined at run time but probably not what the author mea
   so there are no false alarms: a rule this cannot prove anything about is left alone);
 - comparisons of ``tier`` or ``origin`` with a value they never take;
 - params and metrics the ruleset's own file sets but nothing uses;
-- a new rule in an overlay whose id is close to an inherited one (a typo'd override?).
+- a new rule in an overlay whose id is close to an inherited one (a typo'd override?);
+- a rule with no message in a language other rules give theirs in (``message.zh``).
 
 Errors (the ruleset cannot be used) are found when loading and compiling; see
 docs/rulesets.md, "Errors and warnings".
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from kolrules.checks.reach import Bool, Num, Text, Value, constant, evaluate, impossible, narrow
 from kolrules.errors import RulesetIssue
+from kolrules.findings.words import DEFAULT_LANG, LANGS
 from kolrules.types import ORIGINS, Tier
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ def static_checks(plan: Plan) -> list[RulesetIssue]:
         *values,
         *_unused(plan),
         *_near_inherited_ids(rs),
+        *_untranslated(rs),
     ]
 
 
@@ -258,7 +261,7 @@ def _used_names(plan: Plan) -> set[str]:
 
 
 def _rule_names(compiled: CompiledRule) -> list[str]:
-    names = [*compiled.require.names, *compiled.template_names]
+    names = [*compiled.require.names, *compiled.template_names, *compiled.message_names]
     if compiled.when is not None:
         names += compiled.when.names
     return names
@@ -303,4 +306,38 @@ def _near_inherited_ids(rs: Ruleset) -> Iterator[RulesetIssue]:
                 ("rules", i, "id"),
                 f"new rule {rid!r} is next to the inherited rule {close[0]!r}",
                 f"to change {close[0]!r}, use its id; to keep both, pick a more distinct id",
+            )
+
+
+# -- messages in each language -------------------------------------------------------------
+
+
+def _untranslated(rs: Ruleset) -> Iterator[RulesetIssue]:
+    """A rule without a message in a language that other rules of the ruleset give theirs
+    in: output in that language would show its English one among translated ones. Only
+    rules whose message the ruleset's own file sets (or leaves out) are named."""
+    for lang in LANGS:
+        if lang == DEFAULT_LANG:
+            continue
+        given = sum(lang in r.messages for r in rs.rules)
+        if not given:
+            continue
+        for i, r in enumerate(rs.rules):
+            if lang in r.messages:
+                continue
+            where: tuple[str | int, ...] = ("rules", i)
+            if r.messages:  # a table: where its first language is written
+                where = ("rules", i, "message", next(iter(r.messages)))
+            elif r.message is not None:
+                where = ("rules", i, "message")
+            origin, _ = rs.origin(where)
+            if origin is not None and origin.file != rs.path:
+                continue
+            yield _warn(
+                rs,
+                where,
+                f"rule {r.id!r} has no {lang} message, though {given} other "
+                f"rule{'s' if given > 1 else ''} give one: --lang {lang} shows its English one",
+                f'add message.{lang} = "..." (a message given as a table: '
+                f'message = {{ en = "...", {lang} = "..." }})',
             )

@@ -15,11 +15,13 @@ from kolrules.cli.errors import EPILOG, EXIT_INTERNAL, EXIT_USAGE, errors, fail
 from kolrules.cli.options import (
     engine_for,
     input_format_option,
+    lang_option,
     output_option,
     ruleset_option,
     sheet_option,
     stdin_or,
 )
+from kolrules.cli.progress import progress_bar, quiet_option
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,10 +34,15 @@ __all__ = ["columns", "evaluate", "explain"]
 
 
 def _emit(
-    write: Callable[[IO[str]], None], output: Path | None, run: Report | Summary, *, table: bool
+    write: Callable[[IO[str]], None],
+    output: Path | None,
+    run: Report | Summary,
+    *,
+    table: bool,
+    lang: str = "en",
 ) -> None:
-    """``write`` to stdout or to ``output``; then the summary line on stderr (a table on
-    stdout ends with its own), and a check that every row was accounted for."""
+    """``write`` to stdout or to ``output``; then the summary line on stderr, in ``lang``
+    (a table on stdout ends with its own), and a check that every row was accounted for."""
     if output is None:
         write(sys.stdout)
     else:
@@ -47,16 +54,30 @@ def _emit(
         with fh:
             write(fh)
     if not table or output is not None:
-        click.echo(run.summary_line(), err=True)
+        click.echo(_summary_line(run, lang), err=True)
     if not run.accounted():  # pragma: no cover - the engine guarantees it
         fail(
             "internal error: some rows were neither evaluated nor reported as errors", EXIT_INTERNAL
         )
 
 
+def _summary_line(run: Report | Summary, lang: str) -> str:
+    """``rows read 40 = accepted 20 + ...`` in ``lang``."""
+    from kolrules.findings.words import words_for
+
+    return words_for(lang).summary(run.rows_read, run.counts)
+
+
 def _write(report: Report, engine: Engine, fmt: str, output: Path | None) -> None:
     reporter = engine.reporter(fmt)
-    _emit(lambda stream: reporter.render(report, stream), output, report, table=fmt == "table")
+    render = reporter.render
+    _emit(
+        lambda stream: render(report, stream),
+        output,
+        report,
+        table=fmt == "table",
+        lang=engine.lang,
+    )
 
 
 def _format_for(fmt: str | None, output: Path | None, engine: Engine) -> str:
@@ -75,13 +96,15 @@ def _format_for(fmt: str | None, output: Path | None, engine: Engine) -> str:
 @click.command(epilog=EPILOG)
 @click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
 @ruleset_option
+@lang_option
 @click.option(
     "--format",
     "-f",
     "fmt",
     metavar="FORMAT",
-    help="table, json, jsonl, csv or xlsx (default: from --output's suffix, else table; "
-    "xlsx needs -o FILE and the extra kolrules[excel]).",
+    help="table, json, jsonl, csv, xlsx or html (default: from --output's suffix, else "
+    "table; xlsx needs -o FILE and the extra kolrules[excel]; html is the report of "
+    "kolrules report, without its scatter chart).",
 )
 @output_option
 @input_format_option
@@ -89,9 +112,9 @@ def _format_for(fmt: str | None, output: Path | None, engine: Engine) -> str:
 @click.option(
     "--keep",
     metavar="COL,...",
-    help="Input columns (by header) carried into the decisions, right after id (csv and "
-    "xlsx output). Default: the name or nickname column (昵称) when INPUT has one; "
-    '--keep "" keeps none.',
+    help="Input columns (by header) carried into the decisions, right after id: csv and "
+    'xlsx columns, "kept": {header: value} in json and jsonl, table columns. Default: the '
+    'name or nickname column (昵称) when INPUT has one; --keep "" keeps none.',
 )
 @click.option(
     "--bom/--no-bom",
@@ -126,11 +149,13 @@ def _format_for(fmt: str | None, output: Path | None, engine: Engine) -> str:
     help="table only: how many rows the table lists; the summary counts every row "
     "(the file is read batch by batch, so a table of millions of rows is quick).",
 )
+@quiet_option
 @click.pass_context
 def evaluate(
     ctx: click.Context,
     input_file: Path,
     ruleset: str | None,
+    lang: str,
     fmt: str | None,
     output: Path | None,
     input_format: str | None,
@@ -141,6 +166,7 @@ def evaluate(
     reasons: str,
     raw: bool,
     limit: int,
+    quiet: bool,
 ) -> None:
     """Evaluate every KOL in INPUT: verdict, tier, price assessment, score and reasons.
 
@@ -153,7 +179,8 @@ def evaluate(
 
     csv, json, jsonl and xlsx output (and a plugin's format that can stream) is written
     batch by batch as the input is read, so files larger than memory can be evaluated; the
-    table lists the first rows and counts every row.
+    table lists the first rows and counts every row. While it runs, a progress bar (rows,
+    rows/s) is drawn on stderr when stderr is a terminal; -q draws none.
 
     \b
     Examples:
@@ -166,26 +193,34 @@ def evaluate(
       export-tool | kolrules evaluate - -f jsonl
     """
     with errors(), stdin_or(input_file, input_format) as input_file:
-        engine = engine_for(ctx, ruleset, strict)
+        engine = engine_for(ctx, ruleset, strict, lang)
         chosen = _format_for(fmt, output, engine)
         reporter = engine.registry.reporter(chosen)  # fail on a bad format before reading
         if chosen == "xlsx":
             _xlsx_ready(output)
         if bom and chosen != "csv":
             fail(f"--bom is for csv output; {chosen} output has no byte-order mark", EXIT_USAGE)
-        if keep is not None and chosen in {"json", "jsonl", "table"}:
-            fail(f"--keep is for csv and xlsx output, not yet for {chosen}", EXIT_USAGE)
+        if keep and reporter.write_batches is None and chosen != "table":
+            fail(
+                f"--keep reaches csv, xlsx, json, jsonl and the table, not {chosen}: that "
+                "format is rendered from a whole report, which carries no input columns",
+                EXIT_USAGE,
+            )
         kept = None if keep is None else tuple(c.strip() for c in keep.split(",") if c.strip())
         _sheet_note(engine, input_file, input_format, sheet)
         if reporter.write_batches is not None:  # streamed, batch by batch
             with_bom = bom if bom is not None else chosen == "csv" and output is not None
-            options = _Options(reasons, raw, sheet, with_bom, kept)
+            options = _Options(reasons, raw, sheet, with_bom, kept, quiet)
             _stream(engine, chosen, input_file, output, input_format, options)
             return
         if chosen == "table":  # the first rows and the whole file's counts
-            _table(engine, input_file, output, input_format, limit, sheet)
+            options = _Options(reasons, raw, sheet, False, kept, quiet)
+            _table(engine, input_file, output, input_format, limit, options)
             return
-        report = engine.evaluate_file(input_file, input_format=input_format, sheet=sheet)
+        with progress_bar(quiet) as progress:
+            report = engine.evaluate_file(
+                input_file, input_format=input_format, sheet=sheet, progress=progress
+            )
         _write(report, engine, chosen, output)
 
 
@@ -220,12 +255,25 @@ def _table(
     output: Path | None,
     input_format: str | None,
     limit: int,
-    sheet: str | None,
+    options: _Options,
 ) -> None:
     from kolrules.report import render_table
 
-    report, whole = engine.preview(source, limit, input_format=input_format, sheet=sheet)
-    _emit(lambda stream: render_table(report, stream, whole=whole), output, whole, table=True)
+    sheet = options.sheet
+    with progress_bar(options.quiet) as progress:
+        report, whole = engine.preview(
+            source, limit, input_format=input_format, sheet=sheet, progress=progress
+        )
+    kept = engine.kept_values(
+        source, options.keep, rows=limit, input_format=input_format, sheet=sheet
+    )
+    _emit(
+        lambda stream: render_table(report, stream, whole=whole, kept=kept, lang=engine.lang),
+        output,
+        whole,
+        table=True,
+        lang=engine.lang,
+    )
 
 
 class _Options(NamedTuple):
@@ -236,6 +284,7 @@ class _Options(NamedTuple):
     sheet: str | None
     bom: bool
     keep: tuple[str, ...] | None
+    quiet: bool
 
 
 def _broken_pipe(exc: OSError) -> bool:
@@ -257,18 +306,21 @@ def _stream(
     options: _Options,
 ) -> None:
     target: Path | IO[bytes] = output if output is not None else sys.stdout.buffer
+    beside = sys.stdout if output is None else None  # a bar would break into its lines
     try:
-        summary = engine.evaluate_to_file(
-            source,
-            target,
-            input_format=input_format,
-            output_format=fmt,
-            reasons=cast("Reasons", options.reasons),
-            raw=options.raw,
-            sheet=options.sheet,
-            bom=options.bom,
-            keep=options.keep,
-        )
+        with progress_bar(options.quiet, beside=beside) as progress:
+            summary = engine.evaluate_to_file(
+                source,
+                target,
+                input_format=input_format,
+                output_format=fmt,
+                reasons=cast("Reasons", options.reasons),
+                raw=options.raw,
+                sheet=options.sheet,
+                bom=options.bom,
+                keep=options.keep,
+                progress=progress,
+            )
     except OSError as exc:
         if _broken_pipe(exc):
             raise BrokenPipeError(errno.EPIPE, "the reader closed the pipe") from exc
@@ -276,7 +328,7 @@ def _stream(
         return
     if output is None:
         sys.stdout.flush()
-    click.echo(summary.summary_line(), err=True)
+    click.echo(_summary_line(summary, engine.lang), err=True)
     if not summary.accounted():  # pragma: no cover - the engine guarantees it
         fail(
             "internal error: some rows were neither evaluated nor reported as errors", EXIT_INTERNAL
@@ -287,6 +339,7 @@ def _stream(
 @click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("--id", "kol_id", required=True, help="The KOL's id, as in the input's id column.")
 @ruleset_option
+@lang_option
 @click.option(
     "--format",
     "-f",
@@ -303,6 +356,7 @@ def explain(
     input_file: Path,
     kol_id: str,
     ruleset: str | None,
+    lang: str,
     fmt: str,
     input_format: str | None,
     sheet: str | None,
@@ -315,7 +369,7 @@ def explain(
       kolrules explain examples/candidates.csv --id red-011
     """
     with errors(), stdin_or(input_file, input_format) as input_file:
-        engine = engine_for(ctx, ruleset)
+        engine = engine_for(ctx, ruleset, lang=lang)
         report = engine.evaluate_file(input_file, input_format=input_format, sheet=sheet)
         decision = next((d for d in report.decisions if d.id == kol_id), None)
         if decision is None:
@@ -342,7 +396,7 @@ def explain(
         from kolrules.report import render_explanation
 
         headers = report.columns.read if report.columns is not None else None
-        render_explanation(decision, sys.stdout, inputs, headers)
+        render_explanation(decision, sys.stdout, inputs, headers, lang=lang)
 
 
 @click.command(epilog=EPILOG)

@@ -14,8 +14,11 @@ import click
 from kolrules.cli.diff import diff
 from kolrules.cli.errors import EPILOG, EXIT_PLUGIN, errors, fail
 from kolrules.cli.evaluate import columns, evaluate, explain
+from kolrules.cli.measure import measure
 from kolrules.cli.options import check_plugin_args, check_plugins_dir, plugin_args
+from kolrules.cli.plan import plan
 from kolrules.cli.plugins import list_plugins
+from kolrules.cli.report import report
 from kolrules.cli.rulesets import list_rulesets, schema, validate
 from kolrules.cli.ruletest import test_rulesets
 from kolrules.cli.serve import replay, serve
@@ -156,12 +159,15 @@ for _command in (
     evaluate,
     explain,
     columns,
+    report,
     validate,
     list_rulesets,
     schema,
     list_plugins,
     test_rulesets,
     diff,
+    measure,
+    plan,
     serve,
     replay,
 ):

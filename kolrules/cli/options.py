@@ -1,8 +1,10 @@
-"""What several commands share: the ``-r``, ``-o`` and ``--input-format`` options, the
-engine a command builds, and the checks of ``-p`` and ``--plugins-dir``."""
+"""What several commands share: the ``-r``, ``-o``, ``--input-format`` and ``--lang``
+options (and the language the locale asks for), the engine a command builds, and the
+checks of ``-p`` and ``--plugins-dir``."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -21,8 +23,10 @@ if TYPE_CHECKING:
 __all__ = [
     "check_plugin_args",
     "check_plugins_dir",
+    "default_lang",
     "engine_for",
     "input_format_option",
+    "lang_option",
     "output_option",
     "plugin_args",
     "ruleset_option",
@@ -31,13 +35,42 @@ __all__ = [
 ]
 
 
-def engine_for(ctx: click.Context, ruleset: str | None = None, strict: bool = False) -> Engine:
+def engine_for(
+    ctx: click.Context, ruleset: str | None = None, strict: bool = False, lang: str = "en"
+) -> Engine:
     """An engine for ``ruleset`` (default red-default) with the plugins the group's
-    ``-p`` and ``--plugins-dir`` added."""
+    ``-p`` and ``--plugins-dir`` added, speaking ``lang``."""
     from kolrules.engine import DEFAULT_RULESET, Engine
 
     plugins = tuple(ctx.obj.get("plugins", ()))
-    return Engine(ruleset or DEFAULT_RULESET, plugins=plugins, strict=strict)
+    return Engine(ruleset or DEFAULT_RULESET, plugins=plugins, strict=strict, lang=lang)
+
+
+#: The languages of ``--lang``: those of :data:`kolrules.findings.words.LANGS` (not
+#: imported here, so that ``kolrules --help`` stays quick; tests/test_lang.py checks them).
+LANGS = ("en", "zh")
+
+
+def default_lang() -> str:
+    """The language the locale asks for: the first of ``LC_ALL``, ``LC_MESSAGES`` and
+    ``LANG`` that is set and not empty decides, ``zh`` for a value starting with ``zh``
+    (``zh_CN.UTF-8``, ``zh_TW``), else ``en``; ``en`` when none is set."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(LANGS),
+    default=default_lang,
+    show_default="from the locale (LC_ALL, LC_MESSAGES, LANG): zh for zh_*, else en",
+    help="The language of what the output says to people: messages, reasons, what it "
+    "would take to pass, the table's words and the summary line. Column names, keys and "
+    "values other programs read (verdict, tier, rule ids) stay English.",
+)
 
 
 output_option = click.option(

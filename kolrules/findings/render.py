@@ -88,13 +88,14 @@ class _Number(NamedTuple):
     text: _Text
 
 
-def format_value(value: Any, spec: str = "") -> str:
-    """How a value shows in a message: ``missing`` for None, numbers readable
-    (``12,000``, ``3.46``, ``0.0123``) unless the template gives a format spec. The one
-    definition: :func:`message_expr` writes the same text in polars, and
-    :mod:`kolrules.evaluate` renders with it on the one-profile path."""
+def format_value(value: Any, spec: str = "", missing: str = "missing") -> str:
+    """How a value shows in a message: ``missing`` for None (the word of the language
+    spoken, :attr:`kolrules.findings.words.Words.missing`), numbers readable (``12,000``,
+    ``3.46``, ``0.0123``) unless the template gives a format spec. The one definition:
+    :func:`message_expr` writes the same text in polars, and :mod:`kolrules.evaluate`
+    renders with it on the one-profile path."""
     if value is None:
-        return "missing"
+        return missing
     if isinstance(value, float):  # the common case first (a bool is not a float)
         if spec:
             return format(value, spec)
@@ -111,14 +112,17 @@ def format_value(value: Any, spec: str = "") -> str:
 
 
 def message_expr(
-    template: str, params: Mapping[str, Any], dtypes: Mapping[str, pl.DataType]
+    template: str,
+    params: Mapping[str, Any],
+    dtypes: Mapping[str, pl.DataType],
+    missing: str = "missing",
 ) -> pl.Expr | None:
     """The text of ``template`` for every row, as one String expression.
 
     A field found in ``params`` is that constant (params shadow columns, as in batch
-    rendering); any other field is the column of that name, of type ``dtypes[name]``.
-    ``None`` when a field is neither, or when a spec or a column type cannot be rendered
-    here: the caller then renders in Python.
+    rendering); any other field is the column of that name, of type ``dtypes[name]``,
+    shown as ``missing`` where it is null. ``None`` when a field is neither, or when a
+    spec or a column type cannot be rendered here: the caller then renders in Python.
     """
     import polars as pl
 
@@ -133,9 +137,9 @@ def message_expr(
             continue
         piece: str | _Stages | None
         if field in params:
-            piece = _param_text(params[field], spec or "")
+            piece = _param_text(params[field], spec or "", missing)
         elif field in dtypes:
-            piece = _column_text(field, dtypes[field], spec or "")
+            piece = _column_text(field, dtypes[field], spec or "", missing)
         else:
             piece = None
         if piece is None:
@@ -154,10 +158,10 @@ def message_expr(
     )
 
 
-def _param_text(value: Any, spec: str) -> str | None:
+def _param_text(value: Any, spec: str, missing: str) -> str | None:
     """A param's text, rendered once (``None`` where Python cannot render it)."""
     try:
-        return format_value(value, spec if value is not None else "")
+        return format_value(value, spec if value is not None else "", missing)
     except (ValueError, TypeError, OverflowError):
         return None
 
@@ -232,50 +236,55 @@ def _parse(spec: str) -> _Spec | None:
     return _Spec(found["group"], None if precision is None else int(precision), found["kind"])
 
 
-def _column_text(name: str, dtype: pl.DataType, spec: str) -> _Stages | None:
+def _column_text(name: str, dtype: pl.DataType, spec: str, missing: str) -> _Stages | None:
     """The pieces of a column's text, ``missing`` where it is null; ``None`` when this
     module does not render it."""
     stages = _Stages(name)
-    pieces = _column_pieces(stages, dtype, spec)
+    pieces = _column_pieces(stages, dtype, spec, missing)
     if pieces is None:
         return None
     stages.pieces = pieces
     return stages
 
 
-def _column_pieces(stages: _Stages, dtype: pl.DataType, spec: str) -> list[pl.Expr] | None:
+def _column_pieces(
+    stages: _Stages, dtype: pl.DataType, spec: str, missing: str
+) -> list[pl.Expr] | None:
     import polars as pl
 
     value = stages.value
     if dtype == pl.Null:
-        return [pl.lit("missing", dtype=pl.String)]  # null throughout: the spec never applies
+        return [pl.lit(missing, dtype=pl.String)]  # null throughout: the spec never applies
     if dtype == pl.Boolean:
-        return [_lookup(("false", "true", "missing"), value.cast(pl.Int64).fill_null(2))]
+        return [_lookup(("false", "true", missing), value.cast(pl.Int64).fill_null(2))]
     if dtype in (pl.String, pl.Categorical, pl.Enum):
-        return None if spec else [value.cast(pl.String).fill_null("missing")]
+        return None if spec else [value.cast(pl.String).fill_null(missing)]
     parsed = _parse(spec) if spec else None
     if spec and parsed is None:
         return None
     if dtype.is_integer():
         if parsed is None or parsed.kind in ("", "d"):
-            return _integer_pieces(stages, parsed, spec)
+            return _integer_pieces(stages, parsed, spec, missing)
     elif not dtype.is_float():
         return None
     if parsed is not None and not _float_spec_ok(parsed):
         return None
-    return _float_pieces(stages, parsed, spec)
+    return _float_pieces(stages, parsed, spec, missing)
 
 
 def _float_spec_ok(spec: _Spec) -> bool:
     return spec.kind in _FLOAT_KINDS and (spec.precision or 0) <= MAX_DIGITS
 
 
-def _integer_pieces(stages: _Stages, spec: _Spec | None, source: str) -> list[pl.Expr] | None:
-    """An integer as Python shows it: ``str`` without a spec, else grouped digits."""
+def _integer_pieces(
+    stages: _Stages, spec: _Spec | None, source: str, word: str
+) -> list[pl.Expr] | None:
+    """An integer as Python shows it: ``str`` without a spec, else grouped digits;
+    ``word`` where it is null."""
     import polars as pl
 
     value = stages.value
-    missing = pl.when(value.is_null()).then(pl.lit("missing"))
+    missing = pl.when(value.is_null()).then(pl.lit(word))
     if spec is not None and spec.precision is not None:
         return None  # Python refuses a precision for integers
     if spec is None or not spec.group:
@@ -288,7 +297,7 @@ def _integer_pieces(stages: _Stages, spec: _Spec | None, source: str) -> list[pl
     return [missing, _python_rows(value, hard, source), *digits]
 
 
-def _float_pieces(stages: _Stages, spec: _Spec | None, source: str) -> list[pl.Expr]:
+def _float_pieces(stages: _Stages, spec: _Spec | None, source: str, missing: str) -> list[pl.Expr]:
     """A number under a float spec (``None``: the default) in pieces: nan, inf and
     ``missing`` from a table, the rows polars leaves from Python, the others' digits."""
     import polars as pl
@@ -322,7 +331,7 @@ def _float_pieces(stages: _Stages, spec: _Spec | None, source: str) -> list[pl.E
         .then(pl.when(negative).then(3).otherwise(2))
     )
     pieces = [
-        _lookup(("missing", nan + suffix, inf + suffix, f"-{inf}{suffix}"), special),
+        _lookup((missing, nan + suffix, inf + suffix, f"-{inf}{suffix}"), special),
         _python_rows(value, hard, source),
         *_integer_text(stages, text.integer, negative, group),
         *text.after,

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from kolrules.expression import RESERVED
+from kolrules.findings.words import LANGS
 
 __all__ = ["RULESET_SCHEMA", "SCHEMA_ID", "schema_json"]
 
@@ -63,7 +64,17 @@ _RULE_KEYS: dict[str, Any] = {
         "enum": ["not_applicable", "pass", "fail"],
         "description": "the outcome when an input of require is missing",
     },
-    "message": {"type": "string", "description": "message template: {name} or {name:.1%}"},
+    "message": {
+        "type": ["string", "object"],
+        "description": "message template: {name} or {name:.1%}; text for every language, or "
+        "a table of one template per language (en, zh)",
+        "properties": {
+            lang: {"type": "string", "description": f"the message template for --lang {lang}"}
+            for lang in LANGS
+        },
+        "additionalProperties": False,
+        "minProperties": 1,
+    },
     "kind": {
         "type": "string",
         "pattern": r"^[A-Za-z_][A-Za-z0-9_.-]*$",
@@ -78,6 +89,42 @@ _RULE_KEYS: dict[str, Any] = {
         "description": "ids of rules this one says more strongly: when both fail, only "
         "this rule's message is among the reasons",
     },
+}
+
+_PLANNING_KEYS: dict[str, Any] = {
+    "budget": {"type": "number", "exclusiveMinimum": 0, "description": "RMB for paid posts"},
+    "mix": {
+        "type": "object",
+        "description": "tier name = share of the budget; the shares add up to 1",
+        "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
+    },
+    "mix_tolerance": {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 1,
+        "description": "how far a tier's spend may be from its share, as a fraction of the "
+        "budget (default 0.05)",
+    },
+    "objective": {"enum": ["engagement", "reach", "score"]},
+    "pay": {"enum": ["quote", "offer"], "description": "what a booked KOL is paid"},
+    "include_review": {"type": "boolean", "description": "KOLs in review may be booked"},
+    "min_kols": {"type": "integer", "minimum": 0},
+    "max_kols": {"type": "integer", "minimum": 1},
+    "max_share": {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "maximum": 1,
+        "description": "the most one KOL may take of the budget",
+    },
+    "must": {"type": "array", "items": {"type": "string"}, "description": "ids always booked"},
+    "exclude": {"type": "array", "items": {"type": "string"}, "description": "ids never booked"},
+    "seeding_products": {
+        "type": "integer",
+        "minimum": 1,
+        "description": "products sent to each gifting candidate (default 1)",
+    },
+    "gap": {"type": "number", "minimum": 0, "maximum": 1},
+    "time_limit": {"type": "number", "exclusiveMinimum": 0},
 }
 
 RULESET_SCHEMA: dict[str, Any] = {
@@ -175,7 +222,38 @@ RULESET_SCHEMA: dict[str, Any] = {
         "pricing": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"engagement": _EXPR},
+            "properties": {
+                "engagement": _EXPR,
+                "target_cpe": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 1_000_000,
+                    "description": "RMB the client pays per expected engagement: a KOL's "
+                    "worth is target_cpe x expected engagement, and the offer is the lower "
+                    "of the quote and the worth (docs/plan.md)",
+                },
+                "max_over_band": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 100,
+                    "description": "how far above the top of the tier's fair band the client "
+                    "would go, as a fraction of band_max (default 0): bounds the walk-away price",
+                },
+                "walk_away": {
+                    "type": "number",
+                    "minimum": 1,
+                    "maximum": 100,
+                    "description": "the walk-away price as a multiple of the KOL's worth "
+                    "(default 1: walk away above what the KOL is worth)",
+                },
+            },
+        },
+        "planning": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "the client's defaults for kolrules plan; each is overridden by "
+            "the option of the same name (docs/plan.md)",
+            "properties": _PLANNING_KEYS,
         },
         "rules": {
             "type": "array",

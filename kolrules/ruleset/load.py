@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 
 from kolrules.errors import RulesetError, RulesetIssue, UnknownKindError
+from kolrules.findings.words import DEFAULT_LANG
 from kolrules.hookspecs import hookimpl
 from kolrules.ruleset.chain import chain_hash, resolve_chain
 from kolrules.ruleset.locate import KeyPath
@@ -216,12 +217,13 @@ def _build(doc: Mapping[str, Any], path: str, digest: str, lines: Mapping[KeyPat
             stage=r.get("stage", "vet"),
             when=r.get("when"),
             missing=r.get("missing", "not_applicable"),
-            message=r.get("message"),
+            message=_message(r.get("message")),
             description=r.get("description", ""),
             source=r.get("source", ""),
             kind=r.get("kind"),
             params=dict(r.get("params", {})),
             supersedes=tuple(r.get("supersedes", ())),
+            messages=dict(r["message"]) if isinstance(r.get("message"), dict) else {},
         )
         for r in doc.get("rules", ())
     )
@@ -240,6 +242,10 @@ def _build(doc: Mapping[str, Any], path: str, digest: str, lines: Mapping[KeyPat
         tiers=tiers,
         metrics=dict(doc.get("metrics", {})),
         engagement=doc.get("pricing", {}).get("engagement"),
+        target_cpe=_opt(doc.get("pricing", {}).get("target_cpe")),
+        max_over_band=_opt(doc.get("pricing", {}).get("max_over_band")),
+        walk_away=_opt(doc.get("pricing", {}).get("walk_away")),
+        planning=dict(doc.get("planning", {})),
         rules=rules,
         data_errors=verdict.get("data_errors", "review"),
         min_applicable=float(verdict.get("min_applicable", 0.0)),
@@ -251,6 +257,11 @@ def _build(doc: Mapping[str, Any], path: str, digest: str, lines: Mapping[KeyPat
         lines=lines,
         requires=tuple(head.get("requires", ())),
     )
+
+
+def _message(given: str | Mapping[str, str] | None) -> str | None:
+    """A rule's ``message``: the text, or a table's English template."""
+    return given.get(DEFAULT_LANG) if isinstance(given, Mapping) else given
 
 
 def _rule_entries(src: SourceFile) -> int:

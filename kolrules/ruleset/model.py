@@ -23,6 +23,11 @@ class Rule:
 
     A rule of a plugin's kind (``kind = "<name>"``) has an empty ``require`` and its
     ``params``; compiling builds its ``require`` (see :class:`kolrules.types.RuleKind`).
+
+    ``message`` is the message template in English, and in every language ``messages``
+    gives none for; ``messages`` holds the templates of a message given as a table, by
+    language (``message = { en = "...", zh = "..." }``, its ``en`` also in ``message``).
+    A message given as text is ``message`` alone.
     """
 
     id: str
@@ -39,6 +44,12 @@ class Rule:
     #: Rules this one says more strongly: when both fail, their messages are left out of
     #: the reasons (their findings and outcomes stay, and so does the verdict).
     supersedes: tuple[str, ...] = ()
+    messages: Mapping[str, str] = attrs.field(factory=dict)
+
+    def message_in(self, lang: str) -> str | None:
+        """The rule's own message template for ``lang``: the table's, else ``message``
+        (``None`` when the rule gives none: its kind's, or one kolrules writes, is used)."""
+        return self.messages.get(lang, self.message)
 
 
 @attrs.frozen
@@ -87,6 +98,14 @@ class Ruleset:
     origins: Mapping[KeyPath, Origin] = attrs.field(factory=dict, repr=False, eq=False)
     removed: tuple[Removal, ...] = attrs.field(default=(), repr=False, eq=False)
     document: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    #: ``[pricing]``: RMB per expected engagement the client targets, how far above a
+    #: tier's band it would go (a fraction of band_max) and the walk-away price as a
+    #: multiple of the KOL's worth (:mod:`kolrules.planner.offers`); ``None``: not set.
+    target_cpe: float | None = None
+    max_over_band: float | None = None
+    walk_away: float | None = None
+    #: ``[planning]``: the client's defaults for ``kolrules plan`` (docs/plan.md).
+    planning: Mapping[str, Any] = attrs.field(factory=dict)
 
     @property
     def ref(self) -> RulesetRef:

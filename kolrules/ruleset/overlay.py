@@ -8,9 +8,13 @@ Merge rules (docs/rulesets.md, "Overlays"), applied from the root of the chain d
 - ``[params]``, ``[fields]``, ``[columns]``, ``[metrics]``, ``[pricing]``, ``[verdict]``
   and ``[scoring]`` merge key by key (tables inside them too); any other value, lists
   included, replaces the parent's. A ``[scoring]`` naming another strategy replaces it all.
+- ``[planning]`` merges key by key too, except its ``mix``, which replaces the parent's
+  whole (its shares add up to 1 on their own).
 - ``[[rules]]`` merge by ``id``: the keys given override the parent rule's (its
-  ``params`` table merges key by key), ``enabled = false`` removes it, an id the parents
-  do not have adds a rule (it then needs ``severity``, and ``require`` or ``kind``).
+  ``params`` table merges key by key, and so does a ``message`` given as a table, one
+  template per language; a message given as text replaces the parent's in every
+  language), ``enabled = false`` removes it, an id the parents do not have adds a rule (it
+  then needs ``severity``, and ``require`` or ``kind``).
 - ``[[tiers]]`` replaces the whole tier table; ``[tier.<name>]`` changes one tier's keys
   (``enabled = false`` removes it), or adds a tier of a name the table does not have (it
   then needs ``min_followers``; it goes where its ``min_followers`` puts it in the table).
@@ -153,6 +157,11 @@ class _Merger:
         for section in _TABLES:
             if isinstance(doc.get(section), dict):
                 self.merge_table((section,), doc[section], src)
+        planning = doc.get("planning")
+        if isinstance(planning, dict):  # key by key, but a mix replaces the parent's whole
+            self.merge_table(("planning",), {k: v for k, v in planning.items() if k != "mix"}, src)
+            if "mix" in planning:
+                self.put(("planning", "mix"), planning["mix"], src, ("planning", "mix"))
         scoring = doc.get("scoring")
         if isinstance(scoring, dict):
             current = self.doc.get("scoring")
@@ -287,6 +296,8 @@ class _Merger:
                         self.merge_table(
                             ("rules", ids[rid], "params"), value, src, ("rules", j, "params")
                         )
+                    elif key == "message" and isinstance(value, dict):
+                        self._message(ids[rid], value, src, j)
                     elif key != "id":
                         self.put(("rules", ids[rid], key), value, src, ("rules", j, key))
             elif root or (("require" in entry or "kind" in entry) and "severity" in entry):
@@ -303,6 +314,17 @@ class _Merger:
                         + "a new rule needs severity, and require or kind",
                     )
                 )
+
+    def _message(self, i: int, table: Mapping[str, str], src: SourceFile, j: int) -> None:
+        """A message table (``rules[j]`` of ``src``) over the message of the parent's rule
+        ``i``: it changes the languages it names. A parent's message given as text is its
+        message in every language, so it stays the English one, the fallback of the rest."""
+        at: KeyPath = ("rules", i, "message")
+        current = self.doc["rules"][i].get("message")
+        if isinstance(current, str):
+            self.doc["rules"][i]["message"] = {"en": current}
+            self.origins[(*at, "en")] = self.origins[at]
+        self.merge_table(at, table, src, ("rules", j, "message"))
 
     def finish(self) -> Resolved:
         removed: list[Removal] = []

@@ -44,7 +44,7 @@ _TOML_TOKEN = re.compile(
 )
 #: Sections where a schema error drops only the offending entry, not the whole section.
 _KEYED = frozenset(
-    {"ruleset", "params", "fields", "columns", "metrics", "pricing", "tier", "verdict"}
+    {"ruleset", "params", "fields", "columns", "metrics", "pricing", "planning", "tier", "verdict"}
 )
 
 
@@ -348,9 +348,9 @@ _TYPE_WORDS = {
 }
 
 
-#: Keys people write for a key of another name (other rule engines' words, or plain
-#: English), suggested before a key that is merely spelled alike: ``condition`` looks
-#: like ``description`` but means ``require``.
+#: Keys people write for a key of another name (other rule engines' words, plain English,
+#: other spellings of a language), suggested before a key that is merely spelled alike:
+#: ``condition`` looks like ``description`` but means ``require``.
 _MEANT = {
     "condition": "require",
     "conditions": "require",
@@ -370,6 +370,15 @@ _MEANT = {
     "name": "id",
     "disabled": "enabled",
     "default": "missing",
+    # the languages of a message table
+    "cn": "zh",
+    "zh-cn": "zh",
+    "zh_cn": "zh",
+    "zh-hans": "zh",
+    "chinese": "zh",
+    "english": "en",
+    "en-us": "en",
+    "en_us": "en",
 }
 
 
@@ -426,6 +435,16 @@ def _explain(
         return
     if kind == "not" and isinstance(err.instance, str) and len(at) == 1:
         yield _issue(path, lines, (*at, err.instance), *_reserved(str(at[0]), err.instance))
+        return
+    if kind == "minProperties" and at[-1:] == ("message",):
+        yield _issue(
+            path,
+            lines,
+            at,
+            "the message table gives no template",
+            'give one per language: message = { en = "...", zh = "..." }; or the message '
+            "as text, for every language",
+        )
         return
     if kind in {"minimum", "minItems", "minLength"}:
         yield _issue(path, lines, at, f"{err.instance!r}: {err.message}")
