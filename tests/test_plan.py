@@ -49,6 +49,7 @@ SCHEMA = {
     "gifting": pl.Boolean,
     "engagement": pl.Float64,
     "followers": pl.Float64,
+    "reads": pl.Float64,
     "reason": pl.String,
     "error": pl.String,
     "offer": pl.Float64,
@@ -558,7 +559,8 @@ BAD_REQUESTS = [
     (
         {"budget": 1000, "pay": "offer"},
         "pay: paying the offer needs a target cost per engagement: set target_cpe (RMB per "
-        "expected engagement) in the ruleset's pricing table, or pay the quote",
+        "expected engagement) or target_cpr (RMB per read) in the ruleset's pricing table, "
+        "or pay the quote",
     ),
     (
         {"budget": 1000, "min_kols": 3, "max_kols": 2},

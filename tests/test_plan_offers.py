@@ -83,7 +83,7 @@ def test_no_offer_without_a_quote_an_engagement_or_a_target() -> None:
         None, None, None, "quote 3,000 RMB; no expected engagement: no offer"
     )
     assert offer_for(3_000, 100, 500, 8_000, Pricing()) == Offer(
-        None, None, None, "no target cost per engagement: no offer"
+        None, None, None, "no target cost per engagement or per read: no offer"
     )
 
 
@@ -129,3 +129,48 @@ def test_a_zero_engagement_is_worth_nothing_and_offered_the_floor_or_the_quote(
 ) -> None:
     found = offer_for(quote, 0, 500, 8_000, FIVE)
     assert (found.offer, found.walk_away, found.worth) == (quote, 0, 0)
+
+
+PER_READ = Pricing(target_cpr=1.5)
+
+
+def test_a_wechat_kol_is_worth_its_reads_at_the_target_cost_per_read() -> None:
+    """WeChat articles are bought per read: at 1.5 RMB a read, 30,000 average reads are
+    worth 45,000 RMB (WeChat tiers have no band: nothing caps it)."""
+    found = offer_for(120_000, 600, None, None, PER_READ, "mid", reads=30_000)
+    assert (found.worth, found.offer, found.walk_away) == (45_000, 45_000, 45_000)
+    assert found.reason == (
+        "quote 120,000 RMB; at the target 1.5 RMB per read and 30,000 average reads the KOL "
+        "is worth 45,000 RMB; offer 45,000 RMB (its worth); walk away above 45,000 RMB"
+    )
+    assert offer_for(40_000, 600, None, None, PER_READ, reads=30_000).offer == 40_000
+
+
+def test_the_cost_per_read_comes_first_and_the_cost_per_engagement_stands_in() -> None:
+    both = Pricing(target_cpe=5, target_cpr=1.5)
+    assert offer_for(120_000, 600, None, None, both, reads=30_000).worth == 45_000
+    assert offer_for(120_000, 600, None, None, both, reads=None).worth == 3_000
+    alone = offer_for(120_000, 600, None, None, PER_READ, reads=None)
+    assert alone == Offer(None, None, None, "quote 120,000 RMB; no read count: no offer")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(money, money, money, money, money), min_size=1, max_size=20),
+    st.sampled_from([None, 5.0]),
+)
+def test_both_forms_agree_per_read(rows: list[tuple[float | None, ...]], cpe: float | None) -> None:
+    pricing = Pricing(target_cpe=cpe, target_cpr=1.5, walk_away=1.2)
+    columns = ("quote", "engagement", "band_min", "band_max", "reads")
+    frame = pl.DataFrame(
+        [
+            dict(zip(columns, (None if v is None else float(v) for v in r), strict=True))
+            for r in rows
+        ],
+        schema=dict.fromkeys(columns, pl.Float64),
+    )
+    out = frame.select(offer_columns(pricing)).to_dicts()
+    for r, got in zip(rows, out, strict=True):
+        q, e, lo, hi, reads = (None if v is None else float(v) for v in r)
+        one = offer_for(q, e, lo, hi, pricing, reads=reads)
+        assert (got["offer"], got["walk_away"]) == (one.offer, one.walk_away)

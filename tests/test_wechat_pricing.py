@@ -148,3 +148,26 @@ def test_the_example_file_shows_each_case(engine: Engine) -> None:
         assert row["verdict"] == decision.verdict
         for f in decision.findings:
             assert row[f"rule:{f.rule}"] == f.outcome, (row["id"], f.rule)
+
+
+def test_the_planner_offers_a_wechat_kol_its_reads_at_the_target_cost_per_read(
+    tmp_path: Path,
+) -> None:
+    """A client overlay of wechat-default with ``[pricing] target_cpr = 1.5``: each KOL
+    is worth 1.5 RMB a read; the plan pays the offers (the lower of quote and worth)."""
+    from kolrules import plan
+
+    client = tmp_path / "wx-client.toml"
+    client.write_text(
+        '[ruleset]\nname = "wx-client"\nversion = "1.0.0"\nextends = "wechat-default"\n\n'
+        "[pricing]\ntarget_cpr = 1.5\n",
+        encoding="utf-8",
+    )
+    found = plan(EXAMPLE, budget=150_000, ruleset=client, pay="offer")
+    booked = {b.id: b for b in found.selected}
+    overpriced = booked["wx-002"]  # 120,000 RMB for 30,000 reads: worth 45,000
+    assert (overpriced.quote, overpriced.offer, overpriced.pay) == (120_000, 45_000, 45_000)
+    assert "1.5 RMB per read and 30,000 average reads" in overpriced.offer_reason
+    assert booked["wx-001"].offer == 40_000  # the quote, below its worth of 45,000
+    assert found.spent <= 150_000
+    assert "wx-008" in {s.id for s in found.seeding}  # no quote: seeding, no offer

@@ -81,7 +81,7 @@ def _format_for(fmt: str | None, output: Path | None) -> str:
 @click.option(
     "--pay",
     type=click.Choice(PAYS),
-    help="Pay each KOL its quote (default) or the offer ([pricing] target_cpe).",
+    help="Pay each KOL its quote (default) or the offer ([pricing] target_cpe or target_cpr).",
 )
 @click.option(
     "--include-review/--no-include-review",

@@ -5,8 +5,9 @@
 
 - ``row``, ``id``; ``status`` (``evaluated`` or ``error``), ``verdict``, ``tier``,
   ``score``, ``quote``, ``band_min``, ``band_max``, ``gifting``, as in the decisions;
-- ``engagement`` (the ruleset's ``[pricing] engagement``, its expected engagement per post)
-  and ``followers``; a value that is not a finite number is missing;
+- ``engagement`` (the ruleset's ``[pricing] engagement``, its expected engagement per post),
+  ``followers`` and ``reads`` (average reads, ``avg_views``); a value that is not a finite
+  number is missing;
 - ``reason``: the first reason of the decision (the most severe), ``error``: why a row
   could not be evaluated;
 - ``offer`` and ``walk_away`` (:mod:`kolrules.planner.offers`).
@@ -43,6 +44,7 @@ CANDIDATE_COLUMNS = (
     "gifting",
     "engagement",
     "followers",
+    "reads",
     "reason",
     "error",
     "offer",
@@ -82,7 +84,9 @@ def candidate_frame(engine: Engine, df: pl.DataFrame, pricing: Pricing) -> pl.Da
         value = pl.col(name).cast(pl.Float64)
         return pl.when(value.is_finite()).then(value).alias(name)
 
-    measures = out.select(finite("engagement"), finite("followers"))
+    measures = out.select(
+        finite("engagement"), finite("followers"), finite("avg_views").alias("reads")
+    )
     frame = pl.concat(
         [
             decided.select(

@@ -97,9 +97,15 @@ def booked_and_left(
                     c["score"],
                     why,
                     offer_for(
-                        c["quote"], c["engagement"], c["band_min"], c["band_max"], pricing, tier
+                        c["quote"],
+                        c["engagement"],
+                        c["band_min"],
+                        c["band_max"],
+                        pricing,
+                        tier,
+                        c["reads"],
                     ).reason
-                    if pricing.target_cpe is not None
+                    if pricing.targets
                     else "",
                     c["row"],
                 )

@@ -50,6 +50,7 @@ BOOKABLE_COLUMNS = (
     "band_max",
     "engagement",
     "followers",
+    "reads",
     "score",
     "must",
 )

@@ -67,7 +67,9 @@ class PlanRequestError(KolrulesError):
 class Pricing:
     """The client's pricing, from the ruleset's ``[pricing]`` table.
 
-    - ``target_cpe``: RMB the client pays per expected engagement; ``None``: no offers.
+    - ``target_cpe``: RMB the client pays per expected engagement;
+    - ``target_cpr``: RMB the client pays per read (WeChat articles are bought per read);
+      where a KOL has a read count it comes before ``target_cpe``. Neither: no offers.
     - ``max_over_band``: how far above the top of the tier's fair band the client would
       go, as a fraction of it (0.2: up to 1.2 x ``band_max``); it bounds the walk-away price.
     - ``walk_away``: the walk-away price as a multiple of what the KOL is worth at the
@@ -77,12 +79,19 @@ class Pricing:
     target_cpe: float | None = None
     max_over_band: float = 0.0
     walk_away: float = 1.0
+    target_cpr: float | None = None
+
+    @property
+    def targets(self) -> bool:
+        """Whether the client gives a target, so that KOLs get offers."""
+        return self.target_cpe is not None or self.target_cpr is not None
 
 
 def pricing_of(ruleset: Ruleset) -> Pricing:
     """The pricing a ruleset sets (defaults where it sets none)."""
     return Pricing(
         target_cpe=ruleset.target_cpe,
+        target_cpr=ruleset.target_cpr,
         max_over_band=0.0 if ruleset.max_over_band is None else ruleset.max_over_band,
         walk_away=1.0 if ruleset.walk_away is None else ruleset.walk_away,
     )
@@ -264,11 +273,12 @@ def _checked(
     pay = values["pay"]
     if pay not in PAYS:
         raise PlanRequestError("pay", f"{pay!r}: give one of {', '.join(PAYS)}")
-    if pay == "offer" and pricing.target_cpe is None:
+    if pay == "offer" and not pricing.targets:
         raise PlanRequestError(
             "pay",
             "paying the offer needs a target cost per engagement: set target_cpe (RMB per "
-            "expected engagement) in the ruleset's pricing table, or pay the quote",
+            "expected engagement) or target_cpr (RMB per read) in the ruleset's pricing "
+            "table, or pay the quote",
         )
     if not isinstance(values["include_review"], bool):
         raise PlanRequestError("include_review", f"{values['include_review']!r} is not true/false")

@@ -232,6 +232,14 @@ RULESET_SCHEMA: dict[str, Any] = {
                     "worth is target_cpe x expected engagement, and the offer is the lower "
                     "of the quote and the worth (docs/plan.md)",
                 },
+                "target_cpr": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 1_000_000,
+                    "description": "RMB the client pays per read (WeChat articles are bought "
+                    "per read): a KOL with a read count is worth target_cpr x average reads, "
+                    "before target_cpe (docs/plan.md)",
+                },
                 "max_over_band": {
                     "type": "number",
                     "minimum": 0,

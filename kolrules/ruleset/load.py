@@ -245,6 +245,7 @@ def _build(doc: Mapping[str, Any], path: str, digest: str, lines: Mapping[KeyPat
         target_cpe=_opt(doc.get("pricing", {}).get("target_cpe")),
         max_over_band=_opt(doc.get("pricing", {}).get("max_over_band")),
         walk_away=_opt(doc.get("pricing", {}).get("walk_away")),
+        target_cpr=_opt(doc.get("pricing", {}).get("target_cpr")),
         planning=dict(doc.get("planning", {})),
         rules=rules,
         data_errors=verdict.get("data_errors", "review"),

@@ -104,6 +104,8 @@ class Ruleset:
     target_cpe: float | None = None
     max_over_band: float | None = None
     walk_away: float | None = None
+    #: ``[pricing] target_cpr``: RMB per read the client targets (WeChat).
+    target_cpr: float | None = None
     #: ``[planning]``: the client's defaults for ``kolrules plan`` (docs/plan.md).
     planning: Mapping[str, Any] = attrs.field(factory=dict)
 
