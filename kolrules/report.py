@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from kolrules.evaluate import DECISION_COLUMNS, JOIN, format_value, to_pass_text
@@ -54,6 +54,7 @@ from kolrules.types import (
 
 if TYPE_CHECKING:
     import polars as pl
+    from rich.console import Console
 
 __all__ = [
     "CSV",
@@ -76,6 +77,7 @@ __all__ = [
     "render_json",
     "render_jsonl",
     "render_table",
+    "table_console",
     "to_pass_text",
     "write_csv",
     "write_csv_batches",
@@ -298,6 +300,34 @@ def _is_terminal(stream: IO[str]) -> bool:
         return False
 
 
+def table_console(stream: IO[str], width: int | None = None) -> tuple[Console, Callable[[], None]]:
+    """A rich console to draw a table for people on ``stream``, and what to call once it is
+    drawn. On a terminal: its width (or ``width``) and colour. Elsewhere: ``width`` or
+    :data:`TABLE_WIDTH`, no colour, drawn into a buffer whose lines lose rich's padding at
+    their ends when written, so that saved tables diff cleanly. Cell text is never read as
+    rich markup."""
+    from rich.console import Console
+
+    terminal = _is_terminal(stream)
+    buffer = None if terminal else io.StringIO()
+    console = Console(
+        file=buffer or stream,
+        width=width if width is not None or terminal else TABLE_WIDTH,
+        color_system="auto" if terminal else None,
+        force_terminal=terminal,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+
+    def done() -> None:
+        if buffer is not None:
+            stream.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
+
+    return console, done
+
+
 def render_table(
     report: Report,
     stream: IO[str],
@@ -321,25 +351,11 @@ def render_table(
     terminal. Cell text is never read as rich markup.
     """
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     w = words_for(lang)
-    terminal = _is_terminal(stream)
-    # Off a terminal, draw into a buffer and strip rich's padding at the ends of lines, so
-    # saved reports diff cleanly.
-    buffer = None if terminal else io.StringIO()
-    console = Console(
-        file=buffer or stream,
-        width=width if width is not None or terminal else TABLE_WIDTH,
-        color_system="auto" if terminal else None,
-        force_terminal=terminal,
-        highlight=False,
-        markup=False,
-        emoji=False,
-        soft_wrap=False,
-    )
+    console, done = table_console(stream, width)
     heading = w.heading.format(name=report.ruleset.name, version=report.ruleset.version)
     if report.source:
         heading += f" · {report.source}"
@@ -424,8 +440,7 @@ def render_table(
     console.print()
     counted = whole or report
     console.print(Text(w.summary(counted.rows_read, counted.counts)))
-    if buffer is not None:
-        stream.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
+    done()
 
 
 #: The table's own column names: a kept input column of one of these names is shown as

@@ -15,13 +15,13 @@
 from __future__ import annotations
 
 import csv
-import io
 from typing import IO, Any
 
 from kolrules.formats.formulas import safe_cell
 from kolrules.formats.json_text import dumps
 from kolrules.planner.result import CampaignPlan
 from kolrules.planner.screen import value_words
+from kolrules.report import table_console
 
 __all__ = [
     "CSV_COLUMNS",
@@ -194,25 +194,10 @@ def headline(plan: CampaignPlan) -> str:
 
 def render_table(plan: CampaignPlan, stream: IO[str], *, width: int | None = None) -> None:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    try:
-        terminal = bool(stream.isatty())
-    except (AttributeError, ValueError):
-        terminal = False
-    buffer = None if terminal else io.StringIO()
-    console = Console(
-        file=buffer or stream,
-        width=width if width is not None or terminal else TABLE_WIDTH,
-        color_system="auto" if terminal else None,
-        force_terminal=terminal,
-        highlight=False,
-        markup=False,
-        emoji=False,
-        soft_wrap=False,
-    )
+    console, done = table_console(stream, width)
     title = "Plan" + (f" · {plan.ruleset}" if plan.ruleset else "")
     if plan.source:
         title += f" · {plan.source}"
@@ -299,5 +284,4 @@ def render_table(plan: CampaignPlan, stream: IO[str], *, width: int | None = Non
         more = len(plan.excluded) - TABLE_LEFT
         if more > 0:
             console.print(f"... and {more:,} more: -f json or -f csv lists them all")
-    if buffer is not None:
-        stream.write("\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n")
+    done()
