@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CANDIDATE_COLUMNS", "candidate_frame", "read_candidates"]
 
-CANDIDATE_COLUMNS = (
+#: The columns taken as they are from the decision frame.
+_DECIDED = (
     "row",
     "id",
     "status",
@@ -42,6 +43,9 @@ CANDIDATE_COLUMNS = (
     "band_min",
     "band_max",
     "gifting",
+)
+CANDIDATE_COLUMNS = (
+    *_DECIDED,
     "engagement",
     "followers",
     "reads",
@@ -89,18 +93,7 @@ def candidate_frame(engine: Engine, df: pl.DataFrame, pricing: Pricing) -> pl.Da
     )
     frame = pl.concat(
         [
-            decided.select(
-                "row",
-                "id",
-                "status",
-                "verdict",
-                "tier",
-                "score",
-                "quote",
-                "band_min",
-                "band_max",
-                "gifting",
-            ),
+            decided.select(_DECIDED),
             measures,
             decided.select(
                 pl.col("reasons").list.first().alias("reason"), pl.col("errors").alias("error")
